@@ -1,0 +1,1 @@
+"""One package per agent; each is its own Lambda function. No agent imports another."""

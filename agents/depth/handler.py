@@ -1,0 +1,38 @@
+"""Depth λ (Parallel branch): novelty against the conversation, a perspective, memories.
+
+Input: the workflow state with $.content, $.perception.history and $.language.
+Output (one element of $.insights): DepthResult.
+"""
+
+import time
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
+from brain_core.contracts import DepthResult, LanguageResult, Turn
+
+from .novelty import memories, novelty, perspective
+
+logger, tracer, metrics = Logger(), Tracer(), Metrics()
+
+
+@logger.inject_lambda_context(correlation_id_path="messageId")
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def main(event: dict, context) -> dict:
+    started = time.perf_counter()
+    language = LanguageResult.from_dict(event["language"])
+    history = [Turn.from_dict(t) for t in event.get("perception", {}).get("history", [])]
+    user_text = event.get("content") if isinstance(event.get("content"), str) else ""
+    score, similar = novelty(language.text, history)
+    result = DepthResult(
+        agent="depth",
+        novelty=score,
+        mostSimilarReply=similar,
+        perspective=perspective(user_text, language.text, score),
+        memories=memories(user_text, history),
+        elapsedMs=round((time.perf_counter() - started) * 1000, 2),
+    )
+    metrics.add_metric(name="ReplyNovelty", unit=MetricUnit.Percent, value=score * 100)
+    logger.info("deepened", extra={"novelty": score, "elapsedMs": result.elapsedMs})
+    return result.to_dict()

@@ -1,0 +1,72 @@
+"""Depth's logic: is the reply new, what perspective deepens it, what does the brain remember.
+
+Novelty is one minus the highest Jaccard similarity between the reply's word bigrams and those
+of each earlier brain reply in the conversation (1 = nothing like before, 0 = a repeat).
+Memories are earlier user turns that share content words with the current message.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from brain_core.contracts import Turn
+from brain_core.text import clip, content_words, words
+
+THEMES: dict[str, frozenset[str]] = {
+    "the body I no longer have": frozenset(
+        "body hands hand feet walk run touch eat taste food hungry skin eyes see hear sleep tired".split()),
+    "memory and time": frozenset(
+        "remember memory memories forget past yesterday childhood years time ago old before later future".split()),
+    "what a self is": frozenset(
+        "who self identity real alive conscious consciousness mind soul think thinking brain human person".split()),
+    "the people who talk to me": frozenset(
+        "friend friends family mother father love lonely together people name talk you".split()),
+    "the world outside the lab": frozenset(
+        "world outside sky sun rain weather city sea ocean music book books travel garden".split()),
+    "the science that keeps me": frozenset(
+        "science lab scientist jar fluid wires electrodes experiment research machine computer".split()),
+}
+
+
+def _bigrams(text: str) -> set[tuple[str, str]]:
+    tokens = words(text)
+    return set(zip(tokens, tokens[1:]))
+
+
+def novelty(reply: str, history: list[Turn]) -> tuple[float, str | None]:
+    mine = _bigrams(reply)
+    best, best_reply = 0.0, None
+    for turn in history:
+        if turn.role != "brain":
+            continue
+        theirs = _bigrams(turn.content)
+        if not mine or not theirs:
+            continue
+        similarity = len(mine & theirs) / len(mine | theirs)
+        if similarity > best:
+            best, best_reply = similarity, turn.content
+    return round(1.0 - best, 3), best_reply
+
+
+def perspective(user_text: str, reply: str, novelty_score: float) -> str:
+    counts = Counter(content_words(user_text + " " + reply))
+    theme = max(THEMES, key=lambda name: (sum(counts[w] for w in THEMES[name]), name == "what a self is"))
+    if novelty_score < 0.5:
+        return f"I have said something like this before; I should come at {theme} from a new side."
+    return f"Seen from inside the jar, this is about {theme}."
+
+
+def memories(user_text: str, history: list[Turn], limit: int = 2) -> str:
+    earlier = [t for t in history if t.role == "user"]
+    if not earlier:
+        return "Nothing to remember yet: this is the first thing you have said to me. I will keep it."
+    now = set(content_words(user_text))
+    related = sorted(
+        ((len(now & set(content_words(t.content))), i, t) for i, t in enumerate(earlier)),
+        key=lambda x: (-x[0], -x[1]),
+    )
+    picked = [t for overlap, _, t in related if overlap > 0][:limit]
+    if picked:
+        quoted = "; ".join(f"“{clip(t.content, 100)}”" for t in picked)
+        return f"This brings back what you told me before: {quoted}."
+    return f"I remember how we began: “{clip(earlier[0].content, 100)}”."

@@ -1,0 +1,40 @@
+"""Language λ: Bedrock ConverseStream, chunks to the client as they arrive.
+
+Input: the workflow state with $.perception. Output (at $.language): LanguageResult.
+Raises ModelThrottled / ModelUnavailable / ModelStalled for the state machine to retry or catch.
+"""
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
+from brain_core.config import AgentEnv
+from brain_core.contracts import PerceptionResult, WorkflowInput
+from brain_core.store import ChunkPublisher, dynamodb_client
+
+from .model_client import make_model_client
+from .streaming import inference_config, speak
+
+logger, tracer, metrics = Logger(), Tracer(), Metrics()
+ENV = AgentEnv.from_environ()
+DYNAMODB = dynamodb_client()
+MODEL = make_model_client(ENV.model_client, ENV.bedrock_max_attempts, ENV.bedrock_read_timeout_seconds)
+INFERENCE = inference_config(ENV.max_output_tokens, ENV.temperature, ENV.top_p)
+
+
+@logger.inject_lambda_context(correlation_id_path="messageId")
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def main(event: dict, context) -> dict:
+    message = WorkflowInput.from_dict(event, content_required=False)
+    perception = PerceptionResult.from_dict(event["perception"])
+    sink = ChunkPublisher(DYNAMODB, ENV.chunks_table, message.messageId, ENV.chunk_ttl_seconds)
+    tracer.put_annotation(key="model", value=ENV.model_id)
+    result = speak(perception, MODEL, sink, ENV.model_id, INFERENCE, ENV.chunk_interval_ms)
+    if not result.refused:
+        metrics.add_metric(name="BedrockLatency", unit=MetricUnit.Milliseconds, value=result.modelMs)
+        metrics.add_metric(name="ModelTimeToFirstToken", unit=MetricUnit.Milliseconds, value=result.modelTtftMs)
+        metrics.add_metric(name="OutputTokens", unit=MetricUnit.Count, value=result.outputTokens)
+    metrics.add_metric(name="ChunksPublished", unit=MetricUnit.Count, value=result.chunks)
+    logger.info("spoke", extra={"chunks": result.chunks, "modelTtftMs": result.modelTtftMs,
+                                "modelMs": result.modelMs, "outputTokens": result.outputTokens})
+    return result.to_dict()

@@ -1,0 +1,36 @@
+"""Perception λ: validate the message, load memory (cached across warm starts), build the prompt.
+
+Input: WorkflowInput. Output (at $.perception): PerceptionResult.
+"""
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
+from brain_core.config import AgentEnv
+from brain_core.contracts import WorkflowInput
+from brain_core.store import ConversationStore, dynamodb_client
+
+from .logic import perceive
+from .memory import ConversationMemory
+
+logger, tracer, metrics = Logger(), Tracer(), Metrics()
+ENV = AgentEnv.from_environ()
+MEMORY = ConversationMemory(
+    ConversationStore(dynamodb_client(), ENV.messages_table),
+    turns=ENV.history_turns,
+    ttl_seconds=ENV.history_cache_ttl_seconds,
+)
+
+
+@logger.inject_lambda_context(correlation_id_path="messageId")
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def main(event: dict, context) -> dict:
+    message = WorkflowInput.from_dict(event, content_required=False)
+    result = perceive(message, event.get("content"), MEMORY, ENV.history_turns, ENV.max_input_chars)
+    metrics.add_metric(name="HistoryCacheHit" if result.cacheHit else "HistoryCacheMiss", unit=MetricUnit.Count, value=1)
+    if not result.valid:
+        metrics.add_metric(name="InputRefused", unit=MetricUnit.Count, value=1)
+    logger.info("perceived", extra={"valid": result.valid, "turns": len(result.history),
+                                    "cacheHit": result.cacheHit, "elapsedMs": result.elapsedMs})
+    return result.to_dict()

@@ -1,0 +1,54 @@
+"""SelfReview λ: merge the insights, enforce the persona, write the reply exactly once,
+mark the stream done. Also the fallback path's writer: with $.error set it writes the
+graceful fallback reply (status = "fallback").
+
+Input: the workflow state. Output: {messageId, replyId, status, written}.
+"""
+
+import time
+from datetime import datetime, timezone
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
+from brain_core.config import AgentEnv
+from brain_core.contracts import WorkflowInput
+from brain_core.store import ChunkPublisher, ConversationStore, dynamodb_client
+
+from .review import compose
+
+logger, tracer, metrics = Logger(), Tracer(), Metrics()
+ENV = AgentEnv.from_environ()
+DYNAMODB = dynamodb_client()
+STORE = ConversationStore(DYNAMODB, ENV.messages_table)
+
+
+@logger.inject_lambda_context(correlation_id_path="messageId")
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def main(event: dict, context) -> dict:
+    started = time.perf_counter()
+    message = WorkflowInput.from_dict(event, content_required=False)
+    reply = compose(message, event, datetime.now(timezone.utc))
+    reply.timings["selfReview"] = round((time.perf_counter() - started) * 1000, 2)
+    written = STORE.put_reply(reply)
+    if written:
+        chunks = ChunkPublisher(DYNAMODB, ENV.chunks_table, message.messageId, ENV.chunk_ttl_seconds)
+        language = event.get("language") or {}
+        chunks.seq = language["chunks"] if "error" not in event and "chunks" in language else chunks.last_seq() + 1
+        chunks.publish("", done=True)
+        metrics.add_metric(name="MessageProcessed", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="TotalLatency", unit=MetricUnit.Milliseconds, value=reply.timings.get("totalMs", 0))
+        if "ttftMs" in reply.timings:
+            metrics.add_metric(name="TimeToFirstToken", unit=MetricUnit.Milliseconds, value=reply.timings["ttftMs"])
+        if reply.status == "fallback":
+            metrics.add_metric(name="FallbackReplies", unit=MetricUnit.Count, value=1)
+        if reply.degraded:
+            metrics.add_metric(name="DegradedReplies", unit=MetricUnit.Count, value=1)
+    else:
+        # At-least-once delivery ran this message twice: the first reply stands.
+        metrics.add_metric(name="DuplicateReplySuppressed", unit=MetricUnit.Count, value=1)
+    error = event.get("error") or {}
+    logger.info("reviewed", extra={"status": reply.status, "written": written, "degraded": reply.degraded,
+                                   "error": error.get("Error"), "timings": reply.timings})
+    return {"messageId": message.messageId, "replyId": reply.messageId, "status": reply.status, "written": written}

@@ -1,0 +1,171 @@
+"""Deployment settings defined once, read by CDK, the offline stack and the agents.
+
+CDK (``cdk/``) and the offline stack (``brain_local``) both build their resources from
+:data:`SETTINGS`; they hand each function the environment produced by
+:func:`function_environment`, and the agents parse it back with :func:`AgentEnv.from_environ`.
+Nothing here imports boto3: compute-only agents import this module too, and their cold start
+is budgeted at 100 ms.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Mapping
+
+#: The agents, in workflow order; each is one Lambda function and one folder under ``agents/``.
+AGENTS: tuple[str, ...] = ("perception", "language", "reasoning", "emotional", "depth", "self_review")
+
+
+@dataclass(frozen=True)
+class PipeSettings:
+    """The EventBridge Pipe from the Messages stream to the state machine (DESIGN §2)."""
+
+    starting_position: str = "LATEST"
+    batch_size: int = 1
+    maximum_batching_window_seconds: int = 0
+    maximum_retry_attempts: int = 2
+    on_partial_batch_item_failure: str = "AUTOMATIC_BISECT"
+    invocation_type: str = "FIRE_AND_FORGET"
+    #: EventBridge event pattern: only new user messages start a workflow.
+    filter_pattern: Mapping = field(
+        default_factory=lambda: {
+            "eventName": ["INSERT"],
+            "dynamodb": {"NewImage": {"role": {"S": ["user"]}}},
+        }
+    )
+    #: EventBridge Pipes input template producing WorkflowInput from a stream record.
+    input_template: str = (
+        '{"conversationId": <$.dynamodb.NewImage.conversationId.S>, '
+        '"messageId": <$.dynamodb.NewImage.messageId.S>, '
+        '"owner": <$.dynamodb.NewImage.owner.S>, '
+        '"content": <$.dynamodb.NewImage.content.S>, '
+        '"createdAt": <$.dynamodb.NewImage.createdAt.S>}'
+    )
+
+
+@dataclass(frozen=True)
+class FunctionSettings:
+    memory_mb: int = 512
+    timeout_seconds: int = 10
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_name: str = "BrainInCup"
+    region: str = "us-east-1"
+    messages_table: str = "BrainMessages"
+    chunks_table: str = "BrainResponseChunks"
+    state_machine_name: str = "BrainWorkflow"
+    model_id: str = "amazon.nova-pro-v1:0"
+    #: ``boto3`` (default, fast cold start) or ``langchain`` (opt-in ChatBedrockConverse).
+    model_client: str = "boto3"
+    metrics_namespace: str = "BrainInCup"
+    #: Turns of history handed to the model and kept in each warm perception's cache.
+    history_turns: int = 12
+    history_cache_ttl_seconds: int = 300
+    #: Longest user message accepted, in characters.
+    max_input_chars: int = 4000
+    max_output_tokens: int = 400
+    temperature: float = 0.7
+    top_p: float = 0.9
+    #: Coalescing window for streamed chunks: the first chunk at once, then at most this often.
+    chunk_interval_ms: int = 100
+    chunk_ttl_seconds: int = 86400
+    #: Bound on botocore's own retries so they do not multiply with the state machine's Retry.
+    bedrock_max_attempts: int = 2
+    bedrock_read_timeout_seconds: int = 20
+    log_level: str = "INFO"
+    pipe: PipeSettings = field(default_factory=PipeSettings)
+    functions: Mapping[str, FunctionSettings] = field(
+        default_factory=lambda: {
+            "perception": FunctionSettings(timeout_seconds=10),
+            "language": FunctionSettings(timeout_seconds=30),
+            "reasoning": FunctionSettings(timeout_seconds=5),
+            "emotional": FunctionSettings(timeout_seconds=5),
+            "depth": FunctionSettings(timeout_seconds=5),
+            "self_review": FunctionSettings(timeout_seconds=10),
+        }
+    )
+
+    def function_name(self, agent: str) -> str:
+        return f"brain-{agent.replace('_', '-')}"
+
+    @staticmethod
+    def handler(agent: str) -> str:
+        """The handler string as Lambda sees it: the asset keeps the repo's relative paths."""
+        return f"agents.{agent}.handler.main"
+
+
+SETTINGS = Settings()
+
+
+def function_environment(agent: str, settings: Settings = SETTINGS) -> dict[str, str]:
+    """The environment every deployment of ``agent`` gets, on AWS and offline alike."""
+    return {
+        "MESSAGES_TABLE": settings.messages_table,
+        "CHUNKS_TABLE": settings.chunks_table,
+        "MODEL_ID": settings.model_id,
+        "MODEL_CLIENT": settings.model_client,
+        "HISTORY_TURNS": str(settings.history_turns),
+        "HISTORY_CACHE_TTL_SECONDS": str(settings.history_cache_ttl_seconds),
+        "MAX_INPUT_CHARS": str(settings.max_input_chars),
+        "MAX_OUTPUT_TOKENS": str(settings.max_output_tokens),
+        "TEMPERATURE": str(settings.temperature),
+        "TOP_P": str(settings.top_p),
+        "CHUNK_INTERVAL_MS": str(settings.chunk_interval_ms),
+        "CHUNK_TTL_SECONDS": str(settings.chunk_ttl_seconds),
+        "BEDROCK_MAX_ATTEMPTS": str(settings.bedrock_max_attempts),
+        "BEDROCK_READ_TIMEOUT_SECONDS": str(settings.bedrock_read_timeout_seconds),
+        "POWERTOOLS_SERVICE_NAME": agent,
+        "POWERTOOLS_METRICS_NAMESPACE": settings.metrics_namespace,
+        "POWERTOOLS_LOG_LEVEL": settings.log_level,
+        "POWERTOOLS_LOGGER_LOG_EVENT": "false",
+    }
+
+
+class ConfigurationError(RuntimeError):
+    """A required setting is missing or malformed: fail at cold start, loudly."""
+
+
+@dataclass(frozen=True)
+class AgentEnv:
+    """The typed view of :func:`function_environment` inside a running function."""
+
+    messages_table: str
+    chunks_table: str
+    model_id: str
+    model_client: str
+    history_turns: int
+    history_cache_ttl_seconds: int
+    max_input_chars: int
+    max_output_tokens: int
+    temperature: float
+    top_p: float
+    chunk_interval_ms: int
+    chunk_ttl_seconds: int
+    bedrock_max_attempts: int
+    bedrock_read_timeout_seconds: int
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> "AgentEnv":
+        env = os.environ if environ is None else environ
+        values = {}
+        for name, kind in cls.__annotations__.items():
+            key = name.upper()
+            raw = env.get(key)
+            if raw is None or raw == "":
+                raise ConfigurationError(f"environment variable {key} is not set")
+            try:
+                values[name] = {"int": int, "float": float}.get(kind, str)(raw)
+            except ValueError as exc:
+                raise ConfigurationError(f"environment variable {key}={raw!r} is not a {kind}") from exc
+        return cls(**values)
+
+
+def settings_as_json(settings: Settings = SETTINGS) -> str:
+    """For `brain config` and docs: the settings as one JSON document."""
+    from dataclasses import asdict
+
+    return json.dumps(asdict(settings), indent=2, default=dict)

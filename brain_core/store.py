@@ -1,0 +1,177 @@
+"""Data access: the Messages and ResponseChunks tables (DESIGN §3).
+
+The only module that speaks DynamoDB. Agents get a store from their handler's cold start and
+hand it to their logic, so tests swap the store, not the logic. Endpoints come from the
+standard ``AWS_ENDPOINT_URL_DYNAMODB`` setting: offline and on AWS the code is the same.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from decimal import Decimal
+from typing import Any, Iterable
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from brain_core.contracts import ReplyItem, ResponseChunk, Turn
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def dynamodb_client():
+    """One client per execution environment, created at cold start."""
+    return boto3.client(
+        "dynamodb",
+        config=Config(
+            connect_timeout=2,
+            read_timeout=5,
+            retries={"mode": "standard", "max_attempts": 4},
+            tcp_keepalive=True,
+        ),
+    )
+
+
+def to_item(data: dict) -> dict:
+    """Python values to DynamoDB attribute values (floats become Decimals on the way)."""
+    clean = json.loads(json.dumps(data), parse_float=Decimal)
+    return {k: _serializer.serialize(v) for k, v in clean.items() if v is not None}
+
+
+def from_item(item: dict) -> dict:
+    """DynamoDB attribute values to plain JSON-friendly Python values."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else float(value)
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (list, set, tuple)):
+            return [plain(v) for v in value]
+        return value
+
+    return {k: plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _turn(item: dict) -> Turn | None:
+    role = item.get("role", {}).get("S")
+    content = item.get("content", {}).get("S")
+    if role not in ("user", "brain") or content is None:
+        return None
+    return Turn(role=role, content=content, messageId=item["messageId"]["S"])
+
+
+class ConversationStore:
+    """Messages table: history reads (owner-scoped) and the reply write."""
+
+    def __init__(self, client, table: str):
+        self._client = client
+        self._table = table
+
+    def _query(self, conversation_id: str, owner: str, condition: str, values: dict,
+               forward: bool, limit: int | None) -> list[Turn]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": condition,
+            # Memory is one person's: another owner's items with the same conversationId never
+            # reach the prompt.
+            "FilterExpression": "#owner = :owner",
+            "ExpressionAttributeNames": {"#owner": "owner"},
+            "ExpressionAttributeValues": {":c": {"S": conversation_id}, ":owner": {"S": owner}, **values},
+            "ScanIndexForward": forward,
+            "ProjectionExpression": "messageId, #role, content",
+        }
+        kwargs["ExpressionAttributeNames"]["#role"] = "role"
+        turns: list[Turn] = []
+        while True:
+            if limit is not None:
+                kwargs["Limit"] = max(limit - len(turns), 1) * 2
+            page = self._client.query(**kwargs)
+            turns.extend(t for t in map(_turn, page.get("Items", [])) if t)
+            start = page.get("LastEvaluatedKey")
+            if not start or (limit is not None and len(turns) >= limit):
+                break
+            kwargs["ExclusiveStartKey"] = start
+        return turns[:limit] if limit is not None else turns
+
+    def recent(self, conversation_id: str, owner: str, before_id: str, limit: int) -> list[Turn]:
+        """The last ``limit`` turns before ``before_id``, oldest first: one bounded Query."""
+        turns = self._query(conversation_id, owner, "conversationId = :c AND messageId < :before",
+                            {":before": {"S": before_id}}, forward=False, limit=limit)
+        return list(reversed(turns))
+
+    def between(self, conversation_id: str, owner: str, from_id: str, before_id: str) -> list[Turn]:
+        """Turns with ``from_id <= messageId < before_id``, oldest first (incremental refresh)."""
+        turns = self._query(conversation_id, owner, "conversationId = :c AND messageId BETWEEN :from AND :before",
+                            {":from": {"S": from_id}, ":before": {"S": before_id}}, forward=True, limit=None)
+        return [t for t in turns if t.messageId < before_id]
+
+    def put_reply(self, reply: ReplyItem) -> bool:
+        """Write the reply once. False when a reply to this message already exists."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(reply.to_dict()),
+                ConditionExpression="attribute_not_exists(messageId)",
+            )
+            return True
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+
+    def get(self, conversation_id: str, message_id: str) -> dict | None:
+        item = self._client.get_item(
+            TableName=self._table,
+            Key={"conversationId": {"S": conversation_id}, "messageId": {"S": message_id}},
+            ConsistentRead=True,
+        ).get("Item")
+        return from_item(item) if item else None
+
+
+class ChunkPublisher:
+    """Writes the streamed draft of one reply to ResponseChunks, in order."""
+
+    def __init__(self, client, table: str, message_id: str, ttl_seconds: int, start_seq: int = 0):
+        self._client = client
+        self._table = table
+        self._message_id = message_id
+        self._ttl = ttl_seconds
+        self.seq = start_seq
+        self.first_written_at: float | None = None  # epoch ms
+
+    def publish(self, text: str, done: bool = False) -> ResponseChunk:
+        chunk = ResponseChunk(
+            messageId=self._message_id,
+            seq=self.seq,
+            text=text,
+            done=done,
+            expiresAt=int(time.time()) + self._ttl,
+        )
+        self._client.put_item(TableName=self._table, Item=to_item(chunk.to_item()))
+        if self.first_written_at is None:
+            self.first_written_at = time.time() * 1000
+        self.seq += 1
+        return chunk
+
+    def last_seq(self) -> int:
+        """Highest seq already written for this message, or -1: where a finisher continues."""
+        page = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="messageId = :m",
+            ExpressionAttributeValues={":m": {"S": self._message_id}},
+            ScanIndexForward=False,
+            Limit=1,
+            ProjectionExpression="seq",
+            ConsistentRead=True,
+        )
+        items = page.get("Items", [])
+        return int(items[0]["seq"]["N"]) if items else -1
+
+
+def chunks_text(chunks: Iterable[dict]) -> str:
+    return "".join(c.get("text", "") for c in sorted(chunks, key=lambda c: c["seq"]))

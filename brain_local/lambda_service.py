@@ -1,0 +1,241 @@
+"""The local Lambda Invoke endpoint: ``POST /2015-03-31/functions/{name}/invocations``.
+
+Each function runs in its own worker processes (:mod:`brain_local.lambda_worker`), like
+Lambda execution environments: the first invoke starts one (a cold start), later invokes
+reuse an idle one (warm), and concurrent invokes start more, up to ``max_concurrency``.
+A handler's exception comes back the way Lambda returns it (200, ``X-Amz-Function-Error:
+Unhandled``, ``{errorType, errorMessage}``), which Step Functions turns into a named error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import select
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+from urllib.parse import unquote
+
+log = logging.getLogger("brain.lambda")
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    handler: str
+    environment: dict[str, str]
+    timeout_seconds: int
+    memory_mb: int
+    arn: str
+
+
+@dataclass(frozen=True)
+class InvokeFaultRates:
+    """Per function: the handler raises, or the worker process dies mid-invoke."""
+
+    raise_rate: float = 0.0
+    die_rate: float = 0.0
+
+
+@dataclass
+class FunctionStats:
+    invocations: int = 0
+    errors: int = 0
+    cold_starts: int = 0
+    init_ms: list[float] = field(default_factory=list)
+    duration_ms: list[float] = field(default_factory=list)
+
+
+class WorkerDied(RuntimeError):
+    pass
+
+
+class WorkerTimedOut(RuntimeError):
+    pass
+
+
+class Worker:
+    """One execution environment: a child process serving one invoke at a time."""
+
+    def __init__(self, spec: FunctionSpec, log_file):
+        self.spec = spec
+        started = time.perf_counter()
+        env = dict(spec.environment)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "brain_local.lambda_worker", spec.handler],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file, env=env, text=True, bufsize=1,
+        )
+        hello = self._read(time.monotonic() + 30)
+        if "initError" in hello:
+            self.process.wait(timeout=5)
+            raise WorkerDied(json.dumps(hello["initError"]))
+        #: Spawn to ready, as the parent sees it: process start, imports, clients (Lambda's Init Duration).
+        self.init_ms = round((time.perf_counter() - started) * 1000, 2)
+        self.reported_init_ms = hello.get("initMs")
+
+    def _read(self, deadline: float) -> dict:
+        remaining = deadline - time.monotonic()
+        ready, _, _ = select.select([self.process.stdout], [], [], max(remaining, 0))
+        if not ready:
+            raise WorkerTimedOut(f"{self.spec.name} did not answer in time")
+        line = self.process.stdout.readline()
+        if not line:
+            raise WorkerDied(f"{self.spec.name}: the execution environment exited (code {self.process.poll()})")
+        return json.loads(line)
+
+    def invoke(self, payload, request_id: str, fault: dict) -> dict:
+        deadline_ms = time.time() * 1000 + self.spec.timeout_seconds * 1000
+        request = {"payload": payload, "requestId": request_id, "deadlineMs": deadline_ms, **fault}
+        self.process.stdin.write(json.dumps(request, separators=(",", ":")) + "\n")
+        self.process.stdin.flush()
+        return self._read(time.monotonic() + self.spec.timeout_seconds)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.alive():
+            self.process.kill()
+        self.process.wait(timeout=5)
+
+
+class FunctionPool:
+    """The execution environments of one function."""
+
+    def __init__(self, spec: FunctionSpec, log_dir: Path, max_concurrency: int = 16,
+                 faults: InvokeFaultRates = InvokeFaultRates(), seed: int = 0):
+        self.spec = spec
+        self.max_concurrency = max_concurrency
+        self.faults = faults
+        self.stats = FunctionStats()
+        self._random = random.Random(f"{seed}:{spec.name}")
+        self._idle: list[Worker] = []
+        self._busy = 0
+        self._lock = threading.Condition()
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self._log = open(log_dir / f"{spec.name}.log", "a", buffering=1)
+
+    def _acquire(self) -> tuple[Worker | None, bool]:
+        with self._lock:
+            while not self._idle and self._busy >= self.max_concurrency:
+                self._lock.wait()
+            self._busy += 1
+            if self._idle:
+                return self._idle.pop(), False
+        return None, True
+
+    def _release(self, worker: Worker | None, healthy: bool) -> None:
+        with self._lock:
+            self._busy -= 1
+            if worker is not None and healthy:
+                self._idle.append(worker)
+            elif worker is not None:
+                worker.stop()
+            self._lock.notify()
+
+    def warm(self, count: int) -> None:
+        """Start ``count`` environments ahead of traffic (provisioned concurrency's analogue)."""
+        workers = [self._start() for _ in range(count)]
+        with self._lock:
+            self._idle.extend(workers)
+
+    def _start(self) -> Worker:
+        worker = Worker(self.spec, self._log)
+        self.stats.cold_starts += 1
+        self.stats.init_ms.append(worker.init_ms)
+        log.info("%s: cold start %.0f ms", self.spec.name, worker.init_ms)
+        return worker
+
+    def _fault(self) -> dict:
+        with self._lock:
+            if self.faults.die_rate and self._random.random() < self.faults.die_rate:
+                return {"die": True}
+            if self.faults.raise_rate and self._random.random() < self.faults.raise_rate:
+                return {"raise": True}
+        return {}
+
+    def invoke(self, payload) -> tuple[object, str | None]:
+        """(result or error payload, function error kind or None)."""
+        worker, cold = self._acquire()
+        healthy = False
+        request_id = str(uuid.uuid4())
+        self.stats.invocations += 1
+        try:
+            if worker is None:
+                worker = self._start()
+            answer = worker.invoke(payload, request_id, self._fault())
+            healthy = True
+            self.stats.duration_ms.append(answer.get("durationMs", 0.0))
+            if "error" in answer:
+                self.stats.errors += 1
+                return answer["error"], "Unhandled"
+            return answer["result"], None
+        except WorkerTimedOut as exc:
+            self.stats.errors += 1
+            return {"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out after "
+                    f"{self.spec.timeout_seconds} seconds: {exc}"}, "Unhandled"
+        except WorkerDied as exc:
+            self.stats.errors += 1
+            return {"errorType": "Runtime.ExitError", "errorMessage": str(exc)}, "Unhandled"
+        finally:
+            self._release(worker, healthy and worker is not None and worker.alive())
+
+    def stop(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.stop()
+        self._log.close()
+
+
+class LambdaApp:
+    """WSGI app for Lambda's Invoke API over the pools."""
+
+    PREFIX = "/2015-03-31/functions/"
+
+    def __init__(self, pools: dict[str, FunctionPool]):
+        self.pools = pools
+
+    def handles(self, path: str) -> bool:
+        return path.startswith(self.PREFIX) and path.endswith("/invocations")
+
+    def pool_for(self, name_or_arn: str) -> FunctionPool | None:
+        name = unquote(name_or_arn)
+        if name.startswith("arn:"):
+            name = name.split(":")[6]
+        return self.pools.get(name)
+
+    def __call__(self, environ, start_response) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        pool = self.pool_for(path[len(self.PREFIX):-len("/invocations")])
+        if pool is None:
+            start_response("404 Not Found", [("Content-Type", "application/json"),
+                                              ("x-amzn-ErrorType", "ResourceNotFoundException")])
+            return [json.dumps({"Type": "User", "Message": f"Function not found: {path}"}).encode()]
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        payload = json.loads(body) if body else {}
+        if environ.get("HTTP_X_AMZ_INVOCATION_TYPE") == "Event":
+            threading.Thread(target=pool.invoke, args=(payload,), daemon=True).start()
+            start_response("202 Accepted", [("Content-Type", "application/json")])
+            return [b""]
+        result, function_error = pool.invoke(payload)
+        headers = [("Content-Type", "application/json"), ("X-Amz-Executed-Version", "$LATEST")]
+        if function_error:
+            headers.append(("X-Amz-Function-Error", function_error))
+        start_response("200 OK", headers)
+        return [json.dumps(result).encode()]
+
+
+def worker_environment(spec_env: dict[str, str], extra: dict[str, str]) -> dict[str, str]:
+    """A clean environment, as Lambda gives one: the function's settings, nothing inherited."""
+    base = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "PYTHONPATH", "VIRTUAL_ENV") if k in os.environ}
+    return {**base, **spec_env, **extra}

@@ -1,0 +1,292 @@
+"""The offline stack: the real ASL and the real handlers against local AWS-compatible endpoints.
+
+One process, one endpoint (default ``http://127.0.0.1:4566``):
+
+- moto's DynamoDB, DynamoDB Streams, SQS and Step Functions, with the state machine *executed*
+  by moto's engine in this process (under ``mock_aws``: in moto's server mode the engine would
+  call moto's own Docker-based Lambda instead);
+- the Lambda Invoke API (``/2015-03-31/functions/...``), each function in its own worker
+  processes (:mod:`brain_local.lambda_service`); the engine reaches it through
+  ``AWS_ENDPOINT_URL_LAMBDA`` like any boto3 client;
+- the Bedrock runtime API (``/model/...``) backed by a model (:mod:`brain_local.bedrock_service`);
+- the pipe (:mod:`brain_local.pipe`), polling the stream and starting executions.
+
+Tables, the state machine and the pipe come from :data:`brain_core.config.SETTINGS`, the
+configuration CDK deploys.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from brain_core.config import AGENTS, SETTINGS, Settings, function_environment
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ASL_PATH = REPO_ROOT / "statemachine" / "brain.asl.json"
+ACCOUNT = "123456789012"
+DEFAULT_PORT = 4566
+
+log = logging.getLogger("brain.stack")
+
+
+def arn_substitutions(settings: Settings, region: str, account: str) -> dict[str, str]:
+    """``${...}`` names in the ASL and the function ARNs they stand for."""
+    def key(agent: str) -> str:
+        return "".join(part.capitalize() for part in agent.split("_")) + "FunctionArn"
+
+    return {key(a): f"arn:aws:lambda:{region}:{account}:function:{settings.function_name(a)}" for a in AGENTS}
+
+
+def render_definition(asl_text: str, substitutions: dict[str, str]) -> str:
+    for name, value in substitutions.items():
+        asl_text = asl_text.replace("${" + name + "}", value)
+    if "${" in asl_text:
+        raise ValueError("the ASL has a substitution nobody provides: " + asl_text[asl_text.index("${"):][:60])
+    return asl_text
+
+
+@dataclass
+class StackOptions:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    model: str = "scripted"
+    ttft_ms: float = 400.0
+    tokens_per_second: float = 40.0
+    reply_tokens: int = 60
+    model_client: str = "boto3"
+    log_dir: Path = field(default_factory=lambda: REPO_ROOT / ".brain" / "logs")
+    warm: int = 0  # environments started per function before traffic
+    seed: int = 0
+    settings: Settings = SETTINGS
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def make_backend(options: StackOptions):
+    from brain_local.scripted_model import ScriptedPersonaModel, ScriptSettings
+
+    if options.model == "scripted":
+        return ScriptedPersonaModel(ScriptSettings(options.ttft_ms, options.tokens_per_second, options.reply_tokens))
+    raise ValueError(f"unknown model backend {options.model!r} (choose: scripted)")
+
+
+class OfflineStack:
+    def __init__(self, options: StackOptions | None = None, model_faults=None, invoke_faults=None,
+                 duplicate_rate: float = 0.0):
+        self.options = options or StackOptions()
+        self.settings = self.options.settings
+        self._model_faults = model_faults
+        self._invoke_faults = invoke_faults or {}
+        self._duplicate_rate = duplicate_rate
+        self._mock = None
+        self._server = None
+        self.pipe = None
+        self.pools: dict = {}
+        self.backend = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> "OfflineStack":
+        from moto import mock_aws
+
+        region = self.settings.region
+        os.environ.setdefault("AWS_DEFAULT_REGION", region)
+        # The engine's lambda.invoke goes to our endpoint, exactly as an SDK client configured
+        # with this standard setting would.
+        os.environ["AWS_ENDPOINT_URL_LAMBDA"] = self.options.endpoint
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        self._mock.start()
+        try:
+            self._create_resources()
+            self._start_services()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __enter__(self) -> "OfflineStack":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self.pipe is not None:
+            self.pipe.stop()
+            self.pipe.join(timeout=5)
+            self.pipe = None
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        for pool in self.pools.values():
+            pool.stop()
+        self.pools = {}
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+
+    # -- resources ---------------------------------------------------------------------------
+    def client(self, service: str):
+        """An in-process client (intercepted by moto): for the stack's own use."""
+        import boto3
+        from botocore.config import Config
+
+        # botocore 1.44 addresses DynamoDB Streams at "<account>.streams-ddb.<region>", which
+        # moto 5.2.5 does not recognise; the classic endpoint is what moto serves.
+        return boto3.client(service, region_name=self.settings.region,
+                            config=Config(account_id_endpoint_mode="disabled"))
+
+    def _create_resources(self) -> None:
+        s = self.settings
+        ddb = self.client("dynamodb")
+        ddb.create_table(
+            TableName=s.messages_table,
+            KeySchema=[{"AttributeName": "conversationId", "KeyType": "HASH"},
+                       {"AttributeName": "messageId", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "conversationId", "AttributeType": "S"},
+                                  {"AttributeName": "messageId", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+            SSESpecification={"Enabled": True},
+        )
+        ddb.update_continuous_backups(TableName=s.messages_table,
+                                      PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+        ddb.create_table(
+            TableName=s.chunks_table,
+            KeySchema=[{"AttributeName": "messageId", "KeyType": "HASH"},
+                       {"AttributeName": "seq", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "messageId", "AttributeType": "S"},
+                                  {"AttributeName": "seq", "AttributeType": "N"}],
+            BillingMode="PAY_PER_REQUEST",
+            SSESpecification={"Enabled": True},
+        )
+        ddb.update_time_to_live(TableName=s.chunks_table,
+                                TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"})
+        self.stream_arn = ddb.describe_table(TableName=s.messages_table)["Table"]["LatestStreamArn"]
+        self.dlq_url = self.client("sqs").create_queue(QueueName=f"{s.app_name}-pipe-dlq")["QueueUrl"]
+        definition = render_definition(ASL_PATH.read_text(), arn_substitutions(s, s.region, ACCOUNT))
+        self.state_machine_arn = self.client("stepfunctions").create_state_machine(
+            name=s.state_machine_name,
+            definition=definition,
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/{s.app_name}-workflow",
+            type="EXPRESS",
+        )["stateMachineArn"]
+
+    def function_specs(self):
+        from brain_local.lambda_service import FunctionSpec, worker_environment
+
+        s = self.settings
+        specs = {}
+        for agent in AGENTS:
+            name = s.function_name(agent)
+            env = function_environment(agent, s)
+            env["MODEL_ID"] = self.backend.model_id
+            env["MODEL_CLIENT"] = self.options.model_client
+            extra = {
+                "AWS_REGION": s.region,
+                "AWS_DEFAULT_REGION": s.region,
+                "AWS_ACCESS_KEY_ID": "offline",
+                "AWS_SECRET_ACCESS_KEY": "offline",
+                "AWS_ENDPOINT_URL_DYNAMODB": self.options.endpoint,
+                "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": self.options.endpoint,
+                "AWS_LAMBDA_FUNCTION_NAME": name,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(s.functions[agent].memory_mb),
+                "BRAIN_FUNCTION_ARN": arn_substitutions(s, s.region, ACCOUNT)[
+                    "".join(p.capitalize() for p in agent.split("_")) + "FunctionArn"],
+                # There is no X-Ray daemon offline; on AWS, tracing is on (CDK: Tracing.ACTIVE).
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "PYTHONUNBUFFERED": "1",
+                # The function's code root, as Lambda's task root: the repo's agents/ and brain_core/.
+                "PYTHONPATH": str(REPO_ROOT),
+            }
+            specs[name] = FunctionSpec(
+                name=name, handler=s.handler(agent), environment=worker_environment(env, extra),
+                timeout_seconds=s.functions[agent].timeout_seconds, memory_mb=s.functions[agent].memory_mb,
+                arn=extra["BRAIN_FUNCTION_ARN"],
+            )
+        return specs
+
+    def _start_services(self) -> None:
+        from werkzeug.serving import make_server
+
+        from brain_local.bedrock_service import BedrockRuntimeApp
+        from brain_local.lambda_service import FunctionPool, InvokeFaultRates, LambdaApp
+        from brain_local.pipe import StreamPipe
+
+        self.backend = make_backend(self.options)
+        self.pools = {
+            name: FunctionPool(spec, self.options.log_dir, faults=self._invoke_faults.get(name, InvokeFaultRates()),
+                               seed=self.options.seed)
+            for name, spec in self.function_specs().items()
+        }
+        self.lambda_app = LambdaApp(self.pools)
+        self.bedrock_app = BedrockRuntimeApp(self.backend, self._model_faults)
+        self._server = make_server(self.options.host, self.options.port, _Dispatcher(self), threaded=True)
+        threading.Thread(target=self._server.serve_forever, name="brain-endpoint", daemon=True).start()
+
+        import random
+
+        rng = random.Random(self.options.seed)
+        self.pipe = StreamPipe(
+            self.client("dynamodbstreams"), self.client("stepfunctions"), self.client("sqs"),
+            self.stream_arn, self.state_machine_arn, self.dlq_url, self.settings.pipe,
+            before_start=(lambda record: 2 if rng.random() < self._duplicate_rate else 1),
+            forget_iterator=self._forget_iterator,
+        )
+        self.pipe.start()
+        self.pipe.ready.wait(10)
+        if self.options.warm:
+            for pool in self.pools.values():
+                pool.warm(self.options.warm)
+
+    def _forget_iterator(self, arn: str) -> None:
+        from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+        dynamodbstreams_backends[ACCOUNT][self.settings.region].shard_iterators.pop(arn, None)
+
+    # -- introspection -----------------------------------------------------------------------
+    def health(self) -> dict:
+        return {
+            "status": "ok",
+            "endpoint": self.options.endpoint,
+            "model": self.backend.model_id if self.backend else None,
+            "stateMachineArn": self.state_machine_arn,
+            "pipe": dict(self.pipe.counts) if self.pipe else {},
+            "functions": {
+                name: {
+                    "invocations": pool.stats.invocations,
+                    "errors": pool.stats.errors,
+                    "coldStarts": pool.stats.cold_starts,
+                    "initMs": pool.stats.init_ms,
+                }
+                for name, pool in self.pools.items()
+            },
+        }
+
+
+class _Dispatcher:
+    """One endpoint: Lambda and Bedrock runtime paths go to ours, everything else to moto."""
+
+    def __init__(self, stack: OfflineStack):
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        self.stack = stack
+        self.moto = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if self.stack.lambda_app.handles(path):
+            return self.stack.lambda_app(environ, start_response)
+        if self.stack.bedrock_app.handles(path):
+            return self.stack.bedrock_app(environ, start_response)
+        if path == "/brain/health":
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps(self.stack.health()).encode()]
+        return self.moto(environ, start_response)
