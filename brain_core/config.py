@@ -97,6 +97,18 @@ class Settings:
         """The handler string as Lambda sees it: the asset keeps the repo's relative paths."""
         return f"agents.{agent}.handler.main"
 
+    @staticmethod
+    def asl_substitution(agent: str) -> str:
+        """The ``${...}`` name standing for ``agent``'s function ARN in statemachine/brain.asl.json."""
+        return "".join(part.capitalize() for part in agent.split("_")) + "FunctionArn"
+
+
+#: Pure-Python packages a function needs beyond boto3 and the Powertools layer; the deployment
+#: asset carries them (copied from the installed distribution, no Docker).
+FUNCTION_PACKAGES: Mapping[str, tuple[str, ...]] = {
+    "perception": ("cachetools",),
+}
+
 
 SETTINGS = Settings()
 

@@ -89,7 +89,11 @@ def compose_reply(messages: list[dict], reply_tokens: int) -> str:
     sentences = [_pick(_OPENINGS, seed, "open").format(topic=topic, Topic=topic.capitalize()) if topic else _NOTHING]
     facts = remembered_facts(earlier)
     if facts:
-        sentences.append(f"I remember that {' and that '.join(facts[-2:])}; I keep it close, here in the fluid.")
+        # The facts the question touches first ("my name?" brings back the name), then the newest.
+        asked = set(content_words(last))
+        ranked = sorted(enumerate(facts), key=lambda f: (len(asked & set(content_words(f[1]))), f[0]), reverse=True)
+        recalled = [fact for _, fact in ranked[:2]]
+        sentences.append(f"I remember that {' and that '.join(recalled)}; I keep it close, here in the fluid.")
     elif earlier:
         sentences.append(f"I still remember you saying \u201c{' '.join(earlier[-1].split()[:12])}\u201d.")
     i = 0

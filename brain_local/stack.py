@@ -36,10 +36,8 @@ log = logging.getLogger("brain.stack")
 
 def arn_substitutions(settings: Settings, region: str, account: str) -> dict[str, str]:
     """``${...}`` names in the ASL and the function ARNs they stand for."""
-    def key(agent: str) -> str:
-        return "".join(part.capitalize() for part in agent.split("_")) + "FunctionArn"
-
-    return {key(a): f"arn:aws:lambda:{region}:{account}:function:{settings.function_name(a)}" for a in AGENTS}
+    return {settings.asl_substitution(a): f"arn:aws:lambda:{region}:{account}:function:{settings.function_name(a)}"
+            for a in AGENTS}
 
 
 def render_definition(asl_text: str, substitutions: dict[str, str]) -> str:
@@ -96,10 +94,8 @@ class OfflineStack:
         from moto import mock_aws
 
         region = self.settings.region
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request drowns everything
         os.environ.setdefault("AWS_DEFAULT_REGION", region)
-        # The engine's lambda.invoke goes to our endpoint, exactly as an SDK client configured
-        # with this standard setting would.
-        os.environ["AWS_ENDPOINT_URL_LAMBDA"] = self.options.endpoint
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         try:
@@ -198,8 +194,7 @@ class OfflineStack:
                 "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": self.options.endpoint,
                 "AWS_LAMBDA_FUNCTION_NAME": name,
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(s.functions[agent].memory_mb),
-                "BRAIN_FUNCTION_ARN": arn_substitutions(s, s.region, ACCOUNT)[
-                    "".join(p.capitalize() for p in agent.split("_")) + "FunctionArn"],
+                "BRAIN_FUNCTION_ARN": arn_substitutions(s, s.region, ACCOUNT)[s.asl_substitution(agent)],
                 # There is no X-Ray daemon offline; on AWS, tracing is on (CDK: Tracing.ACTIVE).
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "PYTHONUNBUFFERED": "1",
@@ -221,6 +216,11 @@ class OfflineStack:
         from brain_local.pipe import StreamPipe
 
         self.backend = make_backend(self.options)
+        self._server = make_server(self.options.host, self.options.port, _Dispatcher(self), threaded=True)
+        self.options.port = self._server.server_port  # port 0 asks for any free port
+        # The engine's lambda.invoke goes to our endpoint, exactly as an SDK client configured
+        # with this standard setting would.
+        os.environ["AWS_ENDPOINT_URL_LAMBDA"] = self.options.endpoint
         self.pools = {
             name: FunctionPool(spec, self.options.log_dir, faults=self._invoke_faults.get(name, InvokeFaultRates()),
                                seed=self.options.seed)
@@ -228,7 +228,6 @@ class OfflineStack:
         }
         self.lambda_app = LambdaApp(self.pools)
         self.bedrock_app = BedrockRuntimeApp(self.backend, self._model_faults)
-        self._server = make_server(self.options.host, self.options.port, _Dispatcher(self), threaded=True)
         threading.Thread(target=self._server.serve_forever, name="brain-endpoint", daemon=True).start()
 
         import random

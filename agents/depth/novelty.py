@@ -68,5 +68,5 @@ def memories(user_text: str, history: list[Turn], limit: int = 2) -> str:
     picked = [t for overlap, _, t in related if overlap > 0][:limit]
     if picked:
         quoted = "; ".join(f"“{clip(t.content, 100)}”" for t in picked)
-        return f"This brings back what you told me before: {quoted}."
-    return f"I remember how we began: “{clip(earlier[0].content, 100)}”."
+        return f"This brings back what you told me before: {quoted}"
+    return f"I remember how we began: “{clip(earlier[0].content, 100)}”"

@@ -54,7 +54,9 @@ def bedrock_runtime_client(max_attempts: int, read_timeout: int):
         config=Config(
             connect_timeout=2,
             read_timeout=read_timeout,
-            retries={"mode": "standard", "max_attempts": max_attempts},
+            # total attempts, first call included: botocore's own retries stay bounded so they
+            # do not multiply with the state machine's Retry on ModelThrottled.
+            retries={"mode": "standard", "total_max_attempts": max_attempts},
             tcp_keepalive=True,
         ),
     )
@@ -95,6 +97,7 @@ class LangChainConverseClient:
             max_tokens=inference.get("maxTokens"),
             temperature=inference.get("temperature"),
             top_p=inference.get("topP"),
+            disable_streaming=False,  # stream whatever the model id (it only knows AWS providers)
         )
         self.usage: dict = {}
 

@@ -1,0 +1,55 @@
+# Brain in Cup — every task a newcomer needs. `make demo` and `make test` install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: install demo test test-unit test-integration test-e2e test-infra synth bench up clean
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Re-install when the project's dependencies change.
+$(STAMP): $(PY) pyproject.toml cdk/package.json
+	@echo "Installing Python dependencies into $(VENV) ..."
+	$(PIP) install --quiet -e ".[offline,langchain,cdk,dev]"
+	@echo "Installing the pinned AWS CDK CLI into cdk/node_modules ..."
+	cd cdk && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/brain demo
+
+up: install
+	$(VENV)/bin/brain up
+
+test: install
+	$(PY) -m pytest -q
+
+test-unit: install
+	$(PY) -m pytest -q tests/unit
+
+test-integration: install
+	$(PY) -m pytest -q tests/integration
+
+test-e2e: install
+	$(PY) -m pytest -q tests/e2e
+
+test-infra: install
+	$(PY) -m pytest -q tests/infra
+
+synth: install
+	bash cdk/synth.sh
+
+bench: install
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) cdk.out .brain .pytest_cache cdk/node_modules

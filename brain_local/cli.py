@@ -1,0 +1,329 @@
+"""``brain``: run the offline stack and talk to the brain.
+
+    brain up                     start the offline stack in the foreground
+    brain send TEXT [--json]     one message, the reply streamed, inner life and timings
+    brain chat                   an interactive conversation
+    brain runs                   recent executions with each state's duration
+    brain demo                   a short conversation through the full pipeline
+
+``send``, ``chat``, ``runs`` and ``demo`` use the stack at ``--endpoint`` when one is running
+there, and otherwise start one in this process for the duration of the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from typing import Iterator
+
+from brain_local.stack import DEFAULT_PORT, OfflineStack, StackOptions
+
+STEPS = ("perception", "language", "reasoning", "emotional", "depth", "selfReview")
+DEMO_TURNS = (
+    "Hello! My name is Ada and I live in Lisbon.",
+    "What does it feel like to float in that jar all day?",
+    "I love the sea and long walks by the river.",
+    "Do you remember my name, and where I live?",
+)
+
+
+def _tty(stream) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _dim(text: str) -> str:
+    return f"\x1b[2m{text}\x1b[0m" if _tty(sys.stdout) else text
+
+
+def table(headers: list[str], rows: list[list]) -> str:
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    line = lambda r: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
+    return "\n".join([line(cells[0]), "  ".join("-" * w for w in widths)] + [line(r) for r in cells[1:]])
+
+
+def _ms(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:.1f}" if value < 10 else f"{value:,.0f}"
+
+
+def stack_running(endpoint: str) -> dict | None:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/brain/health", timeout=0.5) as response:
+            return json.load(response)
+    except (OSError, ValueError):
+        return None
+
+
+def _options(args) -> StackOptions:
+    return StackOptions(
+        host=args.host, port=args.port, model=args.model, ttft_ms=args.ttft_ms,
+        tokens_per_second=args.tokens_per_second, reply_tokens=args.reply_tokens,
+        model_client=args.model_client, warm=getattr(args, "warm", 0),
+    )
+
+
+@contextmanager
+def connected(args) -> Iterator[str]:
+    """The endpoint of a running stack, or of one started here for the duration."""
+    endpoint = args.endpoint or f"http://{args.host}:{args.port}"
+    if stack_running(endpoint):
+        yield endpoint
+        return
+    options = _options(args)
+    if args.endpoint is None:
+        options.port = 0  # nothing is running on the default port: any free port will do
+    print(_dim(f"(no stack at {endpoint}: starting one in this process, model {args.model})"), file=sys.stderr)
+    with OfflineStack(options) as stack:
+        yield stack.options.endpoint
+
+
+class StreamPrinter:
+    """Shows "thinking…" the moment a message is sent, replaced by the first chunk."""
+
+    def __init__(self, out=sys.stdout, prefix: str = "brain › "):
+        self.out, self.prefix = out, prefix
+        self._started = False
+        self._indicator = _tty(out)
+
+    def waiting(self) -> None:
+        self.out.write(self.prefix + (_dim("thinking…") if self._indicator else ""))
+        self.out.flush()
+
+    def chunk(self, text: str) -> None:
+        if not self._started and self._indicator:
+            self.out.write("\r\x1b[K" + self.prefix)
+        self._started = True
+        self.out.write(text)
+        self.out.flush()
+
+    def end(self) -> None:
+        self.out.write("\n")
+        self.out.flush()
+
+
+def print_inner_life(reply: dict, out=sys.stdout) -> None:
+    emotion = reply.get("emotion", {})
+    lines = [
+        f"  emotion     {emotion.get('label')} (valence {emotion.get('valence')}, arousal {emotion.get('arousal')})",
+        f"  sensations  {'; '.join(reply.get('sensations', []))}",
+        *(f"  thought     {t}" for t in reply.get("thoughts", [])),
+        f"  memories    {reply.get('memories', '')}",
+        f"  reflection  {reply.get('selfReflection', '')}",
+        f"  status      {reply.get('status')}" + (f" (degraded: {', '.join(reply['degraded'])})" if reply.get("degraded") else ""),
+    ]
+    print(_dim("\n".join(lines)), file=out)
+
+
+def timing_rows(exchanges) -> list[list]:
+    rows = []
+    for i, ex in enumerate(exchanges, 1):
+        steps = (ex.reply or {}).get("timings", {})
+        rows.append([i, _ms(ex.ttft_ms), _ms(ex.total_ms), _ms(steps.get("modelTtftMs"))]
+                    + [_ms(steps.get(s)) for s in STEPS])
+    return rows
+
+
+TIMING_HEADERS = ["turn", "first text", "total", "model ttft"] + list(STEPS)
+
+
+def converse(client, texts, conversation_id: str, owner: str, out=sys.stdout):
+    exchanges = []
+    for text in texts:
+        print(f"you   › {text}", file=out)
+        printer = StreamPrinter(out)
+        printer.waiting()
+        exchange = client.send(text, conversation_id, owner, on_chunk=printer.chunk)
+        printer.end()
+        reply = exchange.reply or {}
+        if reply.get("content") and reply["content"] != exchange.streamed:
+            print(_dim(f"  (final, after self-review) {reply['content']}"), file=out)
+        if reply:
+            print_inner_life(reply, out)
+        print(file=out)
+        exchanges.append(exchange)
+    return exchanges
+
+
+def cmd_up(args) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("moto").setLevel(logging.WARNING)
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    stack = OfflineStack(_options(args)).start()
+    endpoint = stack.options.endpoint
+    print(f"Brain in Cup offline stack on {endpoint}  (model: {stack.backend.model_id})")
+    print(f"  export AWS_ENDPOINT_URL={endpoint} AWS_REGION={stack.settings.region} "
+          f"AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline")
+    print(f"  tables: {stack.settings.messages_table}, {stack.settings.chunks_table};  "
+          f"state machine: {stack.state_machine_arn}")
+    print(f"  function logs: {stack.options.log_dir}/   Ctrl-C to stop.", flush=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+    return 0
+
+
+def cmd_send(args) -> int:
+    from brain_local.client import BrainClient
+
+    conversation = args.conversation or f"c-{uuid.uuid4().hex[:12]}"
+    with connected(args) as endpoint:
+        client = BrainClient(endpoint)
+        if args.json:
+            exchange = client.send(args.text, conversation, args.owner)
+            print(json.dumps({"reply": exchange.reply, "timings": exchange.timings(),
+                              "streamedChunks": exchange.chunks}, indent=2, ensure_ascii=False))
+        else:
+            [exchange] = converse(client, [args.text], conversation, args.owner)
+            print(table(TIMING_HEADERS, timing_rows([exchange])))
+            print(_dim(f"conversation: {conversation}"))
+    return 0 if exchange.reply else 1
+
+
+def cmd_chat(args) -> int:
+    from brain_local.client import BrainClient
+
+    conversation = args.conversation or f"c-{uuid.uuid4().hex[:12]}"
+    with connected(args) as endpoint:
+        client = BrainClient(endpoint)
+        print(_dim(f"conversation {conversation} as {args.owner}. Empty line or Ctrl-D to leave."))
+        exchanges = []
+        while True:
+            try:
+                text = input("you   › ")
+            except (EOFError, KeyboardInterrupt):
+                print()
+                break
+            if not text.strip():
+                break
+            printer = StreamPrinter()
+            printer.waiting()
+            exchange = client.send(text, conversation, args.owner, on_chunk=printer.chunk)
+            printer.end()
+            if exchange.reply:
+                print_inner_life(exchange.reply)
+            exchanges.append(exchange)
+        if exchanges:
+            print(table(TIMING_HEADERS, timing_rows(exchanges)))
+    return 0
+
+
+def cmd_runs(args) -> int:
+    import boto3
+
+    from brain_local.runs import recent_runs
+    from brain_local.stack import ACCOUNT
+
+    with connected(args) as endpoint:
+        sfn = boto3.client("stepfunctions", endpoint_url=endpoint, region_name="us-east-1",
+                           aws_access_key_id="offline", aws_secret_access_key="offline")
+        from brain_core.config import SETTINGS
+
+        arn = f"arn:aws:states:{SETTINGS.region}:{ACCOUNT}:stateMachine:{SETTINGS.state_machine_name}"
+        runs = recent_runs(sfn, arn, args.limit)
+        names = ["Perception", "Language", "PostProcess", "Reasoning", "Emotional", "Depth", "SelfReview",
+                 "WriteFallbackReply"]
+        print(table(["execution", "status", "total"] + names,
+                    [[r.name, r.status, _ms(r.total_ms)] + [_ms(r.states.get(n)) for n in names] for r in runs]))
+        if not runs:
+            print("(no executions yet: send a message first)")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from brain_local.client import BrainClient
+
+    conversation = f"demo-{uuid.uuid4().hex[:8]}"
+    with connected(args) as endpoint:
+        client = BrainClient(endpoint)
+        print(f"A conversation with the brain in a cup ({len(DEMO_TURNS)} turns, {conversation}):\n")
+        exchanges = converse(client, DEMO_TURNS, conversation, args.owner)
+        print("Timings (ms): first text and total as this client saw them, from the moment each "
+              "message was written;\nper step as each agent measured itself. Turn 1 includes the "
+              "functions' cold starts.\n")
+        print(table(TIMING_HEADERS, timing_rows(exchanges)))
+        health = stack_running(endpoint) or {}
+        colds = {n.removeprefix("brain-"): f["initMs"] for n, f in health.get("functions", {}).items() if f["initMs"]}
+        if colds:
+            print("\nCold starts (spawn to handler ready, ms): " + ", ".join(
+                f"{n} {'/'.join(_ms(v) for v in vs)}" for n, vs in colds.items()))
+    return 0 if all(e.reply for e in exchanges) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="brain", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def stack_args(p, endpoint=True):
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=int(os.environ.get("BRAIN_PORT", DEFAULT_PORT)))
+        if endpoint:
+            p.add_argument("--endpoint", default=os.environ.get("BRAIN_ENDPOINT"),
+                           help="a running stack's endpoint (default: http://HOST:PORT)")
+        p.add_argument("--model", default=os.environ.get("BRAIN_MODEL", "scripted"),
+                       help="model backend behind the local Bedrock endpoint (default: scripted)")
+        p.add_argument("--model-client", default=os.environ.get("BRAIN_MODEL_CLIENT", "boto3"),
+                       choices=["boto3", "langchain"], help="the language agent's model client")
+        p.add_argument("--ttft-ms", type=float, default=float(os.environ.get("BRAIN_TTFT_MS", 400)),
+                       help="scripted model: time to first token (default 400)")
+        p.add_argument("--tokens-per-second", type=float, default=float(os.environ.get("BRAIN_TPS", 40)),
+                       help="scripted model: tokens per second (default 40)")
+        p.add_argument("--reply-tokens", type=int, default=int(os.environ.get("BRAIN_REPLY_TOKENS", 60)),
+                       help="scripted model: about how many tokens a reply has (default 60)")
+
+    p = sub.add_parser("up", help="start the offline stack in the foreground")
+    stack_args(p, endpoint=False)
+    p.add_argument("--warm", type=int, default=0, help="execution environments to start per function up front")
+    p.set_defaults(func=cmd_up)
+
+    p = sub.add_parser("send", help="send one message and stream the reply")
+    p.add_argument("text")
+    p.add_argument("--conversation", help="conversation id (default: a new one)")
+    p.add_argument("--owner", default=os.environ.get("USER", "me"))
+    p.add_argument("--json", action="store_true", help="print one JSON object: reply and timings")
+    stack_args(p)
+    p.set_defaults(func=cmd_send)
+
+    p = sub.add_parser("chat", help="talk to the brain interactively")
+    p.add_argument("--conversation")
+    p.add_argument("--owner", default=os.environ.get("USER", "me"))
+    stack_args(p)
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("runs", help="recent executions and each state's duration")
+    p.add_argument("--limit", type=int, default=10)
+    stack_args(p)
+    p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("demo", help="a short conversation through the full pipeline, with timings")
+    p.add_argument("--owner", default="demo")
+    stack_args(p)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command != "up":
+        logging.basicConfig(level=logging.WARNING)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""cdk-nag (AwsSolutions) on the stack, and every exception with its reason.
+
+cdk-nag 3.x is a CDK policy-validation plugin: a finding fails ``cdk synth`` unless it is
+acknowledged with ``Validations.of(scope).acknowledge(...)`` on the construct it concerns (the
+narrowest scope that works). Each acknowledgement below says why the finding does not apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Acknowledgment, Validations
+from constructs import IConstruct
+
+XRAY_AND_LOG_DELIVERY_WILDCARD = (
+    "X-Ray's PutTraceSegments/PutTelemetryRecords (and, for the state machine, CloudWatch Logs "
+    "vended-log delivery: logs:CreateLogDelivery, logs:DescribeResourcePolicies and related "
+    "actions) do not support resource-level permissions: AWS documents Resource \"*\" as the only "
+    "valid resource. Every other statement in this role names its resources."
+)
+
+
+@dataclass(frozen=True)
+class Exception_:
+    rule: str
+    reason: str
+
+
+#: The exceptions, by what they apply to; stack.py attaches each to the matching constructs.
+FUNCTION_ROLE = (
+    Exception_("AwsSolutions-IAM5[Resource::*]", XRAY_AND_LOG_DELIVERY_WILDCARD),
+)
+FUNCTION = (
+    Exception_(
+        "AwsSolutions-L1",
+        "Python 3.13 is the project's chosen runtime: the Powertools layer is selected for it "
+        "(AWSLambdaPowertoolsPythonV3-python313-*) and the cold-start budgets of DESIGN §6 are "
+        "measured against it. A newer runtime is a deliberate change of runtime, layer and "
+        "measurements together, not a lint fix.",
+    ),
+)
+STATE_MACHINE = (
+    Exception_("AwsSolutions-IAM5[Resource::*]", XRAY_AND_LOG_DELIVERY_WILDCARD),
+)
+CHUNKS_TABLE = (
+    Exception_(
+        "AwsSolutions-DDB3",
+        "ResponseChunks holds only the streamed draft of a reply, deleted by TTL after "
+        "chunk_ttl_seconds (24 h); the reply itself is written to Messages, which has point-in-time "
+        "recovery. Restoring drafts would restore nothing a user needs.",
+    ),
+)
+DEAD_LETTER_QUEUE = (
+    Exception_(
+        "AwsSolutions-SQS3",
+        "This queue is the dead-letter queue of the EventBridge Pipe (cdk-nag only recognises SQS "
+        "redrive policies as DLQ use); a dead-letter queue of a dead-letter queue would only move "
+        "the same records once more. The alarm 'DLQ not empty' watches it.",
+    ),
+)
+
+
+def inference_profile_wildcard(model_id: str) -> Exception_:
+    return Exception_(
+        f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/{model_id}]",
+        "A cross-region inference profile routes each request to the model in any region of its "
+        "geography, and Bedrock authorises the call against the foundation model in the region that "
+        "serves it; the statement names one model and the inference profile, only the region is open.",
+    )
+
+
+def acknowledge(scope: IConstruct, exceptions: tuple[Exception_, ...] | list[Exception_]) -> None:
+    for exc in exceptions:
+        Validations.of(scope).acknowledge(Acknowledgment(id=exc.rule, reason=exc.reason))

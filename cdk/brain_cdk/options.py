@@ -1,0 +1,160 @@
+"""Deployment choices read from CDK context (``-c key=value`` or cdk.json), with defaults.
+
+Everything else comes from ``brain_core.config.SETTINGS``; these are only the knobs that differ
+between deployments of the same code:
+
+==========================  ===========================================  =======================
+context key                 meaning                                      default
+==========================  ===========================================  =======================
+``modelId``                 Bedrock model or inference profile id        ``SETTINGS.model_id``
+``workflowType``            ``EXPRESS`` or ``STANDARD``                  ``EXPRESS``
+``includeExecutionData``    log state input/output (personal data!)      ``false``
+``provisionedConcurrency``  ``agent:count,...`` (via an alias ``live``)  none
+``snapStart``               ``agent,...`` (published versions, alias)    none
+``powertoolsLayerVersion``  version of the AWS-managed Powertools layer  ``27``
+``architecture``            ``arm64`` or ``x86_64``                      ``arm64``
+``logRetentionDays``        retention of every log group                 ``30``
+``alarmTopicArn``           an existing SNS topic the alarms notify      none
+==========================  ===========================================  =======================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from brain_core.config import AGENTS, SETTINGS, Settings
+
+#: Powertools for AWS Lambda (Python) v3, AWS-managed public layer (account 017000801446).
+#: Version 27 is the layer of Powertools 3.x current when this stack was written; bump it with
+#: ``-c powertoolsLayerVersion=N`` (the version must exist in the target region).
+DEFAULT_POWERTOOLS_LAYER_VERSION = 27
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"
+PYTHON_RUNTIME_TAG = "python313"
+
+#: Geographic prefixes of Bedrock cross-region inference profile ids (``us.amazon.nova-pro-v1:0``).
+INFERENCE_PROFILE_PREFIXES = ("us.", "eu.", "apac.", "us-gov.", "ca.", "jp.", "au.", "global.")
+
+
+class OptionsError(ValueError):
+    """A context value is malformed: fail the synth with a message that says which and why."""
+
+
+def _agent(name: str, key: str) -> str:
+    name = name.strip()
+    if name not in AGENTS:
+        raise OptionsError(f"{key}: unknown agent {name!r}; agents are {', '.join(AGENTS)}")
+    return name
+
+
+def parse_agent_counts(raw: Any, key: str = "provisionedConcurrency") -> dict[str, int]:
+    """``"language:2,perception:1"`` (or a JSON object in cdk.json) to ``{"language": 2, ...}``."""
+    if raw in (None, "", {}):
+        return {}
+    items = raw.items() if isinstance(raw, Mapping) else (
+        part.split(":", 1) if ":" in part else (part, "") for part in str(raw).split(",") if part.strip()
+    )
+    counts: dict[str, int] = {}
+    for name, count in items:
+        try:
+            value = int(count)
+        except (TypeError, ValueError) as exc:
+            raise OptionsError(f"{key}: {name}:{count!r} is not agent:count") from exc
+        if value < 1:
+            raise OptionsError(f"{key}: the count for {name} must be at least 1")
+        counts[_agent(name, key)] = value
+    return counts
+
+
+def parse_agents(raw: Any, key: str = "snapStart") -> frozenset[str]:
+    """``"language,perception"`` (or a JSON list) to a set of agent names."""
+    if raw in (None, "", []):
+        return frozenset()
+    names = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
+    return frozenset(_agent(n, key) for n in names if str(n).strip())
+
+
+def _bool(raw: Any, key: str) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    value = str(raw).strip().lower()
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value in ("false", "0", "no", "off", ""):
+        return False
+    raise OptionsError(f"{key}: {raw!r} is not true or false")
+
+
+def _int(raw: Any, key: str) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError) as exc:
+        raise OptionsError(f"{key}: {raw!r} is not a whole number") from exc
+
+
+@dataclass(frozen=True)
+class StackOptions:
+    model_id: str = SETTINGS.model_id
+    workflow_type: str = "EXPRESS"
+    include_execution_data: bool = False
+    provisioned_concurrency: Mapping[str, int] = field(default_factory=dict)
+    snap_start: frozenset[str] = frozenset()
+    powertools_layer_version: int = DEFAULT_POWERTOOLS_LAYER_VERSION
+    architecture: str = "arm64"
+    log_retention_days: int = 30
+    alarm_topic_arn: str | None = None
+    settings: Settings = SETTINGS
+
+    def __post_init__(self) -> None:
+        if self.workflow_type not in ("EXPRESS", "STANDARD"):
+            raise OptionsError(f"workflowType: {self.workflow_type!r} is not EXPRESS or STANDARD")
+        if self.architecture not in ("arm64", "x86_64"):
+            raise OptionsError(f"architecture: {self.architecture!r} is not arm64 or x86_64")
+        both = set(self.provisioned_concurrency) & set(self.snap_start)
+        if both:
+            # Lambda refuses SnapStart and provisioned concurrency on the same version.
+            raise OptionsError(f"choose SnapStart or provisioned concurrency, not both, for: {', '.join(sorted(both))}")
+        if not self.model_id.strip():
+            raise OptionsError("modelId: empty")
+
+    @classmethod
+    def from_context(cls, get: Callable[[str], Any]) -> "StackOptions":
+        """``get`` is ``node.try_get_context``; an absent key keeps the default."""
+        def value(key: str, default: Any) -> Any:
+            raw = get(key)
+            return default if raw is None or raw == "" else raw
+
+        defaults = cls()
+        topic = value("alarmTopicArn", None)
+        return cls(
+            model_id=str(value("modelId", defaults.model_id)).strip(),
+            workflow_type=str(value("workflowType", defaults.workflow_type)).strip().upper(),
+            include_execution_data=_bool(value("includeExecutionData", False), "includeExecutionData"),
+            provisioned_concurrency=parse_agent_counts(get("provisionedConcurrency")),
+            snap_start=parse_agents(get("snapStart")),
+            powertools_layer_version=_int(value("powertoolsLayerVersion", defaults.powertools_layer_version),
+                                          "powertoolsLayerVersion"),
+            architecture=str(value("architecture", defaults.architecture)).strip().lower().replace("-", "_"),
+            log_retention_days=_int(value("logRetentionDays", defaults.log_retention_days), "logRetentionDays"),
+            alarm_topic_arn=str(topic) if topic else None,
+        )
+
+    @property
+    def uses_inference_profile(self) -> bool:
+        return self.model_id.startswith(INFERENCE_PROFILE_PREFIXES)
+
+    @property
+    def foundation_model_id(self) -> str:
+        """The model behind the id: an inference profile ``us.amazon.x`` routes to ``amazon.x``."""
+        if self.uses_inference_profile:
+            return self.model_id.split(".", 1)[1]
+        return self.model_id
+
+    def aliased(self, agent: str) -> bool:
+        """Whether the workflow invokes ``agent`` through its alias (a published version)."""
+        return agent in self.provisioned_concurrency or agent in self.snap_start
+
+    def powertools_layer_arn(self, region: str) -> str:
+        return (f"arn:aws:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
+                f"AWSLambdaPowertoolsPythonV3-{PYTHON_RUNTIME_TAG}-{self.architecture}:"
+                f"{self.powertools_layer_version}")

@@ -1,0 +1,25 @@
+import pytest
+
+from brain_core.config import AGENTS, SETTINGS, AgentEnv, ConfigurationError, function_environment
+
+
+def test_every_agent_environment_parses_back_into_its_typed_settings():
+    for agent in AGENTS:
+        env = AgentEnv.from_environ(function_environment(agent))
+        assert env.messages_table == SETTINGS.messages_table and env.model_id == SETTINGS.model_id
+        assert env.history_turns == SETTINGS.history_turns and env.temperature == SETTINGS.temperature
+
+
+def test_a_missing_or_malformed_setting_fails_loudly_at_cold_start():
+    env = function_environment("perception")
+    del env["MESSAGES_TABLE"]
+    with pytest.raises(ConfigurationError, match="MESSAGES_TABLE"):
+        AgentEnv.from_environ(env)
+    with pytest.raises(ConfigurationError, match="HISTORY_TURNS"):
+        AgentEnv.from_environ({**function_environment("perception"), "HISTORY_TURNS": "many"})
+
+
+def test_pipe_settings_match_the_seed_recommendations():
+    pipe = SETTINGS.pipe
+    assert (pipe.batch_size, pipe.maximum_batching_window_seconds, pipe.maximum_retry_attempts) == (1, 0, 2)
+    assert pipe.on_partial_batch_item_failure == "AUTOMATIC_BISECT" and pipe.invocation_type == "FIRE_AND_FORGET"
