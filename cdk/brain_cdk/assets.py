@@ -34,10 +34,10 @@ PROVIDED_AT_RUN_TIME = frozenset(
      "aws-lambda-powertools", "aws-xray-sdk", "wrapt", "typing-extensions"}
 )
 
-#: Never shipped: byte code is rebuilt for the runtime's Python, and native code built for this
-#: machine would not load on Lambda.
+#: Never shipped: byte code is rebuilt for the runtime's Python; native code built for this
+#: machine would not load on Lambda, so it is refused.
 _IGNORED_DIRS = {"__pycache__"}
-_IGNORED_SUFFIXES = (".pyc", ".pyo")
+_IGNORED_SUFFIXES = (".pyc", ".pyo", ".pyi")  # .pyi: type stubs, never imported
 _NATIVE_SUFFIXES = (".so", ".pyd", ".dylib")
 
 #: Staging directories live until the process ends: CDK copies them into the cloud assembly.

@@ -21,17 +21,19 @@ XRAY_AND_LOG_DELIVERY_WILDCARD = (
 
 
 @dataclass(frozen=True)
-class Exception_:
+class Acknowledged:
+    """One cdk-nag (or CDK annotation) rule acknowledged, and why."""
+
     rule: str
     reason: str
 
 
 #: The exceptions, by what they apply to; stack.py attaches each to the matching constructs.
 FUNCTION_ROLE = (
-    Exception_("AwsSolutions-IAM5[Resource::*]", XRAY_AND_LOG_DELIVERY_WILDCARD),
+    Acknowledged("AwsSolutions-IAM5[Resource::*]", XRAY_AND_LOG_DELIVERY_WILDCARD),
 )
 FUNCTION = (
-    Exception_(
+    Acknowledged(
         "AwsSolutions-L1",
         "Python 3.13 is the project's chosen runtime: the Powertools layer is selected for it "
         "(AWSLambdaPowertoolsPythonV3-python313-*) and the cold-start budgets of DESIGN §6 are "
@@ -40,18 +42,26 @@ FUNCTION = (
     ),
 )
 STATE_MACHINE = (
-    Exception_("AwsSolutions-IAM5[Resource::*]", XRAY_AND_LOG_DELIVERY_WILDCARD),
+    Acknowledged("AwsSolutions-IAM5[Resource::*]", XRAY_AND_LOG_DELIVERY_WILDCARD),
 )
 CHUNKS_TABLE = (
-    Exception_(
+    Acknowledged(
         "AwsSolutions-DDB3",
         "ResponseChunks holds only the streamed draft of a reply, deleted by TTL after "
         "chunk_ttl_seconds (24 h); the reply itself is written to Messages, which has point-in-time "
         "recovery. Restoring drafts would restore nothing a user needs.",
     ),
 )
+IDEMPOTENCY_TABLE = (
+    Acknowledged(
+        "AwsSolutions-DDB3",
+        "Idempotency holds Powertools idempotency records that expire within the hour (TTL "
+        "'expiration'); losing them costs at most one duplicate model call, which the conditional "
+        "reply write still turns into a single reply. Nothing in it is worth restoring.",
+    ),
+)
 DEAD_LETTER_QUEUE = (
-    Exception_(
+    Acknowledged(
         "AwsSolutions-SQS3",
         "This queue is the dead-letter queue of the EventBridge Pipe (cdk-nag only recognises SQS "
         "redrive policies as DLQ use); a dead-letter queue of a dead-letter queue would only move "
@@ -60,15 +70,27 @@ DEAD_LETTER_QUEUE = (
 )
 
 
-def inference_profile_wildcard(model_id: str) -> Exception_:
-    return Exception_(
-        f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/{model_id}]",
+SNAPSTART_FUNCTION = (
+    Acknowledged(
+        "Annotation::@aws-cdk/aws-lambda:snapStartRequirePublish",
+        "CDK warns that SnapStart applies to published versions only; this function gets one: the "
+        "stack publishes its current version behind the alias 'live', which the workflow invokes.",
+    ),
+)
+
+
+def inference_profile_wildcard(model_arn: str) -> Acknowledged:
+    """``model_arn``: the any-region foundation-model ARN as the template renders it."""
+    if not isinstance(model_arn, str):  # partition unknown at synth time
+        model_arn = "arn:<AWS::Partition>:bedrock:*::foundation-model/" + str(model_arn).rsplit("/", 1)[-1]
+    return Acknowledged(
+        f"AwsSolutions-IAM5[Resource::{model_arn}]",
         "A cross-region inference profile routes each request to the model in any region of its "
         "geography, and Bedrock authorises the call against the foundation model in the region that "
         "serves it; the statement names one model and the inference profile, only the region is open.",
     )
 
 
-def acknowledge(scope: IConstruct, exceptions: tuple[Exception_, ...] | list[Exception_]) -> None:
+def acknowledge(scope: IConstruct, exceptions: tuple[Acknowledged, ...] | list[Acknowledged]) -> None:
     for exc in exceptions:
         Validations.of(scope).acknowledge(Acknowledgment(id=exc.rule, reason=exc.reason))

@@ -36,6 +36,16 @@ PYTHON_RUNTIME_TAG = "python313"
 INFERENCE_PROFILE_PREFIXES = ("us.", "eu.", "apac.", "us-gov.", "ca.", "jp.", "au.", "global.")
 
 
+#: CloudWatch Logs accepts these retentions only (days -> aws_logs.RetentionDays member name).
+LOG_RETENTION_DAYS = {
+    1: "ONE_DAY", 3: "THREE_DAYS", 5: "FIVE_DAYS", 7: "ONE_WEEK", 14: "TWO_WEEKS", 30: "ONE_MONTH",
+    60: "TWO_MONTHS", 90: "THREE_MONTHS", 120: "FOUR_MONTHS", 150: "FIVE_MONTHS", 180: "SIX_MONTHS",
+    365: "ONE_YEAR", 400: "THIRTEEN_MONTHS", 545: "EIGHTEEN_MONTHS", 731: "TWO_YEARS",
+    1096: "THREE_YEARS", 1827: "FIVE_YEARS", 2192: "SIX_YEARS", 2557: "SEVEN_YEARS",
+    2922: "EIGHT_YEARS", 3288: "NINE_YEARS", 3653: "TEN_YEARS",
+}
+
+
 class OptionsError(ValueError):
     """A context value is malformed: fail the synth with a message that says which and why."""
 
@@ -114,6 +124,9 @@ class StackOptions:
         if both:
             # Lambda refuses SnapStart and provisioned concurrency on the same version.
             raise OptionsError(f"choose SnapStart or provisioned concurrency, not both, for: {', '.join(sorted(both))}")
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            raise OptionsError(f"logRetentionDays: {self.log_retention_days} is not one of "
+                               f"{sorted(LOG_RETENTION_DAYS)}")
         if not self.model_id.strip():
             raise OptionsError("modelId: empty")
 
@@ -138,6 +151,12 @@ class StackOptions:
             log_retention_days=_int(value("logRetentionDays", defaults.log_retention_days), "logRetentionDays"),
             alarm_topic_arn=str(topic) if topic else None,
         )
+
+    @property
+    def log_retention(self):
+        from aws_cdk import aws_logs
+
+        return aws_logs.RetentionDays[LOG_RETENTION_DAYS[self.log_retention_days]]
 
     @property
     def uses_inference_profile(self) -> bool:

@@ -1,0 +1,1 @@
+"""AWS CDK (Python) infrastructure of Brain in Cup: see cdk/README.md."""

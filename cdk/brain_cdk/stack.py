@@ -1,0 +1,346 @@
+"""The Brain in Cup stack (DESIGN §2, §3): tables, six functions, the workflow, the pipe.
+
+Everything that both this stack and the offline stack need (names, the model, the pipe's
+parameters, each function's environment) comes from ``brain_core.config``; only deployment
+choices come from CDK context (:mod:`brain_cdk.options`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from aws_cdk import (
+    CfnOutput,
+    Duration,
+    RemovalPolicy,
+    Stack,
+    aws_dynamodb as dynamodb,
+    aws_iam as iam,
+    aws_lambda as lambda_,
+    aws_logs as logs,
+    aws_pipes as pipes,
+    aws_sqs as sqs,
+    aws_stepfunctions as sfn,
+)
+from constructs import Construct
+
+from brain_core.config import AGENTS, FUNCTION_PACKAGES, Settings, function_environment
+
+from . import compliance
+from .assets import REPO_ROOT, function_code
+from .operations import Operations
+from .options import StackOptions
+
+ASL_PATH = REPO_ROOT / "statemachine" / "brain.asl.json"
+
+#: The DynamoDB calls each agent's code makes (brain_core/store.py), by table. Nothing else is
+#: granted: reasoning, emotional and depth make no AWS calls at all.
+DYNAMODB_ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "perception": {"messages": ("dynamodb:Query",)},
+    "language": {
+        "chunks": ("dynamodb:PutItem",),
+        # Powertools idempotency (DynamoDBPersistenceLayer): what its documentation lists.
+        "idempotency": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+    },
+    "self_review": {
+        "messages": ("dynamodb:PutItem", "dynamodb:GetItem"),
+        "chunks": ("dynamodb:PutItem", "dynamodb:Query"),
+    },
+}
+#: The agents that call Bedrock (ConverseStream needs InvokeModelWithResponseStream).
+BEDROCK_AGENTS = ("language",)
+BEDROCK_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
+
+#: What a pipe needs to read a DynamoDB stream (EventBridge Pipes user guide, DynamoDB source).
+STREAM_READ_ACTIONS = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
+
+ALIAS_NAME = "live"
+
+#: function_environment() keys that name a table, and the table the stack passes instead.
+TABLE_ENVIRONMENT = {"MESSAGES_TABLE": "messages", "CHUNKS_TABLE": "chunks", "IDEMPOTENCY_TABLE": "idempotency"}
+
+
+def _construct_id(agent: str) -> str:
+    return "".join(part.capitalize() for part in agent.split("_"))
+
+
+class BrainStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, options: StackOptions, **kwargs) -> None:
+        super().__init__(scope, construct_id, description="Brain in Cup: a streamed multi-agent chat brain "
+                         "(DynamoDB -> EventBridge Pipe -> Step Functions -> Lambda + Bedrock)", **kwargs)
+        self.options = options
+        settings = options.settings
+
+        self.tables = self._tables()
+        self.messages_table, self.chunks_table = self.tables["messages"], self.tables["chunks"]
+        self.functions: dict[str, lambda_.Function] = {}
+        self.aliases: dict[str, lambda_.Alias] = {}
+        self.invoke_arns: dict[str, str] = {}
+        powertools = lambda_.LayerVersion.from_layer_version_arn(
+            self, "PowertoolsLayer", options.powertools_layer_arn(self.region))
+        for agent in AGENTS:
+            self._function(agent, powertools)
+
+        self.state_machine = self._state_machine()
+        self.dead_letter_queue, self.pipe = self._pipe()
+
+        self.operations = Operations(
+            self, "Operations",
+            settings=settings,
+            functions=self.functions,
+            state_machine=self.state_machine,
+            dead_letter_queue=self.dead_letter_queue,
+            alarm_topic_arn=options.alarm_topic_arn,
+        )
+
+        CfnOutput(self, "MessagesTableName", value=self.messages_table.table_name,
+                  description="Write user messages here (DESIGN §3)")
+        CfnOutput(self, "ResponseChunksTableName", value=self.chunks_table.table_name,
+                  description="Streamed reply drafts, keyed by the user message id")
+        CfnOutput(self, "IdempotencyTableName", value=self.tables["idempotency"].table_name)
+        CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
+        CfnOutput(self, "DeadLetterQueueUrl", value=self.dead_letter_queue.queue_url)
+        CfnOutput(self, "DashboardName", value=self.operations.dashboard.dashboard_name)
+
+    # -- data -------------------------------------------------------------------------------
+    def _tables(self) -> dict[str, dynamodb.Table]:
+        # CloudFormation names the tables (so a second stack can coexist); functions learn the
+        # real names through MESSAGES_TABLE / CHUNKS_TABLE / IDEMPOTENCY_TABLE.
+        messages = dynamodb.Table(
+            self, "Messages",
+            partition_key=dynamodb.Attribute(name="conversationId", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="messageId", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            stream=dynamodb.StreamViewType.NEW_IMAGE,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True),
+            # Conversations are the users' data: deleting the stack must not delete them.
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        chunks = dynamodb.Table(
+            self, "ResponseChunks",
+            partition_key=dynamodb.Attribute(name="messageId", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="seq", type=dynamodb.AttributeType.NUMBER),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            time_to_live_attribute="expiresAt",
+            removal_policy=RemovalPolicy.DESTROY,  # drafts that expire within a day anyway
+        )
+        compliance.acknowledge(chunks, compliance.CHUNKS_TABLE)
+        idempotency = dynamodb.Table(
+            self, "Idempotency",
+            # The layout Powertools' DynamoDBPersistenceLayer expects by default.
+            partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            time_to_live_attribute="expiration",
+            removal_policy=RemovalPolicy.DESTROY,  # records expire within the hour
+        )
+        compliance.acknowledge(idempotency, compliance.IDEMPOTENCY_TABLE)
+        return {"messages": messages, "chunks": chunks, "idempotency": idempotency}
+
+    # -- functions --------------------------------------------------------------------------
+    def _function(self, agent: str, powertools: lambda_.ILayerVersion) -> None:
+        options, settings = self.options, self.options.settings
+        name = settings.function_name(agent)
+        cid = _construct_id(agent)
+        sizing = settings.functions[agent]
+
+        log_group = logs.LogGroup(
+            self, f"{cid}Logs",
+            log_group_name=f"/aws/lambda/{name}",
+            retention=options.log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        # One role per function, no managed policies: each gets only its own log group, X-Ray,
+        # and the calls its code makes.
+        role = iam.Role(self, f"{cid}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                        description=f"Brain in Cup {agent} function")
+        role.add_to_policy(iam.PolicyStatement(
+            sid="OwnLogGroup", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[log_group.log_group_arn]))
+        for table_key, actions in DYNAMODB_ACTIONS.get(agent, {}).items():
+            role.add_to_policy(iam.PolicyStatement(
+                sid=f"{table_key.capitalize()}Table", actions=list(actions),
+                resources=[self.tables[table_key].table_arn]))
+        if agent in BEDROCK_AGENTS:
+            role.add_to_policy(self._bedrock_statement(role))
+
+        # function_environment() defines the keys; the stack fills in what only it knows.
+        environment = function_environment(agent, settings)
+        for key, table_key in TABLE_ENVIRONMENT.items():
+            if key in environment:
+                environment[key] = self.tables[table_key].table_name
+        environment["MODEL_ID"] = options.model_id
+        langchain = environment.get("MODEL_CLIENT") == "langchain"
+        if agent in BEDROCK_AGENTS and langchain and not FUNCTION_PACKAGES.get(agent):
+            # The opt-in client needs langchain-aws in the package; without it every run falls back.
+            raise ValueError(f"MODEL_CLIENT=langchain but FUNCTION_PACKAGES[{agent!r}] bundles nothing: "
+                             "add langchain-aws there (and expect a package far above 1 MiB)")
+        function = lambda_.Function(
+            self, f"{cid}Function",
+            function_name=name,
+            description=f"Brain in Cup: the {agent} agent (agents/{agent})",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            architecture=(lambda_.Architecture.ARM_64 if options.architecture == "arm64"
+                          else lambda_.Architecture.X86_64),
+            handler=Settings.handler(agent),
+            code=function_code(agent),
+            memory_size=sizing.memory_mb,
+            timeout=Duration.seconds(sizing.timeout_seconds),
+            tracing=lambda_.Tracing.ACTIVE,
+            layers=[powertools],
+            environment=environment,
+            role=role,
+            log_group=log_group,
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if agent in options.snap_start else None,
+        )
+        compliance.acknowledge(role, compliance.FUNCTION_ROLE)
+        compliance.acknowledge(function, compliance.FUNCTION)
+        if agent in options.snap_start:
+            compliance.acknowledge(function, compliance.SNAPSTART_FUNCTION)
+        self.functions[agent] = function
+
+        if options.aliased(agent):
+            # SnapStart and provisioned concurrency apply to published versions: the workflow
+            # invokes the alias, which follows the version of the current code.
+            alias = lambda_.Alias(
+                self, f"{cid}Alias", alias_name=ALIAS_NAME, version=function.current_version,
+                provisioned_concurrent_executions=options.provisioned_concurrency.get(agent),
+            )
+            self.aliases[agent] = alias
+            self.invoke_arns[agent] = alias.function_arn
+        else:
+            self.invoke_arns[agent] = function.function_arn
+
+    def _bedrock_statement(self, role: iam.Role) -> iam.PolicyStatement:
+        """InvokeModel(+WithResponseStream) on the configured model only."""
+        options = self.options
+        model_arn = self.format_arn(service="bedrock", account="", resource="foundation-model",
+                                    resource_name=options.foundation_model_id)
+        resources = [model_arn]
+        if options.uses_inference_profile:
+            any_region_model = f"arn:{self.partition}:bedrock:*::foundation-model/{options.foundation_model_id}"
+            resources = [
+                self.format_arn(service="bedrock", resource="inference-profile", resource_name=options.model_id),
+                any_region_model,
+            ]
+            compliance.acknowledge(role, [compliance.inference_profile_wildcard(self.resolve(any_region_model))])
+        return iam.PolicyStatement(sid="InvokeConfiguredModel", actions=list(BEDROCK_ACTIONS), resources=resources)
+
+    # -- workflow ---------------------------------------------------------------------------
+    def _state_machine(self) -> sfn.StateMachine:
+        options, settings = self.options, self.options.settings
+        definition = ASL_PATH.read_text()
+        substitutions = {Settings.asl_substitution(agent): self.invoke_arns[agent] for agent in AGENTS}
+        placeholders = set(re.findall(r"\$\{(\w+)\}", definition))
+        if placeholders != set(substitutions):
+            raise ValueError(f"{ASL_PATH.name} placeholders {sorted(placeholders)} do not match the "
+                             f"functions {sorted(substitutions)}")
+
+        express = options.workflow_type == "EXPRESS"
+        # The type is immutable: a switch replaces the state machine, and a custom name can only be
+        # replaced by a different one, hence the suffix for STANDARD.
+        name = settings.state_machine_name if express else f"{settings.state_machine_name}-Standard"
+        log_group = logs.LogGroup(
+            self, "WorkflowLogs",
+            # /aws/vendedlogs/ keeps the log-delivery resource policy small (Step Functions guide).
+            log_group_name=f"/aws/vendedlogs/states/{name}",
+            retention=options.log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        state_machine = sfn.StateMachine(
+            self, "Workflow",
+            state_machine_name=name,
+            state_machine_type=sfn.StateMachineType.EXPRESS if express else sfn.StateMachineType.STANDARD,
+            definition_body=sfn.DefinitionBody.from_string(definition),
+            definition_substitutions=substitutions,
+            tracing_enabled=True,
+            logs=sfn.LogOptions(
+                destination=log_group,
+                level=sfn.LogLevel.ALL,
+                # Inputs and outputs carry the users' messages: off unless asked for.
+                include_execution_data=options.include_execution_data,
+            ),
+        )
+        state_machine.add_to_role_policy(iam.PolicyStatement(
+            sid="InvokeAgents", actions=["lambda:InvokeFunction"],
+            resources=[self.invoke_arns[agent] for agent in AGENTS]))
+        compliance.acknowledge(state_machine, compliance.STATE_MACHINE)
+        return state_machine
+
+    # -- the pipe ---------------------------------------------------------------------------
+    def _pipe(self) -> tuple[sqs.Queue, pipes.CfnPipe]:
+        pipe_settings = self.options.settings.pipe
+        dead_letters = sqs.Queue(
+            self, "PipeDeadLetterQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        compliance.acknowledge(dead_letters, compliance.DEAD_LETTER_QUEUE)
+        log_group = logs.LogGroup(
+            self, "PipeLogs",
+            log_group_name=f"/aws/vendedlogs/pipes/{self.stack_name}-messages",
+            retention=self.options.log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+
+        role = iam.Role(
+            self, "PipeRole",
+            assumed_by=iam.ServicePrincipal("pipes.amazonaws.com", conditions={
+                "StringEquals": {"aws:SourceAccount": self.account}}),
+            description="Brain in Cup pipe: Messages stream -> workflow",
+        )
+        stream_arn = self.messages_table.table_stream_arn
+        role.add_to_policy(iam.PolicyStatement(sid="ReadMessagesStream", actions=list(STREAM_READ_ACTIONS),
+                                               resources=[stream_arn]))
+        role.add_to_policy(iam.PolicyStatement(sid="DeadLetters", actions=["sqs:SendMessage"],
+                                               resources=[dead_letters.queue_arn]))
+        role.add_to_policy(iam.PolicyStatement(sid="StartWorkflow", actions=["states:StartExecution"],
+                                               resources=[self.state_machine.state_machine_arn]))
+        role.add_to_policy(iam.PolicyStatement(sid="PipeLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                                               resources=[log_group.log_group_arn]))
+
+        pipe = pipes.CfnPipe(
+            self, "MessagesPipe",
+            description="New user messages (INSERT, role=user) start one workflow run each",
+            role_arn=role.role_arn,
+            source=stream_arn,
+            source_parameters=pipes.CfnPipe.PipeSourceParametersProperty(
+                dynamo_db_stream_parameters=pipes.CfnPipe.PipeSourceDynamoDBStreamParametersProperty(
+                    starting_position=pipe_settings.starting_position,
+                    batch_size=pipe_settings.batch_size,
+                    maximum_batching_window_in_seconds=pipe_settings.maximum_batching_window_seconds,
+                    maximum_retry_attempts=pipe_settings.maximum_retry_attempts,
+                    on_partial_batch_item_failure=pipe_settings.on_partial_batch_item_failure,
+                    dead_letter_config=pipes.CfnPipe.DeadLetterConfigProperty(arn=dead_letters.queue_arn),
+                ),
+                filter_criteria=pipes.CfnPipe.FilterCriteriaProperty(filters=[
+                    pipes.CfnPipe.FilterProperty(pattern=json.dumps(pipe_settings.filter_pattern)),
+                ]),
+            ),
+            target=self.state_machine.state_machine_arn,
+            target_parameters=pipes.CfnPipe.PipeTargetParametersProperty(
+                input_template=pipe_settings.input_template,
+                step_function_state_machine_parameters=pipes.CfnPipe.PipeTargetStateMachineParametersProperty(
+                    invocation_type=pipe_settings.invocation_type,
+                ),
+            ),
+            log_configuration=pipes.CfnPipe.PipeLogConfigurationProperty(
+                level="ERROR",  # why a record did not start a run; no message content
+                cloudwatch_logs_log_destination=pipes.CfnPipe.CloudwatchLogsLogDestinationProperty(
+                    log_group_arn=log_group.log_group_arn),
+            ),
+        )
+        # The pipe checks its role's permissions when it is created: the policy must exist first
+        # (the role itself is already a dependency through role_arn).
+        pipe.node.add_dependency(role.node.find_child("DefaultPolicy"))
+        return dead_letters, pipe

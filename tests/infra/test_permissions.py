@@ -1,0 +1,108 @@
+"""Point 5: least privilege. Each function may make only the calls its code makes."""
+
+import pytest
+
+from brain_core.config import AGENTS
+
+from .conftest import REPO_ROOT
+
+#: What each agent's code calls (brain_core/store.py, Powertools idempotency), by table.
+EXPECTED_DYNAMODB = {
+    "perception": {"messages": {"dynamodb:Query"}},
+    "language": {
+        "chunks": {"dynamodb:PutItem"},
+        "idempotency": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+    },
+    "reasoning": {},
+    "emotional": {},
+    "depth": {},
+    "self_review": {
+        "messages": {"dynamodb:PutItem", "dynamodb:GetItem"},
+        "chunks": {"dynamodb:PutItem", "dynamodb:Query"},
+    },
+}
+#: Statements X-Ray's and CloudWatch Logs delivery APIs cannot scope (cdk-nag acknowledged).
+UNSCOPABLE_ACTIONS = {
+    "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets",
+    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+}
+
+
+def actions(statement) -> set[str]:
+    value = statement["Action"]
+    return {value} if isinstance(value, str) else set(value)
+
+
+def function_statements(synth, agent):
+    return synth.policy_statements(synth.stack.functions[agent].role)
+
+
+@pytest.mark.parametrize("agent", AGENTS)
+def test_dynamodb_actions_per_table(default, agent):
+    tables = {default.logical_id(t): key for key, t in default.stack.tables.items()}
+    granted: dict[str, set[str]] = {}
+    for statement in function_statements(default, agent):
+        dynamo = {a for a in actions(statement) if a.startswith("dynamodb:")}
+        if not dynamo:
+            continue
+        resource = statement["Resource"]
+        assert isinstance(resource, dict) and resource.get("Fn::GetAtt", [None, None])[1] == "Arn", resource
+        granted.setdefault(tables[resource["Fn::GetAtt"][0]], set()).update(dynamo)
+    assert granted == EXPECTED_DYNAMODB[agent]
+
+
+@pytest.mark.parametrize("agent", AGENTS)
+def test_logs_only_to_its_own_group(default, agent):
+    (logs,) = [s for s in function_statements(default, agent) if s.get("Sid") == "OwnLogGroup"]
+    group_id = default.resources[default.function_ids()[agent]]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    assert logs["Resource"] == {"Fn::GetAtt": [group_id, "Arn"]}
+    assert actions(logs) == {"logs:CreateLogStream", "logs:PutLogEvents"}
+
+
+def test_only_language_calls_bedrock_and_only_the_configured_model(default):
+    for agent in AGENTS:
+        bedrock = [s for s in function_statements(default, agent) if any(a.startswith("bedrock:") for a in actions(s))]
+        if agent != "language":
+            assert not bedrock, agent
+            continue
+        (statement,) = bedrock
+        assert actions(statement) == {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}
+        assert statement["Resource"] == "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"
+
+
+def test_model_id_context_reaches_the_function_and_the_policy(variant):
+    language = variant.resources[variant.function_ids()["language"]]["Properties"]
+    assert language["Environment"]["Variables"]["MODEL_ID"] == "us.amazon.nova-lite-v1:0"
+    (statement,) = [s for s in function_statements(variant, "language") if s.get("Sid") == "InvokeConfiguredModel"]
+    rendered = [str(r) for r in statement["Resource"]]
+    assert any("inference-profile/us.amazon.nova-lite-v1:0" in r for r in rendered)
+    assert any(":bedrock:*::foundation-model/amazon.nova-lite-v1:0" in r for r in rendered)
+    assert len(rendered) == 2
+
+
+def test_no_managed_policies_no_wildcard_actions_no_stray_star_resources(default):
+    for role in default.of_type("AWS::IAM::Role").values():
+        assert "ManagedPolicyArns" not in role["Properties"]
+    for policy in default.of_type("AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            assert statement["Effect"] == "Allow"
+            assert not any("*" in a for a in actions(statement)), statement
+            if statement["Resource"] == "*":
+                assert actions(statement) <= UNSCOPABLE_ACTIONS, statement
+
+
+def _source(agent: str) -> str:
+    return "\n".join(p.read_text() for p in (REPO_ROOT / "agents" / agent).glob("*.py"))
+
+
+@pytest.mark.parametrize("agent", AGENTS)
+def test_permissions_follow_the_code(agent):
+    """Guards against drift: an agent that starts using a table or a client must be granted it
+    here (and the test above updated), and one that stops must lose it."""
+    source = _source(agent)
+    uses_dynamodb = "dynamodb_client" in source or "DynamoDBPersistenceLayer" in source
+    assert bool(EXPECTED_DYNAMODB[agent]) == uses_dynamodb, agent
+    assert ("idempotency" in EXPECTED_DYNAMODB[agent]) == ("DynamoDBPersistenceLayer" in source), agent
+    calls_bedrock = '"bedrock-runtime"' in source or "ChatBedrockConverse" in source
+    assert calls_bedrock == (agent == "language"), agent
