@@ -57,6 +57,8 @@ class Settings:
     region: str = "us-east-1"
     messages_table: str = "BrainMessages"
     chunks_table: str = "BrainResponseChunks"
+    #: Powertools idempotency records (pk ``id``, TTL ``expiration``) for steps with side effects.
+    idempotency_table: str = "BrainIdempotency"
     state_machine_name: str = "BrainWorkflow"
     model_id: str = "amazon.nova-pro-v1:0"
     #: ``boto3`` (default, fast cold start) or ``langchain`` (opt-in ChatBedrockConverse).
@@ -75,7 +77,8 @@ class Settings:
     chunk_ttl_seconds: int = 86400
     #: Bound on botocore's own retries so they do not multiply with the state machine's Retry.
     bedrock_max_attempts: int = 2
-    bedrock_read_timeout_seconds: int = 20
+    #: A model silent this long mid-reply has stalled: the run falls back (DESIGN §2, bounded waiting).
+    bedrock_read_timeout_seconds: int = 10
     log_level: str = "INFO"
     pipe: PipeSettings = field(default_factory=PipeSettings)
     functions: Mapping[str, FunctionSettings] = field(
@@ -118,6 +121,7 @@ def function_environment(agent: str, settings: Settings = SETTINGS) -> dict[str,
     return {
         "MESSAGES_TABLE": settings.messages_table,
         "CHUNKS_TABLE": settings.chunks_table,
+        "IDEMPOTENCY_TABLE": settings.idempotency_table,
         "MODEL_ID": settings.model_id,
         "MODEL_CLIENT": settings.model_client,
         "HISTORY_TURNS": str(settings.history_turns),
@@ -147,6 +151,7 @@ class AgentEnv:
 
     messages_table: str
     chunks_table: str
+    idempotency_table: str
     model_id: str
     model_client: str
     history_turns: int

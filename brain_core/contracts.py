@@ -46,32 +46,18 @@ class WorkflowInput:
     createdAt: str
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], content_required: bool = True) -> "WorkflowInput":
-        """Strict on the ids a reply needs. With ``content_required=False`` a content that is
-        missing or not text becomes ``""``, so perception can answer it instead of crashing."""
+    def from_dict(cls, data: Mapping[str, Any], strict: bool = True) -> "WorkflowInput":
+        """Strict on the ids a reply is written under (conversationId, messageId). With
+        ``strict=False`` a missing or non-text owner, content or createdAt becomes ``""``, so
+        perception can answer the message with a clear refusal instead of crashing."""
         if not isinstance(data, Mapping):
             raise ContractError("workflow input must be an object")
-        content = data.get("content")
-        if content_required or isinstance(content, str):
-            content = _require_str(data, "content")
-        return cls(
-            conversationId=_require_str(data, "conversationId"),
-            messageId=_require_str(data, "messageId"),
-            owner=_require_str(data, "owner"),
-            content=content if isinstance(content, str) else "",
-            createdAt=data.get("createdAt") if isinstance(data.get("createdAt"), str) else "",
-        )
-
-    @classmethod
-    def lenient(cls, data: Mapping[str, Any]) -> "WorkflowInput":
-        """Best-effort view for the fallback path: every field a string, never raises."""
-        data = data if isinstance(data, Mapping) else {}
-
-        def text(key: str) -> str:
+        ids = {key: _require_str(data, key) for key in ("conversationId", "messageId")}
+        rest = {}
+        for key in ("owner", "content", "createdAt"):
             value = data.get(key)
-            return value if isinstance(value, str) else ""
-
-        return cls(*(text(f.name) for f in fields(cls)))
+            rest[key] = _require_str(data, key) if strict else (value if isinstance(value, str) else "")
+        return cls(**ids, **rest)
 
     @property
     def reply_id(self) -> str:
@@ -102,6 +88,8 @@ class PerceptionResult:
     history: list[Turn]
     cacheHit: bool
     elapsedMs: float
+    refusal: str | None = None  # machine-readable reason when not valid (content-empty, owner-missing, ...)
+    suspectedOverride: bool = False  # the message tries to replace the persona; the prompt is guarded
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -127,6 +115,7 @@ class LanguageResult:
     chunks: int
     elapsedMs: float
     refused: bool = False  # perception refused the input; text is the refusal, not a model reply
+    failedChunkWrites: int = 0  # chunk writes that failed and were folded into the next chunk
 
     def to_dict(self) -> dict:
         return asdict(self)

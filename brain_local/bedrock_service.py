@@ -43,6 +43,7 @@ class BedrockRuntimeApp:
     def __init__(self, backend: ModelBackend, faults: ModelFaults | None = None):
         self.backend = backend
         self.faults = faults or ModelFaults()
+        self.calls = 0  # model calls served or failed (a replayed step that reuses its result makes none)
 
     def handles(self, path: str) -> bool:
         return path.startswith("/model/") and (path.endswith("/converse") or path.endswith("/converse-stream"))
@@ -57,6 +58,7 @@ class BedrockRuntimeApp:
             return _error(start_response, "400 Bad Request", "ValidationException", "Malformed JSON body")
         if not request.get("messages"):
             return _error(start_response, "400 Bad Request", "ValidationException", "messages must not be empty")
+        self.calls += 1
         fault = self.faults.before_call()
         if fault == "throttle":
             return _error(start_response, "429 Too Many Requests", "ThrottlingException", "Rate exceeded")

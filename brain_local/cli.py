@@ -266,6 +266,36 @@ def cmd_demo(args) -> int:
     return 0 if all(e.reply for e in exchanges) else 1
 
 
+def cmd_chaos(args) -> int:
+    from dataclasses import replace
+
+    from brain_local.chaos import DEFAULT_PLAN, run_chaos
+    from brain_local.faults import FaultPlan
+
+    plan = FaultPlan.load(args.faults) if args.faults else DEFAULT_PLAN
+    plan = replace(plan, seed=args.seed)
+    print(f"chaos: {args.n} messages across {args.conversations} conversations, seed {plan.seed}", file=sys.stderr)
+    print(_dim("faults: " + json.dumps(plan.to_dict())), file=sys.stderr)
+
+    def progress(started: int, total: int) -> None:
+        print(f"\r  {started} executions started for {total} messages", end="", file=sys.stderr, flush=True)
+
+    report = run_chaos(args.n, args.conversations, plan, progress=progress)
+    print(file=sys.stderr)
+    if args.json:
+        from dataclasses import asdict
+
+        print(json.dumps({**asdict(report), "ok": report.ok}))
+        return 0 if report.ok else 1
+    print(table(["", "count"], [[name, value] for name, value in report.rows()]))
+    print(_dim("injected: " + json.dumps(report.faults)))
+    if not report.ok:
+        print(f"FAIL: {report.lost} lost, {report.duplicated} duplicated; lost: {report.lost_ids[:10]}", file=sys.stderr)
+        return 1
+    print("OK: every message got exactly one reply.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="brain", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -310,6 +340,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=10)
     stack_args(p)
     p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("chaos", help="many messages with faults on; fails if any is lost or duplicated")
+    p.add_argument("-n", type=int, default=200, help="messages (default 200)")
+    p.add_argument("--conversations", type=int, default=20, help="conversations, in parallel (default 20)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--faults", help="a fault plan JSON file (default: every fault at the rates shown)")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.set_defaults(func=cmd_chaos)
 
     p = sub.add_parser("demo", help="a short conversation through the full pipeline, with timings")
     p.add_argument("--owner", default="demo")

@@ -63,7 +63,8 @@ class BrainClient:
                 kwargs.update(aws_access_key_id="offline", aws_secret_access_key="offline")
         self.dynamodb = boto3.client(
             "dynamodb", region_name=settings.region,
-            config=Config(retries={"mode": "standard", "max_attempts": 3}, tcp_keepalive=True), **kwargs)
+            config=Config(retries={"mode": "standard", "max_attempts": 3}, tcp_keepalive=True, max_pool_connections=64),
+            **kwargs)
 
     def put_message(self, text, conversation_id: str, owner: str) -> dict:
         message = {

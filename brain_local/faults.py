@@ -1,11 +1,23 @@
-"""Injected faults for the offline stack, seeded so a run can be repeated."""
+"""Injected faults for the offline stack, seeded so a run can be repeated.
+
+A :class:`FaultPlan` says what fails and how often; ``brain up --faults plan.json`` and
+``brain chaos`` take one. Each kind of fault draws from its own seeded random stream.
+
+    {"seed": 7,
+     "model": {"throttle": 0.1, "error": 0.02, "stall": 0.01, "stall_seconds": 60},
+     "functions": {"brain-depth": {"raise_rate": 0.05}, "brain-perception": {"die_rate": 0.02}},
+     "duplicate_rate": 0.1,
+     "chunk_throttle_rate": 0.05}
+"""
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -47,3 +59,58 @@ class ModelFaults:
 
     def stall(self) -> None:
         time.sleep(self.rates.stall_seconds)
+
+
+class RateFault:
+    """A yes/no fault at a rate, from its own seeded stream (thread-safe)."""
+
+    def __init__(self, rate: float, seed: str):
+        self.rate = rate
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def __call__(self) -> bool:
+        if self.rate <= 0:
+            return False
+        with self._lock:
+            hit = self._random.random() < self.rate
+            self.count += hit
+            return hit
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    seed: int = 0
+    model: ModelFaultRates = field(default_factory=ModelFaultRates)
+    #: Function name -> {"raise_rate": r, "die_rate": r} (see lambda_service.InvokeFaultRates).
+    functions: dict = field(default_factory=dict)
+    #: The pipe starts the same input twice (at-least-once delivery).
+    duplicate_rate: float = 0.0
+    #: DynamoDB answers a ResponseChunks PutItem with ProvisionedThroughputExceededException.
+    chunk_throttle_rate: float = 0.0
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "FaultPlan":
+        known = {"seed", "model", "functions", "duplicate_rate", "chunk_throttle_rate"}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown fault settings: {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
+        return cls(
+            seed=int(data.get("seed", 0)),
+            model=ModelFaultRates(**data.get("model", {})),
+            functions={name: dict(rates) for name, rates in data.get("functions", {}).items()},
+            duplicate_rate=float(data.get("duplicate_rate", 0.0)),
+            chunk_throttle_rate=float(data.get("chunk_throttle_rate", 0.0)),
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> "FaultPlan":
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def any(self) -> bool:
+        return self != FaultPlan(seed=self.seed)

@@ -110,12 +110,13 @@ class Worker:
 class FunctionPool:
     """The execution environments of one function."""
 
-    def __init__(self, spec: FunctionSpec, log_dir: Path, max_concurrency: int = 16,
+    def __init__(self, spec: FunctionSpec, log_dir: Path, max_concurrency: int = 64,
                  faults: InvokeFaultRates = InvokeFaultRates(), seed: int = 0):
         self.spec = spec
         self.max_concurrency = max_concurrency
         self.faults = faults
         self.stats = FunctionStats()
+        self.injected = {"raise": 0, "die": 0}
         self._random = random.Random(f"{seed}:{spec.name}")
         self._idle: list[Worker] = []
         self._busy = 0
@@ -146,6 +147,7 @@ class FunctionPool:
         workers = [self._start() for _ in range(count)]
         with self._lock:
             self._idle.extend(workers)
+        self.stats.cold_starts -= count  # provisioned, not cold: traffic never waited for them
 
     def _start(self) -> Worker:
         worker = Worker(self.spec, self._log)
@@ -157,8 +159,10 @@ class FunctionPool:
     def _fault(self) -> dict:
         with self._lock:
             if self.faults.die_rate and self._random.random() < self.faults.die_rate:
+                self.injected["die"] += 1
                 return {"die": True}
             if self.faults.raise_rate and self._random.random() < self.faults.raise_rate:
+                self.injected["raise"] += 1
                 return {"raise": True}
         return {}
 

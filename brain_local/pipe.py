@@ -15,6 +15,7 @@ import re
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from typing import Any, Callable, Mapping
 
 from brain_core.config import PipeSettings
@@ -83,6 +84,7 @@ class StreamPipe(threading.Thread):
         self._deliveries = before_start or (lambda record: 1)
         self.counts = {"records": 0, "filtered": 0, "started": 0, "startFailures": 0, "deadLettered": 0}
         self._iterators: dict[str, str] = {}
+        self._lock = threading.Lock()
         #: moto keeps every shard iterator it ever issued; a pipe polling every 10 ms must let go.
         self._forget_iterator = forget_iterator or (lambda arn: None)
         self.ready = threading.Event()
@@ -101,13 +103,14 @@ class StreamPipe(threading.Thread):
         self.ready.set()
         while not self._stopping.is_set():
             busy = False
-            for shard_id, iterator in list(self._iterators.items()):
-                page = self._streams.get_records(ShardIterator=iterator, Limit=self.settings.batch_size)
-                self._iterators[shard_id] = page["NextShardIterator"]
-                self._forget_iterator(iterator)
-                for record in page["Records"]:
-                    busy = True
-                    self._deliver(record)
+            with self._lock:
+                for shard_id, iterator in list(self._iterators.items()):
+                    page = self._streams.get_records(ShardIterator=iterator, Limit=self.settings.batch_size)
+                    self._iterators[shard_id] = page["NextShardIterator"]
+                    self._forget_iterator(iterator)
+                    for record in page["Records"]:
+                        busy = True
+                        self._deliver(record)
             if not busy:
                 self._stopping.wait(self._poll_interval)
 
@@ -141,3 +144,12 @@ class StreamPipe(threading.Thread):
 
     def stop(self) -> None:
         self._stopping.set()
+
+    @contextmanager
+    def stopped(self):
+        """Stop the pipe, and start it again from LATEST: what was written meanwhile starts no
+        workflow (as when a pipe is stopped for a bulk import and started again on AWS)."""
+        with self._lock:
+            yield
+            self._iterators.clear()
+            self._open_shards()

@@ -17,6 +17,7 @@ configuration CDK deploys.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from brain_core.config import AGENTS, SETTINGS, Settings, function_environment
+from brain_local.faults import FaultPlan, ModelFaults, RateFault
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASL_PATH = REPO_ROOT / "statemachine" / "brain.asl.json"
@@ -76,13 +78,10 @@ def make_backend(options: StackOptions):
 
 
 class OfflineStack:
-    def __init__(self, options: StackOptions | None = None, model_faults=None, invoke_faults=None,
-                 duplicate_rate: float = 0.0):
+    def __init__(self, options: StackOptions | None = None, faults: FaultPlan | None = None):
         self.options = options or StackOptions()
         self.settings = self.options.settings
-        self._model_faults = model_faults
-        self._invoke_faults = invoke_faults or {}
-        self._duplicate_rate = duplicate_rate
+        self.faults = faults or FaultPlan(seed=self.options.seed)
         self._mock = None
         self._server = None
         self.pipe = None
@@ -95,6 +94,9 @@ class OfflineStack:
 
         region = self.settings.region
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request drowns everything
+        # moto's engine logs each Fail state with its whole parse tree; runs are inspected with
+        # `brain runs` and the execution history instead.
+        logging.getLogger("moto").setLevel(logging.CRITICAL)
         os.environ.setdefault("AWS_DEFAULT_REGION", region)
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
@@ -165,6 +167,15 @@ class OfflineStack:
         )
         ddb.update_time_to_live(TableName=s.chunks_table,
                                 TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"})
+        ddb.create_table(
+            TableName=s.idempotency_table,
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            SSESpecification={"Enabled": True},
+        )
+        ddb.update_time_to_live(TableName=s.idempotency_table,
+                                TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"})
         self.stream_arn = ddb.describe_table(TableName=s.messages_table)["Table"]["LatestStreamArn"]
         self.dlq_url = self.client("sqs").create_queue(QueueName=f"{s.app_name}-pipe-dlq")["QueueUrl"]
         definition = render_definition(ASL_PATH.read_text(), arn_substitutions(s, s.region, ACCOUNT))
@@ -221,22 +232,25 @@ class OfflineStack:
         # The engine's lambda.invoke goes to our endpoint, exactly as an SDK client configured
         # with this standard setting would.
         os.environ["AWS_ENDPOINT_URL_LAMBDA"] = self.options.endpoint
+        plan = self.faults
         self.pools = {
-            name: FunctionPool(spec, self.options.log_dir, faults=self._invoke_faults.get(name, InvokeFaultRates()),
-                               seed=self.options.seed)
+            name: FunctionPool(spec, self.options.log_dir, faults=InvokeFaultRates(**plan.functions.get(name, {})),
+                               seed=plan.seed)
             for name, spec in self.function_specs().items()
         }
+        unknown = set(plan.functions) - set(self.pools)
+        if unknown:
+            raise ValueError(f"fault plan names unknown functions: {', '.join(sorted(unknown))}")
         self.lambda_app = LambdaApp(self.pools)
-        self.bedrock_app = BedrockRuntimeApp(self.backend, self._model_faults)
+        self.bedrock_app = BedrockRuntimeApp(self.backend, ModelFaults(plan.model, seed=plan.seed))
+        self.chunk_throttle = RateFault(plan.chunk_throttle_rate, f"{plan.seed}:chunks")
+        self.duplicate_delivery = RateFault(plan.duplicate_rate, f"{plan.seed}:duplicates")
         threading.Thread(target=self._server.serve_forever, name="brain-endpoint", daemon=True).start()
 
-        import random
-
-        rng = random.Random(self.options.seed)
         self.pipe = StreamPipe(
             self.client("dynamodbstreams"), self.client("stepfunctions"), self.client("sqs"),
             self.stream_arn, self.state_machine_arn, self.dlq_url, self.settings.pipe,
-            before_start=(lambda record: 2 if rng.random() < self._duplicate_rate else 1),
+            before_start=(lambda record: 2 if self.duplicate_delivery() else 1),
             forget_iterator=self._forget_iterator,
         )
         self.pipe.start()
@@ -244,6 +258,18 @@ class OfflineStack:
         if self.options.warm:
             for pool in self.pools.values():
                 pool.warm(self.options.warm)
+
+    def fault_counts(self) -> dict:
+        """How many faults of each kind were injected so far."""
+        if not self.pools:
+            return {}
+        return {
+            "model": dict(self.bedrock_app.faults.counts),
+            "chunkThrottles": self.chunk_throttle.count,
+            "duplicateDeliveries": self.duplicate_delivery.count,
+            "functions": {n: {"raised": p.injected["raise"], "died": p.injected["die"]}
+                          for n, p in self.pools.items() if p.faults.raise_rate or p.faults.die_rate},
+        }
 
     def _forget_iterator(self, arn: str) -> None:
         from moto.dynamodbstreams.models import dynamodbstreams_backends
@@ -258,6 +284,7 @@ class OfflineStack:
             "model": self.backend.model_id if self.backend else None,
             "stateMachineArn": self.state_machine_arn,
             "pipe": dict(self.pipe.counts) if self.pipe else {},
+            "faults": self.fault_counts(),
             "functions": {
                 name: {
                     "invocations": pool.stats.invocations,
@@ -281,6 +308,15 @@ class _Dispatcher:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
+        if environ.get("HTTP_X_AMZ_TARGET") == "DynamoDB_20120810.PutItem" and self.stack.chunk_throttle.rate > 0:
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
+            if json.loads(body).get("TableName") == self.stack.settings.chunks_table and self.stack.chunk_throttle():
+                start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.0")])
+                return [json.dumps({
+                    "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+                    "message": "The level of configured provisioned throughput for the table was exceeded "
+                               "(injected fault)"}).encode()]
         if self.stack.lambda_app.handles(path):
             return self.stack.lambda_app(environ, start_response)
         if self.stack.bedrock_app.handles(path):

@@ -2,10 +2,14 @@
 
 Input: the workflow state with $.perception. Output (at $.language): LanguageResult.
 Raises ModelThrottled / ModelUnavailable / ModelStalled for the state machine to retry or catch.
+Idempotent per messageId (Powertools idempotency, DynamoDB persistence): a duplicate run gets
+the first run's result, and a run while the first is still going raises
+IdempotencyAlreadyInProgressError, which the state machine retries.
 """
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent
 
 from brain_core.config import AgentEnv
 from brain_core.contracts import PerceptionResult, WorkflowInput
@@ -19,13 +23,18 @@ ENV = AgentEnv.from_environ()
 DYNAMODB = dynamodb_client()
 MODEL = make_model_client(ENV.model_client, ENV.bedrock_max_attempts, ENV.bedrock_read_timeout_seconds)
 INFERENCE = inference_config(ENV.max_output_tokens, ENV.temperature, ENV.top_p)
+# At-least-once delivery may run a message twice: the second run returns the first's result
+# instead of calling the model and writing the chunks again.
+IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="messageId", expires_after_seconds=3600)
+PERSISTENCE = DynamoDBPersistenceLayer(table_name=ENV.idempotency_table, boto3_client=DYNAMODB)
 
 
 @logger.inject_lambda_context(correlation_id_path="messageId")
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
+@idempotent(config=IDEMPOTENCY, persistence_store=PERSISTENCE)
 def main(event: dict, context) -> dict:
-    message = WorkflowInput.from_dict(event, content_required=False)
+    message = WorkflowInput.from_dict(event, strict=False)
     perception = PerceptionResult.from_dict(event["perception"])
     sink = ChunkPublisher(DYNAMODB, ENV.chunks_table, message.messageId, ENV.chunk_ttl_seconds)
     tracer.put_annotation(key="model", value=ENV.model_id)
@@ -35,6 +44,8 @@ def main(event: dict, context) -> dict:
         metrics.add_metric(name="ModelTimeToFirstToken", unit=MetricUnit.Milliseconds, value=result.modelTtftMs)
         metrics.add_metric(name="OutputTokens", unit=MetricUnit.Count, value=result.outputTokens)
     metrics.add_metric(name="ChunksPublished", unit=MetricUnit.Count, value=result.chunks)
+    if result.failedChunkWrites:
+        metrics.add_metric(name="ChunkWriteRetried", unit=MetricUnit.Count, value=result.failedChunkWrites)
     logger.info("spoke", extra={"chunks": result.chunks, "modelTtftMs": result.modelTtftMs,
                                 "modelMs": result.modelMs, "outputTokens": result.outputTokens})
     return result.to_dict()

@@ -18,26 +18,48 @@ class ChunkSink(Protocol):
 
 
 class Coalescer:
-    """The first text at once, then at most one chunk per ``interval_ms`` (DESIGN §4)."""
+    """The first text at once, then at most one chunk per ``interval_ms`` (DESIGN §4).
 
-    def __init__(self, sink: ChunkSink, interval_ms: float, clock=time.perf_counter):
+    A chunk write that fails (DynamoDB throttling beyond botocore's retries) does not lose
+    text or leave a gap in ``seq``: the text stays pending and goes out with the next chunk.
+    Only the final flush insists, ``final_attempts`` times, then raises.
+    """
+
+    def __init__(self, sink: ChunkSink, interval_ms: float, clock=time.perf_counter, final_attempts: int = 4,
+                 sleep=time.sleep):
         self._sink = sink
         self._interval = interval_ms / 1000
         self._clock = clock
+        self._final_attempts = final_attempts
+        self._sleep = sleep
         self._pending: list[str] = []
         self._last: float | None = None
+        self.failed_writes = 0
 
     def add(self, text: str) -> None:
         self._pending.append(text)
         now = self._clock()
         if self._last is None or now - self._last >= self._interval:
-            self.flush(now)
+            self._try_flush(now)
 
-    def flush(self, now: float | None = None) -> None:
-        if self._pending:
+    def _try_flush(self, now: float) -> bool:
+        try:
             self._sink.publish("".join(self._pending))
-            self._pending.clear()
-            self._last = self._clock() if now is None else now
+        except Exception:  # noqa: BLE001 - any failed write is retried with the next chunk
+            self.failed_writes += 1
+            return False
+        self._pending.clear()
+        self._last = now
+        return True
+
+    def flush(self) -> None:
+        """Write whatever is pending; retried with backoff, since nothing comes after it."""
+        for attempt in range(self._final_attempts):
+            if not self._pending or self._try_flush(self._clock()):
+                return
+            self._sleep(0.05 * 2**attempt)
+        self._sink.publish("".join(self._pending))  # the last try raises what went wrong
+        self._pending.clear()
 
 
 def speak(perception: PerceptionResult, model: ModelClient, sink: ChunkSink, model_id: str,
@@ -58,10 +80,12 @@ def speak(perception: PerceptionResult, model: ModelClient, sink: ChunkSink, mod
         coalescer.add(delta)
     model_done = time.perf_counter()
     coalescer.flush()
-    return _result("".join(parts), model_id, model.usage, first_token, model_done, started, sink)
+    return _result("".join(parts), model_id, model.usage, first_token, model_done, started, sink,
+                   failed_writes=coalescer.failed_writes)
 
 
-def _result(text, model_id, usage, first_token, model_done, started, sink, refused=False) -> LanguageResult:
+def _result(text, model_id, usage, first_token, model_done, started, sink, refused=False,
+            failed_writes=0) -> LanguageResult:
     ms = lambda t: round((t - started) * 1000, 2)  # noqa: E731
     return LanguageResult(
         text=text,
@@ -74,6 +98,7 @@ def _result(text, model_id, usage, first_token, model_done, started, sink, refus
         chunks=sink.seq,
         elapsedMs=ms(time.perf_counter()),
         refused=refused,
+        failedChunkWrites=failed_writes,
     )
 
 

@@ -28,7 +28,7 @@ STORE = ConversationStore(DYNAMODB, ENV.messages_table)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def main(event: dict, context) -> dict:
     started = time.perf_counter()
-    message = WorkflowInput.from_dict(event, content_required=False)
+    message = WorkflowInput.from_dict(event, strict=False)
     reply = compose(message, event, datetime.now(timezone.utc))
     reply.timings["selfReview"] = round((time.perf_counter() - started) * 1000, 2)
     written = STORE.put_reply(reply)

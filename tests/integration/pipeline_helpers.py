@@ -1,0 +1,66 @@
+"""Putting items as a client would and waiting for what the pipeline makes of them."""
+
+import json
+import time
+import uuid
+from datetime import datetime, timezone
+
+import boto3
+from ulid import ULID
+
+from brain_core.store import from_item
+
+
+def raw_client(stack):
+    """A plain boto3 client on the stack's endpoint: what a user's app would hold."""
+    return boto3.client("dynamodb", endpoint_url=stack.options.endpoint, region_name="us-east-1",
+                        aws_access_key_id="app", aws_secret_access_key="app")
+
+
+def put_raw(client, item: dict) -> str:
+    """Put an item given as DynamoDB attribute values; returns its messageId."""
+    full = {"role": {"S": "user"}, "createdAt": {"S": datetime.now(timezone.utc).isoformat()}, **item}
+    full.setdefault("messageId", {"S": str(ULID())})
+    full.setdefault("conversationId", {"S": f"bad-{uuid.uuid4().hex[:8]}"})
+    client.put_item(TableName="BrainMessages", Item=full)
+    return full["messageId"]["S"], full["conversationId"]["S"]
+
+
+def wait_reply(client, conversation_id: str, message_id: str, timeout: float = 60) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        item = client.get_item(TableName="BrainMessages", ConsistentRead=True, Key={
+            "conversationId": {"S": conversation_id}, "messageId": {"S": message_id + "#reply"}}).get("Item")
+        if item:
+            return from_item(item)
+        time.sleep(0.05)
+    raise AssertionError(f"no reply to {message_id} within {timeout} s")
+
+
+def executions_for(stack, message_id: str) -> list[dict]:
+    sfn = stack.client("stepfunctions")
+    return [e for e in sfn.list_executions(stateMachineArn=stack.state_machine_arn, maxResults=1000)["executions"]
+            if e["name"].startswith(message_id)]
+
+
+def wait_executions_done(stack, message_id: str, timeout: float = 60) -> list[dict]:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        runs = executions_for(stack, message_id)
+        if runs and all(r["status"] != "RUNNING" for r in runs):
+            return runs
+        time.sleep(0.1)
+    raise AssertionError(f"executions for {message_id} still running after {timeout} s")
+
+
+def state_output(stack, execution_arn: str, state: str) -> dict:
+    """What a Task state's function returned, from the execution history."""
+    from brain_local.runs import history
+
+    current = None
+    for event in history(stack.client("stepfunctions"), execution_arn):
+        if "stateEnteredEventDetails" in event:
+            current = event["stateEnteredEventDetails"]["name"]
+        if event["type"] == "LambdaFunctionSucceeded" and current == state:
+            return json.loads(event["lambdaFunctionSucceededEventDetails"]["output"])
+    raise AssertionError(f"{state} did not succeed")
