@@ -126,6 +126,26 @@ class LanguageResult:
 
 
 @dataclass(frozen=True)
+class InsightInput:
+    """What each Parallel branch (reasoning, emotional, depth) reads from the workflow state."""
+
+    messageId: str
+    userText: str  # "" when the content was not text
+    reply: str  # the language step's streamed draft
+    history: list[Turn]
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> "InsightInput":
+        content = state.get("content")
+        return cls(
+            messageId=str(state.get("messageId", "")),
+            userText=content if isinstance(content, str) else "",
+            reply=LanguageResult.from_dict(state["language"]).text,
+            history=[Turn.from_dict(t) for t in (state.get("perception") or {}).get("history", [])],
+        )
+
+
+@dataclass(frozen=True)
 class ReasoningResult:
     agent: str
     thoughts: list[str]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _WORD = re.compile(r"[a-z][a-z']*")
-_SENTENCE = re.compile(r"[^.!?…]+(?:[.!?…]+[\"')\]]*|$)")
+_SENTENCE = re.compile(r"[^.!?…]+(?:[.!?…]+[\"'”’)\]]*|$)")
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being
@@ -30,7 +30,9 @@ def content_words(text: str) -> list[str]:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.findall(text.replace("\n", " ")) if s.strip()]
+    """Sentences, each with its closing punctuation and quotes; fragments without a letter dropped."""
+    parts = (s.strip() for s in _SENTENCE.findall(text.replace("\n", " ")))
+    return [s for s in parts if any(c.isalpha() for c in s)]
 
 
 def clip(text: str, limit: int) -> str:

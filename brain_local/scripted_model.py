@@ -45,6 +45,7 @@ _QUESTIONS = (
 _FACTS = (
     (re.compile(r"\bmy name is ([A-Z][\w'-]*)", re.I), "your name is {0}"),
     (re.compile(r"\bi(?:'m| am) called ([A-Z][\w'-]*)", re.I), "your name is {0}"),
+    (re.compile(r"\bI(?:'m| am) ([A-Z][a-z'-]+)\b(?! (?:and|or|to|in)\b)"), "your name is {0}"),
     (re.compile(r"\bi live in ([A-Z][\w' -]{1,40}?)(?:[.,!?]|$)", re.I), "you live in {0}"),
     (re.compile(r"\bi (?:love|like|enjoy) ([\w' -]{2,40}?)(?:[.,!?]|$)", re.I), "you love {0}"),
     (re.compile(r"\bmy favou?rite ([\w -]{2,20}?) is ([\w' -]{2,30}?)(?:[.,!?]|$)", re.I), "your favourite {0} is {1}"),

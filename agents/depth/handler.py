@@ -9,7 +9,7 @@ import time
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
-from brain_core.contracts import DepthResult, LanguageResult, Turn
+from brain_core.contracts import DepthResult, InsightInput
 
 from .novelty import memories, novelty, perspective
 
@@ -21,16 +21,14 @@ logger, tracer, metrics = Logger(), Tracer(), Metrics()
 @metrics.log_metrics(capture_cold_start_metric=True)
 def main(event: dict, context) -> dict:
     started = time.perf_counter()
-    language = LanguageResult.from_dict(event["language"])
-    history = [Turn.from_dict(t) for t in event.get("perception", {}).get("history", [])]
-    user_text = event.get("content") if isinstance(event.get("content"), str) else ""
-    score, similar = novelty(language.text, history)
+    state = InsightInput.from_state(event)
+    score, similar = novelty(state.reply, state.history)
     result = DepthResult(
         agent="depth",
         novelty=score,
         mostSimilarReply=similar,
-        perspective=perspective(user_text, language.text, score),
-        memories=memories(user_text, history),
+        perspective=perspective(state.userText, state.reply, score),
+        memories=memories(state.userText, state.history),
         elapsedMs=round((time.perf_counter() - started) * 1000, 2),
     )
     metrics.add_metric(name="ReplyNovelty", unit=MetricUnit.Percent, value=score * 100)

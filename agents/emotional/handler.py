@@ -9,7 +9,7 @@ import time
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
-from brain_core.contracts import EmotionalResult, LanguageResult
+from brain_core.contracts import EmotionalResult, InsightInput
 
 from .affect import empathise, score, sensations
 
@@ -21,15 +21,14 @@ logger, tracer, metrics = Logger(), Tracer(), Metrics()
 @metrics.log_metrics(capture_cold_start_metric=True)
 def main(event: dict, context) -> dict:
     started = time.perf_counter()
-    language = LanguageResult.from_dict(event["language"])
-    user_text = event.get("content") if isinstance(event.get("content"), str) else ""
-    theirs = score(user_text)
-    own = empathise(score(language.text), theirs)
+    state = InsightInput.from_state(event)
+    theirs = score(state.userText)
+    own = empathise(score(state.reply), theirs)
     result = EmotionalResult(
         agent="emotional",
         emotion=own,
         userEmotion=theirs,
-        sensations=sensations(own, seed=str(event.get("messageId", ""))),
+        sensations=sensations(own, seed=state.messageId),
         elapsedMs=round((time.perf_counter() - started) * 1000, 2),
     )
     tracer.put_annotation(key="emotion", value=own.label)

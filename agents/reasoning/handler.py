@@ -8,7 +8,7 @@ import time
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
-from brain_core.contracts import LanguageResult, ReasoningResult
+from brain_core.contracts import InsightInput, ReasoningResult
 
 from .thoughts import think
 
@@ -20,9 +20,8 @@ logger, tracer, metrics = Logger(), Tracer(), Metrics()
 @metrics.log_metrics(capture_cold_start_metric=True)
 def main(event: dict, context) -> dict:
     started = time.perf_counter()
-    language = LanguageResult.from_dict(event["language"])
-    user_text = event.get("content") if isinstance(event.get("content"), str) else ""
-    thoughts, shape, repaired = think(language.text, user_text)
+    state = InsightInput.from_state(event)
+    thoughts, shape, repaired = think(state.reply, state.userText)
     if repaired:
         metrics.add_metric(name="ReplyStructureRepaired", unit=MetricUnit.Count, value=1)
     result = ReasoningResult(agent="reasoning", thoughts=thoughts, structure=shape, repaired=repaired,
