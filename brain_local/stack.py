@@ -69,6 +69,57 @@ class StackOptions:
         return f"http://{self.host}:{self.port}"
 
 
+def _reuse_engine_lambda_clients() -> None:
+    """moto's engine builds a new boto3 client for every Lambda task (~10 ms each, DESIGN §7);
+    Step Functions keeps its connections. Reuse one client per region: boto3 clients are
+    thread-safe, and the requests they send are unchanged."""
+    from functools import lru_cache
+
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    if getattr(lambda_eval_utils.boto_client_for, "brain_cached", False):
+        return
+    build = lambda_eval_utils.boto_client_for
+
+    @lru_cache(maxsize=8)
+    def cached(region: str, service: str):
+        return build(region=region, service=service)
+
+    def boto_client_for(region: str, service: str, state_credentials=None):
+        return cached(region, service)
+
+    boto_client_for.brain_cached = True
+    lambda_eval_utils.boto_client_for = boto_client_for
+
+
+def _reuse_parsed_definitions() -> None:
+    """moto's engine lexes and parses the ASL with ANTLR at every StartExecution (~55 ms here,
+    most of the offline pipe's delay); Step Functions does not. Keep each definition's parse
+    tree and build a fresh program from it per execution (the cheap step, ~6 ms), so no
+    evaluation state is shared between executions."""
+    from moto.stepfunctions.parser.asl.parse import asl_parser
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    parser = asl_parser.AmazonStateLanguageParser
+    if getattr(parser.parse, "brain_cached", False):
+        return
+    parse = parser.parse
+    trees: dict = {}
+    lock = threading.Lock()
+
+    def parse_once(definition: str):
+        tree = trees.get(definition)
+        if tree is None:
+            program, tree = parse(definition)
+            with lock:
+                trees[definition] = tree
+            return program, tree
+        return Preprocessor().visit(tree), tree
+
+    parse_once.brain_cached = True
+    parser.parse = staticmethod(parse_once)
+
+
 def make_backend(options: StackOptions):
     from brain_local.scripted_model import ScriptedPersonaModel, ScriptSettings
 
@@ -100,6 +151,8 @@ class OfflineStack:
         os.environ.setdefault("AWS_DEFAULT_REGION", region)
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
+        _reuse_engine_lambda_clients()
+        _reuse_parsed_definitions()
         try:
             self._create_resources()
             self._start_services()
