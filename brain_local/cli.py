@@ -160,9 +160,14 @@ def cmd_up(args) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("moto").setLevel(logging.WARNING)
     logging.getLogger("botocore").setLevel(logging.WARNING)
-    stack = OfflineStack(_options(args)).start()
+    from brain_local.faults import FaultPlan
+
+    faults = FaultPlan.load(args.faults) if args.faults else None
+    stack = OfflineStack(_options(args), faults=faults).start()
     endpoint = stack.options.endpoint
     print(f"Brain in Cup offline stack on {endpoint}  (model: {stack.backend.model_id})")
+    if faults:
+        print(f"  injecting faults: {json.dumps(faults.to_dict())}")
     print(f"  export AWS_ENDPOINT_URL={endpoint} AWS_REGION={stack.settings.region} "
           f"AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline")
     print(f"  tables: {stack.settings.messages_table}, {stack.settings.chunks_table};  "
@@ -320,6 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("up", help="start the offline stack in the foreground")
     stack_args(p, endpoint=False)
     p.add_argument("--warm", type=int, default=0, help="execution environments to start per function up front")
+    p.add_argument("--faults", help="a fault plan JSON file: inject failures on purpose (see brain_local/faults.py)")
     p.set_defaults(func=cmd_up)
 
     p = sub.add_parser("send", help="send one message and stream the reply")
