@@ -54,6 +54,13 @@ class FunctionStats:
     duration_ms: list[float] = field(default_factory=list)
 
 
+def trace_header(sampled: bool = False) -> str:
+    """An X-Ray trace header like the one Lambda gives each invocation (unsampled offline:
+    no daemon listens)."""
+    root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
+    return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled={int(sampled)}"
+
+
 class WorkerDied(RuntimeError):
     pass
 
@@ -93,7 +100,8 @@ class Worker:
 
     def invoke(self, payload, request_id: str, fault: dict) -> dict:
         deadline_ms = time.time() * 1000 + self.spec.timeout_seconds * 1000
-        request = {"payload": payload, "requestId": request_id, "deadlineMs": deadline_ms, **fault}
+        request = {"payload": payload, "requestId": request_id, "deadlineMs": deadline_ms,
+                   "traceHeader": trace_header(), **fault}
         self.process.stdin.write(json.dumps(request, separators=(",", ":")) + "\n")
         self.process.stdin.flush()
         return self._read(time.monotonic() + self.spec.timeout_seconds)

@@ -67,6 +67,7 @@ def main(handler_path: str) -> None:
         if request.get("die"):
             os._exit(137)  # injected fault: the execution environment dies mid-invoke
         context = LambdaContext(request["requestId"], request["deadlineMs"])
+        os.environ["_X_AMZN_TRACE_ID"] = request.get("traceHeader", "")  # per invoke, as Lambda's runtime does
         started = time.perf_counter()
         try:
             if request.get("raise"):

@@ -259,8 +259,10 @@ class OfflineStack:
                 "AWS_LAMBDA_FUNCTION_NAME": name,
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(s.functions[agent].memory_mb),
                 "BRAIN_FUNCTION_ARN": arn_substitutions(s, s.region, ACCOUNT)[s.asl_substitution(agent)],
-                # There is no X-Ray daemon offline; on AWS, tracing is on (CDK: Tracing.ACTIVE).
-                "POWERTOOLS_TRACE_DISABLED": "true",
+                # As Lambda sets them: the task root (Powertools' "am I in Lambda" test) and the
+                # X-Ray daemon's address. Each invoke carries an unsampled trace header.
+                "LAMBDA_TASK_ROOT": str(REPO_ROOT),
+                "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
                 "PYTHONUNBUFFERED": "1",
                 # The function's code root, as Lambda's task root: the repo's agents/ and brain_core/.
                 "PYTHONPATH": str(REPO_ROOT),

@@ -16,7 +16,7 @@ for _key, _value in function_environment("tests").items():
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "offline")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "offline")
-os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")  # unit tests import handlers outside Lambda
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "BrainInCupTests")
 
 

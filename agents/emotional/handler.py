@@ -10,10 +10,12 @@ import time
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
 from brain_core.contracts import EmotionalResult, InsightInput
+from brain_core.tracing import DaemonProvider
 
 from .affect import empathise, score, sensations
 
-logger, tracer, metrics = Logger(), Tracer(), Metrics()
+# No AWS client here: a light tracing provider instead of aws-xray-sdk (see brain_core.tracing).
+logger, tracer, metrics = Logger(), Tracer(provider=DaemonProvider()), Metrics()
 
 
 @logger.inject_lambda_context(correlation_id_path="messageId")
