@@ -1,0 +1,141 @@
+"""The first version's shape (seed §2): the same agents' logic chained in one process.
+
+What the seed's controller did, with this version's agent logic and the same model:
+
+    history  = a DynamoDB Query on every message, no cache   (perception.logic.perceive with a
+                                                                fresh ConversationMemory each time)
+    reply    = one NON-streaming model call                   (bedrock-runtime Converse)
+    thoughts = reasoning.thoughts.think
+    emotion  = emotional.affect.score / empathise / sensations
+    depth    = depth.novelty.novelty / perspective / memories
+    review   = self_review.review.compose, then ConversationStore.put_reply
+
+one after another in the benchmark's process, against the same local endpoint as the stack.
+The user sees text only when all of it has finished: time to first visible text = total.
+
+The message is handed to the chain in memory, never through the Messages table (the pipe would
+answer it too). So that its history reads and its prompts are the same size as the pipeline's,
+the chain keeps its conversation in a mirror table of its own (same key schema, no stream):
+the user message is written there before the clock starts, the reply at the end of the chain.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+
+import boto3
+from botocore.config import Config
+
+from agents.depth.novelty import memories, novelty, perspective
+from agents.emotional.affect import empathise, score, sensations
+from agents.language.streaming import inference_config
+from agents.perception.logic import perceive
+from agents.perception.memory import ConversationMemory
+from agents.reasoning.thoughts import think
+from agents.self_review.review import compose
+from brain_core.config import SETTINGS, Settings
+from brain_core.contracts import WorkflowInput
+from brain_core.store import ConversationStore, to_item
+
+MIRROR_TABLE = "BenchFirstVersionMessages"
+STEPS = ("perception", "language", "reasoning", "emotional", "depth", "selfReview")
+
+
+@dataclass
+class FirstVersionAnswer:
+    total_ms: float  # chain called -> reply written: also its time to first visible text
+    steps: dict[str, float]  # each step's milliseconds, in the pipeline's step names
+    reply: dict
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 2)
+
+
+class FirstVersionChain:
+    def __init__(self, endpoint: str, model_id: str, settings: Settings = SETTINGS):
+        self.settings = settings
+        self.model_id = model_id
+        credentials = {"endpoint_url": endpoint, "region_name": settings.region,
+                       "aws_access_key_id": "offline", "aws_secret_access_key": "offline"}
+        # Clients made once, as a warm Lambda of the first version would hold them.
+        self.dynamodb = boto3.client("dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 4},
+                                                               tcp_keepalive=True), **credentials)
+        # Non-streaming: the whole reply arrives in one response, so the read timeout must cover it.
+        self.bedrock = boto3.client("bedrock-runtime", config=Config(
+            connect_timeout=2, read_timeout=300, tcp_keepalive=True,
+            retries={"mode": "standard", "total_max_attempts": settings.bedrock_max_attempts}), **credentials)
+        self.store = ConversationStore(self.dynamodb, MIRROR_TABLE)
+        self.inference = inference_config(settings.max_output_tokens, settings.temperature, settings.top_p)
+
+    def create_mirror_table(self) -> None:
+        existing = self.dynamodb.list_tables()["TableNames"]
+        if MIRROR_TABLE in existing:
+            return
+        self.dynamodb.create_table(
+            TableName=MIRROR_TABLE,
+            KeySchema=[{"AttributeName": "conversationId", "KeyType": "HASH"},
+                       {"AttributeName": "messageId", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "conversationId", "AttributeType": "S"},
+                                  {"AttributeName": "messageId", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+
+    def record_user_message(self, message: dict) -> None:
+        """What the first version's app did before its Lambda ran (not timed)."""
+        self.dynamodb.put_item(TableName=MIRROR_TABLE, Item=to_item(message))
+
+    def answer(self, message: dict) -> FirstVersionAnswer:
+        """The whole chain for one user message; the clock starts when the message is written."""
+        started = time.perf_counter()
+        steps: dict[str, float] = {}
+        workflow_input = WorkflowInput.from_dict(message)
+        text = workflow_input.content
+
+        t = time.perf_counter()
+        memory = ConversationMemory(self.store, turns=self.settings.history_turns,
+                                    ttl_seconds=self.settings.history_cache_ttl_seconds)  # new: nothing cached
+        perception = perceive(workflow_input, text, memory, self.settings.history_turns,
+                              self.settings.max_input_chars)
+        steps["perception"] = _ms(t)
+
+        t = time.perf_counter()
+        response = self.bedrock.converse(modelId=self.model_id, messages=perception.messages,
+                                         system=[{"text": perception.system}], inferenceConfig=self.inference)
+        reply_text = "".join(block.get("text", "") for block in response["output"]["message"]["content"])
+        usage = response.get("usage", {})
+        steps["language"] = _ms(t)
+        language = {"text": reply_text, "model": self.model_id, "inputTokens": usage.get("inputTokens", 0),
+                    "outputTokens": usage.get("outputTokens", 0), "modelTtftMs": 0.0,
+                    "modelMs": steps["language"], "firstChunkAt": 0, "chunks": 0,
+                    "elapsedMs": steps["language"], "refused": False}
+
+        t = time.perf_counter()
+        thoughts, shape, repaired = think(reply_text, text)
+        reasoning = {"agent": "reasoning", "thoughts": thoughts, "structure": shape, "repaired": repaired,
+                     "elapsedMs": _ms(t)}
+        steps["reasoning"] = reasoning["elapsedMs"]
+
+        t = time.perf_counter()
+        theirs = score(text)
+        own = empathise(score(reply_text), theirs)
+        emotional = {"agent": "emotional", "emotion": asdict(own), "userEmotion": asdict(theirs),
+                     "sensations": sensations(own, seed=workflow_input.messageId)}
+        emotional["elapsedMs"] = steps["emotional"] = _ms(t)
+
+        t = time.perf_counter()
+        novelty_score, similar = novelty(reply_text, perception.history)
+        depth = {"agent": "depth", "novelty": novelty_score, "mostSimilarReply": similar,
+                 "perspective": perspective(text, reply_text, novelty_score),
+                 "memories": memories(text, perception.history)}
+        depth["elapsedMs"] = steps["depth"] = _ms(t)
+
+        t = time.perf_counter()
+        state = {**message, "perception": perception.to_dict(), "language": language,
+                 "insights": [reasoning, emotional, depth]}
+        reply = compose(workflow_input, state, datetime.now(timezone.utc))
+        self.store.put_reply(reply)
+        steps["selfReview"] = _ms(t)
+        return FirstVersionAnswer(total_ms=_ms(started), steps=steps, reply=reply.to_dict())

@@ -1,0 +1,99 @@
+"""What a benchmark run measures and how much of it: read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Mapping
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+RESULTS_DIR = BENCH_DIR / "results"
+
+#: (full run, BENCH_QUICK=1) defaults for what the environment does not set.
+_COUNTS = {
+    "warm_messages": (30, 4),
+    "load_conversations": (20, 5),
+    "load_messages": (5, 2),
+    "cold_repeats": (7, 3),
+}
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    quick: bool
+    #: Model backend behind the local Bedrock endpoint (``brain up --model``): scripted | smollm2.
+    model: str
+    #: Scripted model: time to first token, tokens per second, about how many tokens per reply.
+    ttft_ms: float
+    tokens_per_second: float
+    reply_tokens: int
+    #: Warm scenario: measured messages, after ``warmup_messages`` unmeasured ones.
+    warm_messages: int
+    load_conversations: int
+    load_messages: int
+    #: Measured fresh workers per cold-start variant (after one unmeasured priming round).
+    cold_repeats: int
+    #: How often the warm scenario's client polls ResponseChunks for the next chunk (BrainClient's
+    #: default, 10 ms: first text is seen at most this late).
+    poll_interval_ms: float = 10.0
+    #: The same for each load client. 20 clients at 10 ms would send up to 2,000 requests/s into
+    #: the one emulator process that also runs the engine and the pipe: the measuring would become
+    #: the load. At 50 ms (<= 400/s) first text is seen at most 50 ms late (pessimistic, bounded).
+    load_poll_interval_ms: float = 50.0
+    #: After a load client has seen the first chunk (the budget figure), it polls only this often
+    #: for the rest: its total is then seen up to this much late, and the emulator serves ~5x fewer polls.
+    load_tail_poll_interval_ms: float = 200.0
+    warmup_messages: int = 2
+    #: Seconds a client waits for a reply before counting it missing.
+    reply_timeout_s: float = 90.0
+    results_dir: Path = RESULTS_DIR
+
+    @property
+    def model_ttft_known(self) -> bool:
+        """The scripted model's own time to first token is exactly ``ttft_ms``; a real model's
+        is only known from the language agent's measurement (``modelTtftMs``)."""
+        return self.model == "scripted"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> "BenchSettings":
+        env = os.environ if environ is None else environ
+        quick = env.get("BENCH_QUICK", "").strip().lower() not in ("", "0", "false", "no")
+
+        def number(name: str, default, kind=float):
+            raw = env.get(name, "").strip()
+            if not raw:
+                return default
+            try:
+                value = kind(raw)
+            except ValueError:
+                raise SettingsError(f"{name}={raw!r} is not a {kind.__name__}") from None
+            if value < 0:
+                raise SettingsError(f"{name} must not be negative")
+            return value
+
+        counts = {field: number(f"BENCH_{field.upper()}", full_quick[quick], int)
+                  for field, full_quick in _COUNTS.items()}
+        if counts["cold_repeats"] < 1 or counts["warm_messages"] < 1:
+            raise SettingsError("BENCH_COLD_REPEATS and BENCH_WARM_MESSAGES must be at least 1")
+        return cls(
+            quick=quick,
+            model=env.get("BENCH_MODEL", "").strip() or "scripted",
+            ttft_ms=number("BENCH_TTFT_MS", 400.0),
+            tokens_per_second=number("BENCH_TPS", 40.0),
+            reply_tokens=number("BENCH_REPLY_TOKENS", 120, int),
+            poll_interval_ms=number("BENCH_POLL_MS", 10.0),
+            load_poll_interval_ms=number("BENCH_LOAD_POLL_MS", 50.0),
+            load_tail_poll_interval_ms=number("BENCH_LOAD_TAIL_POLL_MS", 200.0),
+            **counts,
+        )
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["results_dir"] = str(self.results_dir)
+        return data
