@@ -72,8 +72,7 @@ def render(template: str, record: Mapping) -> dict:
 class StreamPipe(threading.Thread):
     def __init__(self, streams, sfn, sqs, stream_arn: str, state_machine_arn: str, dlq_url: str,
                  settings: PipeSettings, poll_interval: float = 0.01,
-                 before_start: Callable[[dict], int] | None = None,
-                 forget_iterator: Callable[[str], None] | None = None):
+                 before_start: Callable[[dict], int] | None = None):
         super().__init__(name="brain-pipe", daemon=True)
         self._streams, self._sfn, self._sqs = streams, sfn, sqs
         self._stream_arn, self._state_machine_arn, self._dlq_url = stream_arn, state_machine_arn, dlq_url
@@ -85,8 +84,6 @@ class StreamPipe(threading.Thread):
         self.counts = {"records": 0, "filtered": 0, "started": 0, "startFailures": 0, "deadLettered": 0}
         self._iterators: dict[str, str] = {}
         self._lock = threading.Lock()
-        #: moto keeps every shard iterator it ever issued; a pipe polling every 10 ms must let go.
-        self._forget_iterator = forget_iterator or (lambda arn: None)
         self.ready = threading.Event()
 
     def _open_shards(self) -> None:
@@ -107,7 +104,6 @@ class StreamPipe(threading.Thread):
                 for shard_id, iterator in list(self._iterators.items()):
                     page = self._streams.get_records(ShardIterator=iterator, Limit=self.settings.batch_size)
                     self._iterators[shard_id] = page["NextShardIterator"]
-                    self._forget_iterator(iterator)
                     for record in page["Records"]:
                         busy = True
                         self._deliver(record)

@@ -17,10 +17,11 @@ configuration CDK deploys.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,6 +150,7 @@ class OfflineStack:
         # `brain runs` and the execution history instead.
         logging.getLogger("moto").setLevel(logging.CRITICAL)
         os.environ.setdefault("AWS_DEFAULT_REGION", region)
+        self._start_dynamodb()
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         _reuse_engine_lambda_clients()
@@ -167,6 +169,18 @@ class OfflineStack:
     def __exit__(self, *exc) -> None:
         self.stop()
 
+    def _start_dynamodb(self) -> None:
+        self._dynamodb = subprocess.Popen(
+            [sys.executable, "-m", "brain_local.dynamodb_process", "--chunks-table", self.settings.chunks_table,
+             "--chunk-throttle-rate", str(self.faults.chunk_throttle_rate), "--seed", str(self.faults.seed)],
+            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        )
+        line = self._dynamodb.stdout.readline()
+        if not line.startswith("ready "):
+            raise RuntimeError(f"the DynamoDB process did not start (exit code {self._dynamodb.poll()})")
+        self.dynamodb_endpoint = f"http://127.0.0.1:{line.split()[1]}"
+        self._forward = _Forwarder(self.dynamodb_endpoint)
+
     def stop(self) -> None:
         if self.pipe is not None:
             self.pipe.stop()
@@ -182,17 +196,22 @@ class OfflineStack:
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
+        if getattr(self, "_dynamodb", None) is not None:
+            self._dynamodb.terminate()
+            self._dynamodb.wait(timeout=10)
+            self._dynamodb = None
 
     # -- resources ---------------------------------------------------------------------------
     def client(self, service: str):
-        """An in-process client (intercepted by moto): for the stack's own use."""
+        """A client for the stack's own use: DynamoDB's process, or moto in this one."""
         import boto3
         from botocore.config import Config
 
-        # botocore 1.44 addresses DynamoDB Streams at "<account>.streams-ddb.<region>", which
-        # moto 5.2.5 does not recognise; the classic endpoint is what moto serves.
-        return boto3.client(service, region_name=self.settings.region,
-                            config=Config(account_id_endpoint_mode="disabled"))
+        if service in ("dynamodb", "dynamodbstreams"):
+            return boto3.client(service, region_name=self.settings.region, endpoint_url=self.dynamodb_endpoint,
+                                aws_access_key_id="offline", aws_secret_access_key="offline",
+                                config=Config(max_pool_connections=32))
+        return boto3.client(service, region_name=self.settings.region)
 
     def _create_resources(self) -> None:
         s = self.settings
@@ -254,7 +273,7 @@ class OfflineStack:
                 "AWS_DEFAULT_REGION": s.region,
                 "AWS_ACCESS_KEY_ID": "offline",
                 "AWS_SECRET_ACCESS_KEY": "offline",
-                "AWS_ENDPOINT_URL_DYNAMODB": self.options.endpoint,
+                "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb_endpoint,
                 "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": self.options.endpoint,
                 "AWS_LAMBDA_FUNCTION_NAME": name,
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(s.functions[agent].memory_mb),
@@ -298,7 +317,6 @@ class OfflineStack:
             raise ValueError(f"fault plan names unknown functions: {', '.join(sorted(unknown))}")
         self.lambda_app = LambdaApp(self.pools)
         self.bedrock_app = BedrockRuntimeApp(self.backend, ModelFaults(plan.model, seed=plan.seed))
-        self.chunk_throttle = RateFault(plan.chunk_throttle_rate, f"{plan.seed}:chunks")
         self.duplicate_delivery = RateFault(plan.duplicate_rate, f"{plan.seed}:duplicates")
         threading.Thread(target=self._server.serve_forever, name="brain-endpoint", daemon=True).start()
 
@@ -306,7 +324,6 @@ class OfflineStack:
             self.client("dynamodbstreams"), self.client("stepfunctions"), self.client("sqs"),
             self.stream_arn, self.state_machine_arn, self.dlq_url, self.settings.pipe,
             before_start=(lambda record: 2 if self.duplicate_delivery() else 1),
-            forget_iterator=self._forget_iterator,
         )
         self.pipe.start()
         self.pipe.ready.wait(10)
@@ -320,16 +337,17 @@ class OfflineStack:
             return {}
         return {
             "model": dict(self.bedrock_app.faults.counts),
-            "chunkThrottles": self.chunk_throttle.count,
+            "chunkThrottles": self._dynamodb_faults().get("chunkThrottles", 0),
             "duplicateDeliveries": self.duplicate_delivery.count,
             "functions": {n: {"raised": p.injected["raise"], "died": p.injected["die"]}
                           for n, p in self.pools.items() if p.faults.raise_rate or p.faults.die_rate},
         }
 
-    def _forget_iterator(self, arn: str) -> None:
-        from moto.dynamodbstreams.models import dynamodbstreams_backends
+    def _dynamodb_faults(self) -> dict:
+        import urllib.request
 
-        dynamodbstreams_backends[ACCOUNT][self.settings.region].shard_iterators.pop(arn, None)
+        with urllib.request.urlopen(f"{self.dynamodb_endpoint}/brain/faults", timeout=5) as response:
+            return json.load(response)
 
     # -- introspection -----------------------------------------------------------------------
     def health(self) -> dict:
@@ -363,15 +381,8 @@ class _Dispatcher:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if environ.get("HTTP_X_AMZ_TARGET") == "DynamoDB_20120810.PutItem" and self.stack.chunk_throttle.rate > 0:
-            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-            environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
-            if json.loads(body).get("TableName") == self.stack.settings.chunks_table and self.stack.chunk_throttle():
-                start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.0")])
-                return [json.dumps({
-                    "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-                    "message": "The level of configured provisioned throughput for the table was exceeded "
-                               "(injected fault)"}).encode()]
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+            return self.stack._forward(environ, start_response)
         if self.stack.lambda_app.handles(path):
             return self.stack.lambda_app(environ, start_response)
         if self.stack.bedrock_app.handles(path):
@@ -380,3 +391,41 @@ class _Dispatcher:
             start_response("200 OK", [("Content-Type", "application/json")])
             return [json.dumps(self.stack.health()).encode()]
         return self.moto(environ, start_response)
+
+
+class _Forwarder:
+    """Passes a request on to the DynamoDB process, one keep-alive connection per thread."""
+
+    _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
+
+    def __init__(self, endpoint: str):
+        self._host, self._port = endpoint.removeprefix("http://").split(":")
+        self._local = threading.local()
+
+    def _connection(self):
+        import http.client
+
+        if getattr(self._local, "connection", None) is None:
+            self._local.connection = http.client.HTTPConnection(self._host, int(self._port), timeout=30)
+        return self._local.connection
+
+    def __call__(self, environ, start_response):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items()
+                   if key.startswith("HTTP_") and key[5:].lower().replace("_", "-") not in self._HOP_BY_HOP}
+        headers["Content-Type"] = environ.get("CONTENT_TYPE", "application/x-amz-json-1.0")
+        for attempt in range(2):
+            connection = self._connection()
+            try:
+                connection.request(environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/"), body, headers)
+                response = connection.getresponse()
+                data = response.read()
+                break
+            except (ConnectionError, OSError):
+                connection.close()
+                self._local.connection = None
+                if attempt:
+                    raise
+        start_response(f"{response.status} {response.reason}",
+                       [(k, v) for k, v in response.getheaders() if k.lower() not in self._HOP_BY_HOP])
+        return [data]
