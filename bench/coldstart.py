@@ -20,7 +20,6 @@ import importlib.metadata
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Callable
 
 from brain_core.config import AGENTS, FUNCTION_PACKAGES
@@ -64,16 +63,16 @@ class ColdStartVariant:
 def function_specs(model_client: str) -> dict[str, FunctionSpec]:
     """The FunctionSpecs the offline stack gives its workers, built by the stack's own code.
 
-    ``OfflineStack.function_specs`` reads only the model id from the started backend and the
-    endpoint from the options; its endpoint here is a port nobody listens on: handlers create
-    clients at import but make no call until invoked.
+    The endpoints are a port nobody listens on: handlers create clients at import but make no
+    call until invoked.
     """
     from brain_local.scripted_model import MODEL_ID
-    from brain_local.stack import OfflineStack, StackOptions
+    from brain_local.stack import StackOptions
+    from brain_local.stack import function_specs as stack_function_specs
 
-    stack = OfflineStack(StackOptions(port=free_port(), model_client=model_client))
-    stack.backend = SimpleNamespace(model_id=MODEL_ID)
-    return {spec.handler.split(".")[1]: spec for spec in stack.function_specs().values()}
+    options = StackOptions(port=free_port(), model_client=model_client)
+    specs = stack_function_specs(options, MODEL_ID, options.endpoint)
+    return {spec.handler.split(".")[1]: spec for spec in specs.values()}
 
 
 def variants() -> tuple[list[ColdStartVariant], dict[str, FunctionSpec]]:

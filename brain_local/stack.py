@@ -70,6 +70,43 @@ class StackOptions:
         return f"http://{self.host}:{self.port}"
 
 
+def function_specs(options: StackOptions, model_id: str, dynamodb_endpoint: str) -> dict:
+    """Each function's FunctionSpec: the environment CDK gives it, plus what Lambda itself sets."""
+    from brain_local.lambda_service import FunctionSpec, worker_environment
+
+    s = options.settings
+    specs = {}
+    for agent in AGENTS:
+        name = s.function_name(agent)
+        env = function_environment(agent, s)
+        env["MODEL_ID"] = model_id
+        env["MODEL_CLIENT"] = options.model_client
+        extra = {
+            "AWS_REGION": s.region,
+            "AWS_DEFAULT_REGION": s.region,
+            "AWS_ACCESS_KEY_ID": "offline",
+            "AWS_SECRET_ACCESS_KEY": "offline",
+            "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
+            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": options.endpoint,
+            "AWS_LAMBDA_FUNCTION_NAME": name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(s.functions[agent].memory_mb),
+            "BRAIN_FUNCTION_ARN": arn_substitutions(s, s.region, ACCOUNT)[s.asl_substitution(agent)],
+            # As Lambda sets them: the task root (Powertools' "am I in Lambda" test) and the
+            # X-Ray daemon's address. Each invoke carries an unsampled trace header.
+            "LAMBDA_TASK_ROOT": str(REPO_ROOT),
+            "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
+            "PYTHONUNBUFFERED": "1",
+            # The function's code root, as Lambda's task root: the repo's agents/ and brain_core/.
+            "PYTHONPATH": str(REPO_ROOT),
+        }
+        specs[name] = FunctionSpec(
+            name=name, handler=s.handler(agent), environment=worker_environment(env, extra),
+            timeout_seconds=s.functions[agent].timeout_seconds, memory_mb=s.functions[agent].memory_mb,
+            arn=extra["BRAIN_FUNCTION_ARN"],
+        )
+    return specs
+
+
 def _reuse_engine_lambda_clients() -> None:
     """moto's engine builds a new boto3 client for every Lambda task (~10 ms each, DESIGN §7);
     Step Functions keeps its connections. Reuse one client per region: boto3 clients are
@@ -259,39 +296,7 @@ class OfflineStack:
         )["stateMachineArn"]
 
     def function_specs(self):
-        from brain_local.lambda_service import FunctionSpec, worker_environment
-
-        s = self.settings
-        specs = {}
-        for agent in AGENTS:
-            name = s.function_name(agent)
-            env = function_environment(agent, s)
-            env["MODEL_ID"] = self.backend.model_id
-            env["MODEL_CLIENT"] = self.options.model_client
-            extra = {
-                "AWS_REGION": s.region,
-                "AWS_DEFAULT_REGION": s.region,
-                "AWS_ACCESS_KEY_ID": "offline",
-                "AWS_SECRET_ACCESS_KEY": "offline",
-                "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb_endpoint,
-                "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": self.options.endpoint,
-                "AWS_LAMBDA_FUNCTION_NAME": name,
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(s.functions[agent].memory_mb),
-                "BRAIN_FUNCTION_ARN": arn_substitutions(s, s.region, ACCOUNT)[s.asl_substitution(agent)],
-                # As Lambda sets them: the task root (Powertools' "am I in Lambda" test) and the
-                # X-Ray daemon's address. Each invoke carries an unsampled trace header.
-                "LAMBDA_TASK_ROOT": str(REPO_ROOT),
-                "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
-                "PYTHONUNBUFFERED": "1",
-                # The function's code root, as Lambda's task root: the repo's agents/ and brain_core/.
-                "PYTHONPATH": str(REPO_ROOT),
-            }
-            specs[name] = FunctionSpec(
-                name=name, handler=s.handler(agent), environment=worker_environment(env, extra),
-                timeout_seconds=s.functions[agent].timeout_seconds, memory_mb=s.functions[agent].memory_mb,
-                arn=extra["BRAIN_FUNCTION_ARN"],
-            )
-        return specs
+        return function_specs(self.options, self.backend.model_id, self.dynamodb_endpoint)
 
     def _start_services(self) -> None:
         from werkzeug.serving import make_server
@@ -354,6 +359,7 @@ class OfflineStack:
         return {
             "status": "ok",
             "endpoint": self.options.endpoint,
+            "dynamodbEndpoint": self.dynamodb_endpoint,
             "model": self.backend.model_id if self.backend else None,
             "stateMachineArn": self.state_machine_arn,
             "pipe": dict(self.pipe.counts) if self.pipe else {},
