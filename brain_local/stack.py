@@ -158,12 +158,27 @@ def _reuse_parsed_definitions() -> None:
     parser.parse = staticmethod(parse_once)
 
 
+#: The model backends behind the local Bedrock endpoint (``--model``).
+MODELS = ("scripted", "smollm2")
+
+
 def make_backend(options: StackOptions):
+    """The model behind the local Bedrock endpoint: the scripted test double, or SmolLM2-135M
+    (:mod:`brain_local.local_model`), which falls back to the scripted model, with a warning,
+    where it is not installed or does not load."""
     from brain_local.scripted_model import ScriptedPersonaModel, ScriptSettings
 
+    if options.model == "smollm2":
+        from brain_local import local_model
+
+        ok, why = local_model.available()
+        if ok:
+            return local_model.SmolLM2Model()
+        log.warning("model smollm2 is not available (%s): using the scripted model", why)
+        options.model = "scripted"
     if options.model == "scripted":
         return ScriptedPersonaModel(ScriptSettings(options.ttft_ms, options.tokens_per_second, options.reply_tokens))
-    raise ValueError(f"unknown model backend {options.model!r} (choose: scripted)")
+    raise ValueError(f"unknown model backend {options.model!r} (choose: {', '.join(MODELS)})")
 
 
 class OfflineStack:

