@@ -69,11 +69,18 @@ def render(template: str, record: Mapping) -> dict:
     return json.loads(_PLACEHOLDER.sub(lambda m: json.dumps(_lookup(m.group(1), record)), template))
 
 
+#: Records read per GetRecords call. Batch size is about the target, not the read: a pipe reads
+#: what the shard has and invokes the target once per batch.
+READ_LIMIT = 100
+
+
 class StreamPipe(threading.Thread):
     def __init__(self, streams, sfn, sqs, stream_arn: str, state_machine_arn: str, dlq_url: str,
                  settings: PipeSettings, poll_interval: float = 0.01,
                  before_start: Callable[[dict], int] | None = None):
         super().__init__(name="brain-pipe", daemon=True)
+        if settings.batch_size != 1:
+            raise ValueError("the workflow takes one WorkflowInput per execution: the pipe's batch size must be 1")
         self._streams, self._sfn, self._sqs = streams, sfn, sqs
         self._stream_arn, self._state_machine_arn, self._dlq_url = stream_arn, state_machine_arn, dlq_url
         self.settings = settings
@@ -102,7 +109,9 @@ class StreamPipe(threading.Thread):
             busy = False
             with self._lock:
                 for shard_id, iterator in list(self._iterators.items()):
-                    page = self._streams.get_records(ShardIterator=iterator, Limit=self.settings.batch_size)
+                    # Like the pipe's poller: read what the shard has, then hand the target
+                    # batches of batch_size (one record each here) in order.
+                    page = self._streams.get_records(ShardIterator=iterator, Limit=READ_LIMIT)
                     self._iterators[shard_id] = page["NextShardIterator"]
                     for record in page["Records"]:
                         busy = True
