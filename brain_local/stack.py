@@ -201,6 +201,9 @@ class OfflineStack:
         # moto's engine logs each Fail state with its whole parse tree; runs are inspected with
         # `brain runs` and the execution history instead.
         logging.getLogger("moto").setLevel(logging.CRITICAL)
+        # The engine's reused Lambda client keeps 10 pooled connections; beyond that urllib3 opens
+        # and discards extra ones, and says so for every one.
+        logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
         os.environ.setdefault("AWS_DEFAULT_REGION", region)
         self._start_dynamodb()
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
