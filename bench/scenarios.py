@@ -220,14 +220,8 @@ def stepfunctions_client(endpoint: str):
 
 
 def _executions(sfn, state_machine_arn: str) -> list[dict]:
-    executions, token = [], None
-    while True:
-        page = sfn.list_executions(stateMachineArn=state_machine_arn, maxResults=1000,
-                                   **({"nextToken": token} if token else {}))
-        executions.extend(page["executions"])
-        token = page.get("nextToken")
-        if not token:
-            return executions
+    pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine_arn)
+    return [execution for page in pages for execution in page["executions"]]
 
 
 def _timeline(events: list[dict], written_epoch_ms: float) -> dict[str, float]:

@@ -109,3 +109,23 @@ def _max_tokens(request: dict) -> int:
 def _usage(request: dict, output_tokens: int) -> dict:
     input_tokens = _count_words(request)
     return {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens}
+
+
+def serve(backend: ModelBackend, host: str = "127.0.0.1", port: int = 0):
+    """The Bedrock runtime endpoint alone, in a background thread: (app, server). For tests and
+    for trying a model backend without the rest of the stack; ``server.shutdown()`` stops it."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    app = BedrockRuntimeApp(backend)
+
+    def only_bedrock(environ, start_response):
+        if app.handles(environ.get("PATH_INFO", "")):
+            return app(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+
+    server = make_server(host, port, only_bedrock, threaded=True)
+    threading.Thread(target=server.serve_forever, name="bedrock-endpoint", daemon=True).start()
+    return app, server

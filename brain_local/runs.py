@@ -34,14 +34,8 @@ def state_durations(events: list[dict]) -> dict[str, float]:
 
 
 def history(sfn, execution_arn: str) -> list[dict]:
-    events, token = [], None
-    while True:
-        page = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000,
-                                         **({"nextToken": token} if token else {}))
-        events.extend(page["events"])
-        token = page.get("nextToken")
-        if not token:
-            return events
+    pages = sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn)
+    return [event for page in pages for event in page["events"]]
 
 
 def recent_runs(sfn, state_machine_arn: str, limit: int = 10, name_prefix: str | None = None) -> list[Run]:

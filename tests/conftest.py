@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
 
@@ -23,20 +22,9 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "BrainInCupTests")
 @pytest.fixture(scope="session")
 def bedrock_endpoint():
     """The local Bedrock runtime endpoint alone (no moto), backed by a fast scripted model."""
-    from werkzeug.serving import make_server
-
-    from brain_local.bedrock_service import BedrockRuntimeApp
+    from brain_local.bedrock_service import serve
     from brain_local.scripted_model import ScriptedPersonaModel, ScriptSettings
 
-    app = BedrockRuntimeApp(ScriptedPersonaModel(ScriptSettings(ttft_ms=30, tokens_per_second=400, reply_tokens=40)))
-
-    def dispatch(environ, start_response):
-        if app.handles(environ.get("PATH_INFO", "")):
-            return app(environ, start_response)
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"not found"]
-
-    server = make_server("127.0.0.1", 0, dispatch, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app, server = serve(ScriptedPersonaModel(ScriptSettings(ttft_ms=30, tokens_per_second=400, reply_tokens=40)))
     yield app, f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

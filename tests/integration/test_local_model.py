@@ -42,20 +42,10 @@ def runtime(backend):
     """A boto3 bedrock-runtime client for the local endpoint, served by the real model."""
     import boto3
     from botocore.config import Config
-    from werkzeug.serving import make_server
 
-    from brain_local.bedrock_service import BedrockRuntimeApp
+    from brain_local.bedrock_service import serve
 
-    app = BedrockRuntimeApp(backend)
-
-    def dispatch(environ, start_response):
-        if app.handles(environ.get("PATH_INFO", "")):
-            return app(environ, start_response)
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"not found"]
-
-    server = make_server("127.0.0.1", 0, dispatch, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _, server = serve(backend)
     client = boto3.client("bedrock-runtime", endpoint_url=f"http://127.0.0.1:{server.server_port}",
                           region_name="us-east-1", aws_access_key_id="offline", aws_secret_access_key="offline",
                           config=Config(retries={"max_attempts": 1}, read_timeout=120))
