@@ -46,6 +46,7 @@ class StackProcess:
             "--ttft-ms", str(settings.ttft_ms),
             "--tokens-per-second", str(settings.tokens_per_second),
             "--reply-tokens", str(settings.reply_tokens),
+            "--log-dir", str(Path(__file__).parent / "results" / "logs" / "functions"),
         ]
         self.started_in_s: float | None = None
 

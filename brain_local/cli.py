@@ -26,6 +26,7 @@ import time
 import urllib.request
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 from brain_local.stack import DEFAULT_PORT, MODELS, OfflineStack, StackOptions
@@ -82,11 +83,19 @@ def _model(requested: str) -> str:
 
 
 def _options(args) -> StackOptions:
-    return StackOptions(
+    from dataclasses import replace
+
+    from brain_core.config import SETTINGS
+
+    options = StackOptions(
         host=args.host, port=args.port, model=_model(args.model), ttft_ms=args.ttft_ms,
         tokens_per_second=args.tokens_per_second, reply_tokens=args.reply_tokens,
         model_client=args.model_client, warm=getattr(args, "warm", 0),
+        settings=replace(SETTINGS, log_level=args.log_level.upper()),
     )
+    if getattr(args, "log_dir", None):
+        options.log_dir = Path(args.log_dir)
+    return options
 
 
 @contextmanager
@@ -339,11 +348,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="scripted model: tokens per second (default 40)")
         p.add_argument("--reply-tokens", type=int, default=int(os.environ.get("BRAIN_REPLY_TOKENS", 60)),
                        help="scripted model: about how many tokens a reply has (default 60)")
+        p.add_argument("--log-level", default=os.environ.get("BRAIN_LOG_LEVEL", "INFO"),
+                       choices=["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"],
+                       help="the functions' log level (default INFO: no message content; DEBUG logs it)")
 
     p = sub.add_parser("up", help="start the offline stack in the foreground")
     stack_args(p, endpoint=False)
     p.add_argument("--warm", type=int, default=0, help="execution environments to start per function up front")
     p.add_argument("--faults", help="a fault plan JSON file: inject failures on purpose (see brain_local/faults.py)")
+    p.add_argument("--log-dir", help="where the functions' logs go (default .brain/logs)")
     p.set_defaults(func=cmd_up)
 
     p = sub.add_parser("send", help="send one message and stream the reply")
