@@ -158,19 +158,21 @@ class ChunkPublisher:
         self.seq += 1
         return chunk
 
-    def last_seq(self) -> int:
-        """Highest seq already written for this message, or -1: where a finisher continues."""
+    def last(self) -> tuple[int, bool]:
+        """(highest seq written for this message or -1, whether that chunk ends the stream)."""
         page = self._client.query(
             TableName=self._table,
             KeyConditionExpression="messageId = :m",
             ExpressionAttributeValues={":m": {"S": self._message_id}},
             ScanIndexForward=False,
             Limit=1,
-            ProjectionExpression="seq",
+            ProjectionExpression="seq, done",
             ConsistentRead=True,
         )
         items = page.get("Items", [])
-        return int(items[0]["seq"]["N"]) if items else -1
+        if not items:
+            return -1, False
+        return int(items[0]["seq"]["N"]), bool(items[0].get("done", {}).get("BOOL"))
 
 
 def chunks_text(chunks: Iterable[dict]) -> str:

@@ -32,10 +32,10 @@ def main(event: dict, context) -> dict:
     reply = compose(message, event, datetime.now(timezone.utc))
     reply.timings["selfReview"] = round((time.perf_counter() - started) * 1000, 2)
     written = STORE.put_reply(reply)
+    chunks = ChunkPublisher(DYNAMODB, ENV.chunks_table, message.messageId, ENV.chunk_ttl_seconds)
     if written:
-        chunks = ChunkPublisher(DYNAMODB, ENV.chunks_table, message.messageId, ENV.chunk_ttl_seconds)
         language = event.get("language") or {}
-        chunks.seq = language["chunks"] if "error" not in event and "chunks" in language else chunks.last_seq() + 1
+        chunks.seq = language["chunks"] if "error" not in event and "chunks" in language else chunks.last()[0] + 1
         chunks.publish("", done=True)
         metrics.add_metric(name="MessageProcessed", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="TotalLatency", unit=MetricUnit.Milliseconds, value=reply.timings.get("totalMs", 0))
@@ -46,7 +46,12 @@ def main(event: dict, context) -> dict:
         if reply.degraded:
             metrics.add_metric(name="DegradedReplies", unit=MetricUnit.Count, value=1)
     else:
-        # At-least-once delivery ran this message twice: the first reply stands.
+        # At-least-once delivery ran this message twice: the first reply stands. If that run died
+        # between writing the reply and ending the stream, end it here (the same item either way).
+        last_seq, done = chunks.last()
+        if not done:
+            chunks.seq = last_seq + 1
+            chunks.publish("", done=True)
         metrics.add_metric(name="DuplicateReplySuppressed", unit=MetricUnit.Count, value=1)
     error = event.get("error") or {}
     logger.info("reviewed", extra={"status": reply.status, "written": written, "degraded": reply.degraded,
