@@ -179,10 +179,3 @@ class AgentEnv:
             except ValueError as exc:
                 raise ConfigurationError(f"environment variable {key}={raw!r} is not a {kind}") from exc
         return cls(**values)
-
-
-def settings_as_json(settings: Settings = SETTINGS) -> str:
-    """For `brain config` and docs: the settings as one JSON document."""
-    from dataclasses import asdict
-
-    return json.dumps(asdict(settings), indent=2, default=dict)

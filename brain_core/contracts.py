@@ -193,14 +193,6 @@ class DepthResult:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class DegradedInsight:
-    """What a Parallel branch's Catch leaves in place of its result."""
-
-    agent: str
-    error: str
-
-
 @dataclass
 class ReplyItem:
     """The brain's reply in the Messages table: the final word (DESIGN §3)."""

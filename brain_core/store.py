@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -124,14 +124,6 @@ class ConversationStore:
                 return False
             raise
 
-    def get(self, conversation_id: str, message_id: str) -> dict | None:
-        item = self._client.get_item(
-            TableName=self._table,
-            Key={"conversationId": {"S": conversation_id}, "messageId": {"S": message_id}},
-            ConsistentRead=True,
-        ).get("Item")
-        return from_item(item) if item else None
-
 
 class ChunkPublisher:
     """Writes the streamed draft of one reply to ResponseChunks, in order."""
@@ -174,6 +166,3 @@ class ChunkPublisher:
             return -1, False
         return int(items[0]["seq"]["N"]), bool(items[0].get("done", {}).get("BOOL"))
 
-
-def chunks_text(chunks: Iterable[dict]) -> str:
-    return "".join(c.get("text", "") for c in sorted(chunks, key=lambda c: c["seq"]))

@@ -44,7 +44,7 @@ DYNAMODB_ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "idempotency": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
     },
     "self_review": {
-        "messages": ("dynamodb:PutItem", "dynamodb:GetItem"),
+        "messages": ("dynamodb:PutItem",),  # the conditional reply write
         "chunks": ("dynamodb:PutItem", "dynamodb:Query"),
     },
 }

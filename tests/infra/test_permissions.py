@@ -17,7 +17,7 @@ EXPECTED_DYNAMODB = {
     "emotional": {},
     "depth": {},
     "self_review": {
-        "messages": {"dynamodb:PutItem", "dynamodb:GetItem"},
+        "messages": {"dynamodb:PutItem"},
         "chunks": {"dynamodb:PutItem", "dynamodb:Query"},
     },
 }
