@@ -150,6 +150,17 @@ class ChunkPublisher:
         self.seq += 1
         return chunk
 
+    def finish(self, next_seq: int | None = None) -> None:
+        """End the stream with the done chunk: at ``next_seq`` when the caller knows it (no read
+        on the hot path), else right after the last chunk written, unless that one already ends it."""
+        if next_seq is None:
+            last_seq, done = self.last()
+            if done:
+                return
+            next_seq = last_seq + 1
+        self.seq = next_seq
+        self.publish("", done=True)
+
     def last(self) -> tuple[int, bool]:
         """(highest seq written for this message or -1, whether that chunk ends the stream)."""
         page = self._client.query(

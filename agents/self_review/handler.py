@@ -34,9 +34,9 @@ def main(event: dict, context) -> dict:
     written = STORE.put_reply(reply)
     chunks = ChunkPublisher(DYNAMODB, ENV.chunks_table, message.messageId, ENV.chunk_ttl_seconds)
     if written:
-        language = event.get("language") or {}
-        chunks.seq = language["chunks"] if "error" not in event and "chunks" in language else chunks.last()[0] + 1
-        chunks.publish("", done=True)
+        # On the complete path the language step says how many chunks it wrote; on the fallback
+        # path it may have died part-way, so the stream is ended after whatever it did write.
+        chunks.finish(None if "error" in event else (event.get("language") or {}).get("chunks"))
         metrics.add_metric(name="MessageProcessed", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="TotalLatency", unit=MetricUnit.Milliseconds, value=reply.timings.get("totalMs", 0))
         if "ttftMs" in reply.timings:
@@ -48,10 +48,7 @@ def main(event: dict, context) -> dict:
     else:
         # At-least-once delivery ran this message twice: the first reply stands. If that run died
         # between writing the reply and ending the stream, end it here (the same item either way).
-        last_seq, done = chunks.last()
-        if not done:
-            chunks.seq = last_seq + 1
-            chunks.publish("", done=True)
+        chunks.finish()
         metrics.add_metric(name="DuplicateReplySuppressed", unit=MetricUnit.Count, value=1)
     error = event.get("error") or {}
     logger.info("reviewed", extra={"status": reply.status, "written": written, "degraded": reply.degraded,
