@@ -9,7 +9,6 @@ is budgeted at 100 ms.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from typing import Mapping

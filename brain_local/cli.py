@@ -22,7 +22,6 @@ import os
 import signal
 import sys
 import threading
-import time
 import urllib.request
 import uuid
 from contextlib import contextmanager

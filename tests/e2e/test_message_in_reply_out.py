@@ -4,7 +4,6 @@ Nothing from this project is imported on the client side: table names and the en
 the client knows.
 """
 
-import os
 import socket
 import subprocess
 import sys
