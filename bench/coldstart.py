@@ -16,8 +16,9 @@ floor of any function with an AWS client (:mod:`bench.floor_handler`), medians o
 from __future__ import annotations
 
 import dataclasses
-import importlib.metadata
 import random
+import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -37,11 +38,6 @@ COMPUTE_ONLY = ("reasoning", "emotional", "depth")
 COMPUTE_ONLY_BUDGET_MS = 100.0
 FLOOR_FACTOR_BUDGET = 1.2
 PACKAGE_BUDGET_BYTES = 1024 * 1024
-
-# What the CDK asset (cdk/brain_cdk/assets.py) leaves out of a copied distribution.
-_IGNORED_DIRS = {"__pycache__"}
-_IGNORED_SUFFIXES = (".pyc", ".pyo", ".pyi")
-_KEPT_METADATA = ("METADATA", "LICENSE", "LICENSE.txt", "top_level.txt")
 
 
 @dataclass
@@ -177,40 +173,25 @@ def cold_start_table(found: list[ColdStartVariant]) -> dict:
 
 # -- deployment packages ---------------------------------------------------------------------
 
-def _tree_files(root: Path) -> list[Path]:
-    return [f for f in root.rglob("*")
-            if f.is_file() and not (set(f.relative_to(root).parts) & _IGNORED_DIRS)
-            and not f.name.endswith(_IGNORED_SUFFIXES)]
-
-
-def _distribution_files(name: str) -> list[Path]:
-    """The files a distribution contributes to a package, as cdk/brain_cdk/assets.py copies them."""
-    dist = importlib.metadata.distribution(name)
-    files = []
-    for file in dist.files or ():
-        parts = Path(file).parts
-        if parts[0] == ".." or set(parts) & _IGNORED_DIRS or file.name.endswith(_IGNORED_SUFFIXES):
-            continue
-        if parts[0].endswith(".dist-info") and file.name not in _KEPT_METADATA:
-            continue
-        source = Path(dist.locate_file(file))
-        if source.is_file():
-            files.append(source)
-    return files
-
-
 def package_sizes() -> list[dict]:
     """Per function: agents/__init__.py + agents/<agent>/ + brain_core/ + FUNCTION_PACKAGES[agent]
     (beyond boto3 and the Powertools layer, which the runtime provides), uncompressed bytes."""
+    # The package exactly as CDK stages it for deployment (cdk/brain_cdk/assets.py).
+    if str(REPO_ROOT / "cdk") not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT / "cdk"))
+    from brain_cdk.assets import directory_size, stage_function_package
+
     rows = []
-    for agent in AGENTS:
-        files = [REPO_ROOT / "agents" / "__init__.py"]
-        files += _tree_files(REPO_ROOT / "agents" / agent) + _tree_files(REPO_ROOT / "brain_core")
-        for package in FUNCTION_PACKAGES.get(agent, ()):
-            files += _distribution_files(package)
-        size = sum(f.stat().st_size for f in files)
-        rows.append({"function": agent, "bytes": size, "kib": round(size / 1024, 1), "files": len(files),
-                     "packages": list(FUNCTION_PACKAGES.get(agent, ())),
-                     "limitBytes": PACKAGE_BUDGET_BYTES, "passed": size <= PACKAGE_BUDGET_BYTES})
+    with tempfile.TemporaryDirectory(prefix="bench-packages-") as staging:
+        for agent in AGENTS:
+            package = stage_function_package(agent, Path(staging) / agent)
+            rows.append(_package_row(agent, directory_size(package),
+                                     sum(1 for f in package.rglob("*") if f.is_file())))
     return rows
+
+
+def _package_row(agent: str, size: int, files: int) -> dict:
+    return {"function": agent, "bytes": size, "kib": round(size / 1024, 1), "files": files,
+            "packages": list(FUNCTION_PACKAGES.get(agent, ())),
+            "limitBytes": PACKAGE_BUDGET_BYTES, "passed": size <= PACKAGE_BUDGET_BYTES}
 

@@ -21,8 +21,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from aws_cdk import aws_lambda as lambda_
-
 from brain_core.config import FUNCTION_PACKAGES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -117,9 +115,12 @@ def stage_function_package(agent: str, dest: Path | None = None) -> Path:
     return dest
 
 
-def function_code(agent: str) -> lambda_.Code:
+def function_code(agent: str):
     """The Lambda code of ``agent``: a directory asset, hashed by content so unchanged code
-    does not redeploy."""
+    does not redeploy. (aws_cdk is imported here, so the staging above serves `make bench`
+    without starting CDK's jsii runtime.)"""
+    from aws_cdk import aws_lambda as lambda_
+
     return lambda_.Code.from_asset(str(stage_function_package(agent)))
 
 
