@@ -23,8 +23,9 @@ from ulid import ULID
 from bench.first_version import FirstVersionChain
 from bench.settings import BenchSettings
 from brain_core.config import SETTINGS
+from brain_core.contracts import iso_timestamp
 from brain_core.store import from_item
-from brain_local.client import BrainClient, Exchange, ReplyTimeout, iso_now
+from brain_local.client import BrainClient, Exchange, ReplyTimeout
 from brain_local.runs import history, state_durations
 
 Progress = Callable[[str], None]
@@ -199,7 +200,7 @@ def _first_version_exchange(chain: FirstVersionChain, text: str, conversation_id
                             index: int) -> MessageSample:
     # The shape BrainClient.put_message writes; handed to the chain in memory.
     message = {"conversationId": conversation_id, "messageId": str(ULID()), "role": "user", "owner": "bench",
-               "content": text, "createdAt": iso_now()}
+               "content": text, "createdAt": iso_timestamp()}
     chain.record_user_message(message)
     written_epoch_ms = time.time() * 1000
     answer = chain.answer(message)

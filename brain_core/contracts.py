@@ -15,7 +15,14 @@ Each agent reads the part it needs with the ``from_dict`` below and returns its 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
 from typing import Any, Mapping
+
+
+def iso_timestamp(moment: datetime | None = None) -> str:
+    """A ``createdAt`` as the contract writes it: ISO 8601, UTC, milliseconds, ``Z`` (now by default)."""
+    moment = datetime.now(timezone.utc) if moment is None else moment.astimezone(timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class ContractError(ValueError):

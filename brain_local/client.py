@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Callable
 
 import boto3
@@ -18,6 +17,7 @@ from botocore.config import Config
 from ulid import ULID
 
 from brain_core.config import SETTINGS, Settings
+from brain_core.contracts import iso_timestamp
 from brain_core.store import from_item, to_item
 
 
@@ -47,10 +47,6 @@ class Exchange:
         }
 
 
-def iso_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 class BrainClient:
     def __init__(self, endpoint: str | None, settings: Settings = SETTINGS, poll_interval: float = 0.01):
         self.settings = settings
@@ -73,7 +69,7 @@ class BrainClient:
             "role": "user",
             "owner": owner,
             "content": text,
-            "createdAt": iso_now(),
+            "createdAt": iso_timestamp(),
         }
         self.dynamodb.put_item(TableName=self.settings.messages_table, Item=to_item(message))
         return message

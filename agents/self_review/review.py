@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from brain_core.contracts import ReplyItem, WorkflowInput
+from brain_core.contracts import ReplyItem, WorkflowInput, iso_timestamp
 from brain_core.persona import FALLBACK_REPLY, PROMPT_MARKERS
 from brain_core.text import sentences
 
@@ -56,10 +56,6 @@ def _parse_time(value: str) -> datetime | None:
     except (AttributeError, ValueError):
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def iso_now(now: datetime) -> str:
-    return now.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def insights_by_agent(insights: list) -> tuple[dict, list[str]]:
@@ -125,7 +121,7 @@ def compose(message: WorkflowInput, state: dict, now: datetime) -> ReplyItem:
         status=status,
         timings=timings,
         model=(language or {}).get("model", "none"),
-        createdAt=iso_now(now),
+        createdAt=iso_timestamp(now),
         degraded=degraded + (["language"] if failed else []),
     )
 

@@ -9,7 +9,8 @@ import time
 from ulid import ULID
 
 from brain_core.config import SETTINGS
-from brain_local.client import BrainClient, iso_now
+from brain_core.contracts import iso_timestamp
+from brain_local.client import BrainClient
 from brain_local.faults import ModelFaultRates, ModelFaults
 from brain_local.store_view import chunks_for, reply_for
 from tests.integration.pipeline_helpers import state_output, wait_executions_done
@@ -36,7 +37,7 @@ def _start(stack, workflow_input, suffix):
 
 def test_replaying_one_execution_input_gives_one_reply_and_one_chunk_sequence(stack):
     workflow_input = {"conversationId": "replay", "messageId": str(ULID()), "owner": "ada",
-                      "content": "Tell me about the sea.", "createdAt": iso_now()}
+                      "content": "Tell me about the sea.", "createdAt": iso_timestamp()}
     calls = stack.bedrock_app.calls
     _start(stack, workflow_input, "a")
     _start(stack, workflow_input, "b")  # at-least-once: the same input, concurrently

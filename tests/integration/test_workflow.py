@@ -7,9 +7,8 @@ import uuid
 import pytest
 from ulid import ULID
 
-from brain_core.contracts import REPLY_FIELDS
+from brain_core.contracts import REPLY_FIELDS, iso_timestamp
 from brain_core.persona import FALLBACK_REPLY
-from brain_local.client import iso_now
 from brain_local.faults import ModelFaultRates, ModelFaults
 from brain_local.lambda_service import InvokeFaultRates
 from brain_local.runs import history, state_durations
@@ -19,7 +18,7 @@ from brain_local.store_view import reply_for
 def run(stack, content="Hello brain, do you dream?", owner="ada", conversation=None):
     """Start one execution with a WorkflowInput, as the pipe would, and wait for it to end."""
     workflow_input = {"conversationId": conversation or f"it-{uuid.uuid4().hex[:8]}", "messageId": str(ULID()),
-                      "owner": owner, "content": content, "createdAt": iso_now()}
+                      "owner": owner, "content": content, "createdAt": iso_timestamp()}
     sfn = stack.client("stepfunctions")
     arn = sfn.start_execution(stateMachineArn=stack.state_machine_arn, name=workflow_input["messageId"],
                               input=json.dumps(workflow_input))["executionArn"]
