@@ -28,39 +28,6 @@ class ModelFaultRates:
     stall_seconds: float = 60.0
 
 
-class ModelFaults:
-    """Decides, per model call, whether to fail it and how. Thread-safe, seeded."""
-
-    def __init__(self, rates: ModelFaultRates = ModelFaultRates(), seed: int = 0):
-        self.rates = rates
-        self._random = random.Random(seed)
-        self._lock = threading.Lock()
-        self.counts = {"throttle": 0, "error": 0, "stall": 0}
-
-    def _roll(self, rate: float) -> bool:
-        if rate <= 0:
-            return False
-        with self._lock:
-            return self._random.random() < rate
-
-    def before_call(self) -> str | None:
-        for kind in ("throttle", "error"):
-            if self._roll(getattr(self.rates, kind)):
-                self.counts[kind] += 1
-                return kind
-        return None
-
-    def stall_after(self) -> int | None:
-        """After how many tokens this stream stalls, or None."""
-        if self._roll(self.rates.stall):
-            self.counts["stall"] += 1
-            return 3
-        return None
-
-    def stall(self) -> None:
-        time.sleep(self.rates.stall_seconds)
-
-
 class RateFault:
     """A yes/no fault at a rate, from its own seeded stream (thread-safe)."""
 
@@ -77,6 +44,32 @@ class RateFault:
             hit = self._random.random() < self.rate
             self.count += hit
             return hit
+
+
+class ModelFaults:
+    """Decides, per model call, whether to fail it and how: one seeded stream per kind."""
+
+    def __init__(self, rates: ModelFaultRates = ModelFaultRates(), seed: int = 0):
+        self.rates = rates
+        self._faults = {kind: RateFault(getattr(rates, kind), f"{seed}:model:{kind}")
+                        for kind in ("throttle", "error", "stall")}
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {kind: fault.count for kind, fault in self._faults.items()}
+
+    def before_call(self) -> str | None:
+        for kind in ("throttle", "error"):
+            if self._faults[kind]():
+                return kind
+        return None
+
+    def stall_after(self) -> int | None:
+        """After how many tokens this stream stalls, or None."""
+        return 3 if self._faults["stall"]() else None
+
+    def stall(self) -> None:
+        time.sleep(self.rates.stall_seconds)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import random
 import select
 import subprocess
 import sys
@@ -23,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 from urllib.parse import unquote
+
+from brain_local.faults import RateFault
 
 log = logging.getLogger("brain.lambda")
 
@@ -122,10 +123,9 @@ class FunctionPool:
                  faults: InvokeFaultRates = InvokeFaultRates(), seed: int = 0):
         self.spec = spec
         self.max_concurrency = max_concurrency
+        self._seed = seed
         self.faults = faults
         self.stats = FunctionStats()
-        self.injected = {"raise": 0, "die": 0}
-        self._random = random.Random(f"{seed}:{spec.name}")
         self._idle: list[Worker] = []
         self._busy = 0
         self._lock = threading.Condition()
@@ -164,14 +164,26 @@ class FunctionPool:
         log.info("%s: cold start %.0f ms", self.spec.name, worker.init_ms)
         return worker
 
+    @property
+    def faults(self) -> InvokeFaultRates:
+        return self._rates
+
+    @faults.setter
+    def faults(self, rates: InvokeFaultRates) -> None:
+        """Fault rates can change while the pool runs (tests do); counts start again."""
+        self._rates = rates
+        self._die = RateFault(rates.die_rate, f"{self._seed}:{self.spec.name}:die")
+        self._raise = RateFault(rates.raise_rate, f"{self._seed}:{self.spec.name}:raise")
+
+    @property
+    def injected(self) -> dict[str, int]:
+        return {"raise": self._raise.count, "die": self._die.count}
+
     def _fault(self) -> dict:
-        with self._lock:
-            if self.faults.die_rate and self._random.random() < self.faults.die_rate:
-                self.injected["die"] += 1
-                return {"die": True}
-            if self.faults.raise_rate and self._random.random() < self.faults.raise_rate:
-                self.injected["raise"] += 1
-                return {"raise": True}
+        if self._die():
+            return {"die": True}
+        if self._raise():
+            return {"raise": True}
         return {}
 
     def invoke(self, payload) -> tuple[object, str | None]:
