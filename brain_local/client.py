@@ -132,10 +132,21 @@ class BrainClient:
         ).get("Item")
         return from_item(item) if item else None
 
+    def chunks(self, message_id: str) -> list[dict]:
+        """Every chunk of the reply to ``message_id`` written so far, in order."""
+        pages = self.dynamodb.get_paginator("query").paginate(
+            TableName=self.settings.chunks_table,
+            KeyConditionExpression="messageId = :m",
+            ExpressionAttributeValues={":m": {"S": message_id}},
+            ConsistentRead=True,
+        )
+        return [from_item(item) for page in pages for item in page.get("Items", [])]
+
     def history(self, conversation_id: str) -> list[dict]:
-        page = self.dynamodb.query(
+        """Every item of the conversation, in order: one Query (paged), as DESIGN §3 promises."""
+        pages = self.dynamodb.get_paginator("query").paginate(
             TableName=self.settings.messages_table,
             KeyConditionExpression="conversationId = :c",
             ExpressionAttributeValues={":c": {"S": conversation_id}},
         )
-        return [from_item(i) for i in page.get("Items", [])]
+        return [from_item(item) for page in pages for item in page.get("Items", [])]
