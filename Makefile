@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: install local-model demo test test-unit test-integration test-e2e test-infra synth bench up clean
+.PHONY: install local-model demo lint test test-unit test-integration test-e2e test-infra synth bench up clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..." >&2; exit 1; }
@@ -42,7 +42,12 @@ endif
 up: install
 	$(VENV)/bin/brain up
 
-test: install local-model
+# ruff's lint rules and formatter (pyproject.toml says which rules, and why).
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install local-model lint
 	$(PY) -m pytest -q
 
 test-unit: install

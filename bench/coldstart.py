@@ -19,15 +19,15 @@ import dataclasses
 import random
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from brain_core.config import AGENTS, FUNCTION_PACKAGES
-from brain_local.lambda_service import FunctionSpec, Worker, WorkerDied, WorkerTimedOut
+from bench.settings import REPO_ROOT
 from bench.stack_process import free_port
 from bench.stats import median, ratio
-from bench.settings import REPO_ROOT
+from brain_core.config import AGENTS, FUNCTION_PACKAGES
+from brain_local.lambda_service import FunctionSpec, Worker, WorkerDied, WorkerTimedOut
 
 BARE = "bare interpreter"
 FLOOR = "floor"
@@ -82,9 +82,10 @@ def variants() -> tuple[list[ColdStartVariant], dict[str, FunctionSpec]]:
         LANGCHAIN: langchain,
     }
     kinds = {BARE: "bare", FLOOR: "floor", LANGCHAIN: "opt-in"}
-    found = [ColdStartVariant(name, spec.handler,
-                              kinds.get(name, "compute-only" if name in COMPUTE_ONLY else "aws-client"))
-             for name, spec in chosen.items()]
+    found = [
+        ColdStartVariant(name, spec.handler, kinds.get(name, "compute-only" if name in COMPUTE_ONLY else "aws-client"))
+        for name, spec in chosen.items()
+    ]
     return found, chosen
 
 
@@ -107,8 +108,9 @@ def start_once(spec: FunctionSpec, log_file) -> tuple[float, float | None, float
         worker.stop()
 
 
-def measure_cold_starts(repeats: int, log_path: Path,
-                        progress: Callable[[str], None] = print) -> list[ColdStartVariant]:
+def measure_cold_starts(
+    repeats: int, log_path: Path, progress: Callable[[str], None] = print
+) -> list[ColdStartVariant]:
     found, specs = variants()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     order = random.Random(20261124)
@@ -129,8 +131,11 @@ def measure_cold_starts(repeats: int, log_path: Path,
                     variant.in_process_ms.append(in_process_ms)
                     variant.rss_mib.append(rss)
             if measured:
-                progress(f"cold start {round_number}/{repeats}  " + "  ".join(
-                    f"{v.name} {v.init_ms[-1]:.0f}" for v in found if v.init_ms) + "  (ms, spawn to ready)")
+                progress(
+                    f"cold start {round_number}/{repeats}  "
+                    + "  ".join(f"{v.name} {v.init_ms[-1]:.0f}" for v in found if v.init_ms)
+                    + "  (ms, spawn to ready)"
+                )
             else:
                 progress("cold start priming round done (unmeasured)")
     return found
@@ -144,8 +149,9 @@ def cold_start_table(found: list[ColdStartVariant]) -> dict:
     rows = []
     for variant in found:
         if not variant.init_ms:
-            rows.append({"function": variant.name, "kind": variant.kind, "handler": variant.handler,
-                         "error": variant.error})
+            rows.append(
+                {"function": variant.name, "kind": variant.kind, "handler": variant.handler, "error": variant.error}
+            )
             continue
         net = variant.median_ms - bare
         row = {
@@ -160,18 +166,29 @@ def cold_start_table(found: list[ColdStartVariant]) -> dict:
             "rssMedianMiB": median(v for v in variant.rss_mib if v is not None),
         }
         if variant.kind == "compute-only":
-            row.update(budget=f"<= {COMPUTE_ONLY_BUDGET_MS:.0f} ms net", limitMs=COMPUTE_ONLY_BUDGET_MS,
-                       passed=net <= COMPUTE_ONLY_BUDGET_MS)
+            row.update(
+                budget=f"<= {COMPUTE_ONLY_BUDGET_MS:.0f} ms net",
+                limitMs=COMPUTE_ONLY_BUDGET_MS,
+                passed=net <= COMPUTE_ONLY_BUDGET_MS,
+            )
         elif variant.kind == "aws-client":
             limit = FLOOR_FACTOR_BUDGET * floor_net
-            row.update(budget=f"<= {FLOOR_FACTOR_BUDGET}x floor ({limit:.0f} ms net)", limitMs=round(limit, 1),
-                       passed=net <= limit)
+            row.update(
+                budget=f"<= {FLOOR_FACTOR_BUDGET}x floor ({limit:.0f} ms net)",
+                limitMs=round(limit, 1),
+                passed=net <= limit,
+            )
         rows.append(row)
-    return {"bareMedianMs": round(bare, 1), "floorNetMs": round(floor_net, 1), "functions": rows,
-            "repeats": len(by_name[BARE].init_ms)}
+    return {
+        "bareMedianMs": round(bare, 1),
+        "floorNetMs": round(floor_net, 1),
+        "functions": rows,
+        "repeats": len(by_name[BARE].init_ms),
+    }
 
 
 # -- deployment packages ---------------------------------------------------------------------
+
 
 def package_sizes() -> list[dict]:
     """Per function: agents/__init__.py + agents/<agent>/ + brain_core/ + FUNCTION_PACKAGES[agent]
@@ -185,13 +202,17 @@ def package_sizes() -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="bench-packages-") as staging:
         for agent in AGENTS:
             package = stage_function_package(agent, Path(staging) / agent)
-            rows.append(_package_row(agent, directory_size(package),
-                                     sum(1 for f in package.rglob("*") if f.is_file())))
+            rows.append(_package_row(agent, directory_size(package), sum(1 for f in package.rglob("*") if f.is_file())))
     return rows
 
 
 def _package_row(agent: str, size: int, files: int) -> dict:
-    return {"function": agent, "bytes": size, "kib": round(size / 1024, 1), "files": files,
-            "packages": list(FUNCTION_PACKAGES.get(agent, ())),
-            "limitBytes": PACKAGE_BUDGET_BYTES, "passed": size <= PACKAGE_BUDGET_BYTES}
-
+    return {
+        "function": agent,
+        "bytes": size,
+        "kib": round(size / 1024, 1),
+        "files": files,
+        "packages": list(FUNCTION_PACKAGES.get(agent, ())),
+        "limitBytes": PACKAGE_BUDGET_BYTES,
+        "passed": size <= PACKAGE_BUDGET_BYTES,
+    }

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
 from botocore.config import Config
@@ -58,15 +58,29 @@ class FirstVersionChain:
     def __init__(self, endpoint: str, model_id: str, settings: Settings = SETTINGS):
         self.settings = settings
         self.model_id = model_id
-        credentials = {"endpoint_url": endpoint, "region_name": settings.region,
-                       "aws_access_key_id": "offline", "aws_secret_access_key": "offline"}
+        credentials = {
+            "endpoint_url": endpoint,
+            "region_name": settings.region,
+            "aws_access_key_id": "offline",
+            "aws_secret_access_key": "offline",
+        }
         # Clients made once, as a warm Lambda of the first version would hold them.
-        self.dynamodb = boto3.client("dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 4},
-                                                               tcp_keepalive=True), **credentials)
+        self.dynamodb = boto3.client(
+            "dynamodb",
+            config=Config(retries={"mode": "standard", "max_attempts": 4}, tcp_keepalive=True),
+            **credentials,
+        )
         # Non-streaming: the whole reply arrives in one response, so the read timeout must cover it.
-        self.bedrock = boto3.client("bedrock-runtime", config=Config(
-            connect_timeout=2, read_timeout=300, tcp_keepalive=True,
-            retries={"mode": "standard", "total_max_attempts": settings.bedrock_max_attempts}), **credentials)
+        self.bedrock = boto3.client(
+            "bedrock-runtime",
+            config=Config(
+                connect_timeout=2,
+                read_timeout=300,
+                tcp_keepalive=True,
+                retries={"mode": "standard", "total_max_attempts": settings.bedrock_max_attempts},
+            ),
+            **credentials,
+        )
         self.store = ConversationStore(self.dynamodb, MIRROR_TABLE)
         self.inference = inference_config(settings.max_output_tokens, settings.temperature, settings.top_p)
 
@@ -76,10 +90,14 @@ class FirstVersionChain:
             return
         self.dynamodb.create_table(
             TableName=MIRROR_TABLE,
-            KeySchema=[{"AttributeName": "conversationId", "KeyType": "HASH"},
-                       {"AttributeName": "messageId", "KeyType": "RANGE"}],
-            AttributeDefinitions=[{"AttributeName": "conversationId", "AttributeType": "S"},
-                                  {"AttributeName": "messageId", "AttributeType": "S"}],
+            KeySchema=[
+                {"AttributeName": "conversationId", "KeyType": "HASH"},
+                {"AttributeName": "messageId", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "conversationId", "AttributeType": "S"},
+                {"AttributeName": "messageId", "AttributeType": "S"},
+            ],
             BillingMode="PAY_PER_REQUEST",
         )
 
@@ -95,47 +113,76 @@ class FirstVersionChain:
         text = workflow_input.content
 
         t = time.perf_counter()
-        memory = ConversationMemory(self.store, turns=self.settings.history_turns,
-                                    ttl_seconds=self.settings.history_cache_ttl_seconds)  # new: nothing cached
-        perception = perceive(workflow_input, text, memory, self.settings.history_turns,
-                              self.settings.max_input_chars)
+        memory = ConversationMemory(
+            self.store, turns=self.settings.history_turns, ttl_seconds=self.settings.history_cache_ttl_seconds
+        )  # new: nothing cached
+        perception = perceive(workflow_input, text, memory, self.settings.history_turns, self.settings.max_input_chars)
         steps["perception"] = _ms(t)
 
         t = time.perf_counter()
-        response = self.bedrock.converse(modelId=self.model_id, messages=perception.messages,
-                                         system=[{"text": perception.system}], inferenceConfig=self.inference)
+        response = self.bedrock.converse(
+            modelId=self.model_id,
+            messages=perception.messages,
+            system=[{"text": perception.system}],
+            inferenceConfig=self.inference,
+        )
         reply_text = "".join(block.get("text", "") for block in response["output"]["message"]["content"])
         usage = response.get("usage", {})
         steps["language"] = _ms(t)
-        language = {"text": reply_text, "model": self.model_id, "inputTokens": usage.get("inputTokens", 0),
-                    "outputTokens": usage.get("outputTokens", 0), "modelTtftMs": 0.0,
-                    "modelMs": steps["language"], "firstChunkAt": 0, "chunks": 0,
-                    "elapsedMs": steps["language"], "refused": False}
+        language = {
+            "text": reply_text,
+            "model": self.model_id,
+            "inputTokens": usage.get("inputTokens", 0),
+            "outputTokens": usage.get("outputTokens", 0),
+            "modelTtftMs": 0.0,
+            "modelMs": steps["language"],
+            "firstChunkAt": 0,
+            "chunks": 0,
+            "elapsedMs": steps["language"],
+            "refused": False,
+        }
 
         t = time.perf_counter()
         thoughts, shape, repaired = think(reply_text, text)
-        reasoning = {"agent": "reasoning", "thoughts": thoughts, "structure": shape, "repaired": repaired,
-                     "elapsedMs": _ms(t)}
+        reasoning = {
+            "agent": "reasoning",
+            "thoughts": thoughts,
+            "structure": shape,
+            "repaired": repaired,
+            "elapsedMs": _ms(t),
+        }
         steps["reasoning"] = reasoning["elapsedMs"]
 
         t = time.perf_counter()
         theirs = score(text)
         own = empathise(score(reply_text), theirs)
-        emotional = {"agent": "emotional", "emotion": asdict(own), "userEmotion": asdict(theirs),
-                     "sensations": sensations(own, seed=workflow_input.messageId)}
+        emotional = {
+            "agent": "emotional",
+            "emotion": asdict(own),
+            "userEmotion": asdict(theirs),
+            "sensations": sensations(own, seed=workflow_input.messageId),
+        }
         emotional["elapsedMs"] = steps["emotional"] = _ms(t)
 
         t = time.perf_counter()
         novelty_score, similar = novelty(reply_text, perception.history)
-        depth = {"agent": "depth", "novelty": novelty_score, "mostSimilarReply": similar,
-                 "perspective": perspective(text, reply_text, novelty_score),
-                 "memories": memories(text, perception.history)}
+        depth = {
+            "agent": "depth",
+            "novelty": novelty_score,
+            "mostSimilarReply": similar,
+            "perspective": perspective(text, reply_text, novelty_score),
+            "memories": memories(text, perception.history),
+        }
         depth["elapsedMs"] = steps["depth"] = _ms(t)
 
         t = time.perf_counter()
-        state = {**message, "perception": perception.to_dict(), "language": language,
-                 "insights": [reasoning, emotional, depth]}
-        reply = compose(workflow_input, state, datetime.now(timezone.utc))
+        state = {
+            **message,
+            "perception": perception.to_dict(),
+            "language": language,
+            "insights": [reasoning, emotional, depth],
+        }
+        reply = compose(workflow_input, state, datetime.now(UTC))
         self.store.put_reply(reply)
         steps["selfReview"] = _ms(t)
         return FirstVersionAnswer(total_ms=_ms(started), steps=steps, reply=reply.to_dict())

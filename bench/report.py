@@ -20,6 +20,7 @@ LOAD_OVERHEAD_P95_BUDGET_MS = 500.0
 
 # -- figures -----------------------------------------------------------------------------------
 
+
 def _field(samples: list[MessageSample], name: str) -> list[float]:
     return [getattr(s, name) for s in samples if getattr(s, name) is not None]
 
@@ -41,23 +42,33 @@ def latency_figures(samples: list[MessageSample]) -> dict:
         "totalMs": summary(_field(samples, "total_ms")),
         "serverTotalMs": summary(_field(samples, "server_total_ms")),
         "steps": {step: summary(s.steps.get(step) for s in samples) for step in STEPS},
-        "cpuMsPerMessage": {name: summary(s.cpu_ms.get(name) for s in samples)
-                            for name in ("stack", "workers", "bench") if any(name in s.cpu_ms for s in samples)},
+        "cpuMsPerMessage": {
+            name: summary(s.cpu_ms.get(name) for s in samples)
+            for name in ("stack", "workers", "bench")
+            if any(name in s.cpu_ms for s in samples)
+        },
     }
 
 
 #: Each Task state and the agent that runs in it: state time - agent time = what it cost to get
 #: there and back (the engine's lambda.invoke, the Invoke endpoint, the worker's pipe, a wait for
 #: a free execution environment).
-STATE_STEPS = {"Perception": "perception", "Language": "language", "Reasoning": "reasoning",
-               "Emotional": "emotional", "Depth": "depth", "SelfReview": "selfReview"}
+STATE_STEPS = {
+    "Perception": "perception",
+    "Language": "language",
+    "Reasoning": "reasoning",
+    "Emotional": "emotional",
+    "Depth": "depth",
+    "SelfReview": "selfReview",
+}
 
 
 def orchestration_figures(samples: list[MessageSample]) -> dict:
     figures = {"states": {state: summary(s.states.get(state) for s in samples) for state in STATES}}
     figures["invokeOverheadMs"] = {
         state: summary(s.states[state] - s.steps[step] for s in samples if state in s.states and step in s.steps)
-        for state, step in STATE_STEPS.items()}
+        for state, step in STATE_STEPS.items()
+    }
     figures["pipeToExecutionStartedMs"] = summary(s.timeline.get("executionStarted") for s in samples)
     figures["executionsUnmatched"] = sum(1 for s in samples if not s.executions)
     figures["timelineMedianMs"] = timeline_medians(samples)
@@ -84,17 +95,25 @@ def timeline_medians(samples: list[MessageSample]) -> dict[str, float]:
     return {key: round(median(values), 1) for key, values in sorted(points.items())}
 
 
-def build_results(*, run: dict, warm: list[MessageSample], first_version: list[MessageSample],
-                  cold_start: dict, packages: list[dict], load,
-                  health_after: dict | None) -> dict:
+def build_results(
+    *,
+    run: dict,
+    warm: list[MessageSample],
+    first_version: list[MessageSample],
+    cold_start: dict,
+    packages: list[dict],
+    load,
+    health_after: dict | None,
+) -> dict:
     warm_figures = latency_figures(warm)
     warm_figures.update(orchestration_figures(warm))
     first_figures = latency_figures(first_version)
     first_figures["timelineMedianMs"] = _first_version_timeline(first_version)
     ratios = {}
     for p in ("p50", "p95"):
-        ratios[f"timeToTextFirstVersionOverWarm_{p}"] = ratio(first_figures["firstTextMs"][p],
-                                                             warm_figures["firstTextMs"][p])
+        ratios[f"timeToTextFirstVersionOverWarm_{p}"] = ratio(
+            first_figures["firstTextMs"][p], warm_figures["firstTextMs"][p]
+        )
         ratios[f"totalWarmOverFirstVersion_{p}"] = ratio(warm_figures["totalMs"][p], first_figures["totalMs"][p])
     load_figures = None
     if load is not None:
@@ -102,9 +121,11 @@ def build_results(*, run: dict, warm: list[MessageSample], first_version: list[M
         load_figures.update(orchestration_figures(load.samples))
         load_figures["delivery"] = load.delivery
         load_figures["cpu"] = _load_cpu(load.cpu, len(load.samples))
-        load_figures["warmupRound"] = {"messages": len(load.warmup_samples),
-                                       "answered": sum(1 for s in load.warmup_samples if not s.error),
-                                       "firstTextMs": summary(_field(load.warmup_samples, "first_text_ms"))}
+        load_figures["warmupRound"] = {
+            "messages": len(load.warmup_samples),
+            "answered": sum(1 for s in load.warmup_samples if not s.error),
+            "firstTextMs": summary(_field(load.warmup_samples, "first_text_ms")),
+        }
     results = {
         "schema": SCHEMA,
         "run": run,
@@ -137,8 +158,13 @@ def _load_cpu(cpu: dict, messages: int) -> dict:
             if name in figures and wall:
                 row[f"{name}Utilisation"] = round(figures[name] / 1000 / wall, 2)
         if round_name == "measured" and messages:
-            row.update({f"{name}MsPerMessage": round(figures[name] / messages, 1)
-                        for name in ("stack", "workers", "bench") if name in figures})
+            row.update(
+                {
+                    f"{name}MsPerMessage": round(figures[name] / messages, 1)
+                    for name in ("stack", "workers", "bench")
+                    if name in figures
+                }
+            )
         result[round_name] = row
     return result
 
@@ -155,6 +181,7 @@ def _first_version_timeline(samples: list[MessageSample]) -> dict[str, float]:
 
 
 # -- budgets -----------------------------------------------------------------------------------
+
 
 def _budget(name: str, limit: str, measured: str, passed: bool | None, note: str = "") -> dict:
     if measured == "n/a":
@@ -178,63 +205,124 @@ def budgets(results: dict) -> list[dict]:
     """Every DESIGN §6 budget with its measured value and PASS / FAIL (INFO: no verdict)."""
     rows = []
     overhead = results["warm"]["ttftOverheadMs"]
-    basis = ("the configured TTFT" if results["run"]["settings"]["model"] == "scripted"
-             else "the language agent's measured modelTtftMs")
-    rows.append(_budget("TTFT overhead, warm, p50", f"<= {OVERHEAD_P50_BUDGET_MS:.0f} ms", _ms(overhead["p50"]),
-                        _le(overhead["p50"], OVERHEAD_P50_BUDGET_MS), f"model's own TTFT = {basis}"))
-    rows.append(_budget("TTFT overhead, warm, p95", f"<= {OVERHEAD_P95_BUDGET_MS:.0f} ms", _ms(overhead["p95"]),
-                        _le(overhead["p95"], OVERHEAD_P95_BUDGET_MS)))
+    basis = (
+        "the configured TTFT"
+        if results["run"]["settings"]["model"] == "scripted"
+        else "the language agent's measured modelTtftMs"
+    )
+    rows.append(
+        _budget(
+            "TTFT overhead, warm, p50",
+            f"<= {OVERHEAD_P50_BUDGET_MS:.0f} ms",
+            _ms(overhead["p50"]),
+            _le(overhead["p50"], OVERHEAD_P50_BUDGET_MS),
+            f"model's own TTFT = {basis}",
+        )
+    )
+    rows.append(
+        _budget(
+            "TTFT overhead, warm, p95",
+            f"<= {OVERHEAD_P95_BUDGET_MS:.0f} ms",
+            _ms(overhead["p95"]),
+            _le(overhead["p95"], OVERHEAD_P95_BUDGET_MS),
+        )
+    )
     ratios = results["firstVersionRatios"]
     for p in ("p50", "p95"):
         value = ratios[f"timeToTextFirstVersionOverWarm_{p}"]
-        rows.append(_budget(f"First version / warm, time to first text, {p}",
-                            f">= {FIRST_VERSION_TEXT_RATIO_BUDGET:.0f}x",
-                            "n/a" if value is None else f"{value:.2f}x",
-                            None if value is None else value >= FIRST_VERSION_TEXT_RATIO_BUDGET,
-                            f"{_ms(results['firstVersion']['firstTextMs'][p])} vs "
-                            f"{_ms(results['warm']['firstTextMs'][p])}"))
+        rows.append(
+            _budget(
+                f"First version / warm, time to first text, {p}",
+                f">= {FIRST_VERSION_TEXT_RATIO_BUDGET:.0f}x",
+                "n/a" if value is None else f"{value:.2f}x",
+                None if value is None else value >= FIRST_VERSION_TEXT_RATIO_BUDGET,
+                f"{_ms(results['firstVersion']['firstTextMs'][p])} vs {_ms(results['warm']['firstTextMs'][p])}",
+            )
+        )
     for p in ("p50", "p95"):
         value = ratios[f"totalWarmOverFirstVersion_{p}"]
-        rows.append(_budget(f"Warm / first version, total time, {p}", f"<= {TOTAL_RATIO_BUDGET:.1f}",
-                            "n/a" if value is None else f"{value:.3f}", _le(value, TOTAL_RATIO_BUDGET),
-                            f"{_ms(results['warm']['totalMs'][p])} vs {_ms(results['firstVersion']['totalMs'][p])}"))
+        rows.append(
+            _budget(
+                f"Warm / first version, total time, {p}",
+                f"<= {TOTAL_RATIO_BUDGET:.1f}",
+                "n/a" if value is None else f"{value:.3f}",
+                _le(value, TOTAL_RATIO_BUDGET),
+                f"{_ms(results['warm']['totalMs'][p])} vs {_ms(results['firstVersion']['totalMs'][p])}",
+            )
+        )
     cold = results["coldStart"]
     for row in cold["functions"]:
         if "passed" in row:
-            rows.append(_budget(f"Cold start, {row['function']} (net of bare)", row["budget"],
-                                f"{_ms(row['netMs'])} ({row['vsFloor']:.2f}x floor)", row["passed"],
-                                f"median of {cold['repeats']}; floor {_ms(cold['floorNetMs'])} net"))
+            rows.append(
+                _budget(
+                    f"Cold start, {row['function']} (net of bare)",
+                    row["budget"],
+                    f"{_ms(row['netMs'])} ({row['vsFloor']:.2f}x floor)",
+                    row["passed"],
+                    f"median of {cold['repeats']}; floor {_ms(cold['floorNetMs'])} net",
+                )
+            )
         elif row["kind"] == "opt-in":
-            rows.append(_budget(f"Cold start, {row['function']} (net of bare)", "opt-in: no budget",
-                                f"{_ms(row.get('netMs'))}" + (f" ({row['vsFloor']:.2f}x floor)"
-                                                              if row.get("vsFloor") else ""),
-                                None, row.get("error") or "DESIGN §4: ~1 s; SnapStart or provisioned concurrency"))
+            rows.append(
+                _budget(
+                    f"Cold start, {row['function']} (net of bare)",
+                    "opt-in: no budget",
+                    f"{_ms(row.get('netMs'))}" + (f" ({row['vsFloor']:.2f}x floor)" if row.get("vsFloor") else ""),
+                    None,
+                    row.get("error") or "DESIGN §4: ~1 s; SnapStart or provisioned concurrency",
+                )
+            )
         elif "error" in row:
             rows.append(_budget(f"Cold start, {row['function']}", "-", "could not start", False, row["error"]))
     for row in results["packages"]:
-        rows.append(_budget(f"Package, {row['function']}", f"<= {PACKAGE_BUDGET_BYTES // 1024} KiB",
-                            f"{row['bytes']:,} B ({row['kib']:,.1f} KiB)", row["passed"],
-                            "+ " + ", ".join(row["packages"]) if row["packages"] else ""))
+        rows.append(
+            _budget(
+                f"Package, {row['function']}",
+                f"<= {PACKAGE_BUDGET_BYTES // 1024} KiB",
+                f"{row['bytes']:,} B ({row['kib']:,.1f} KiB)",
+                row["passed"],
+                "+ " + ", ".join(row["packages"]) if row["packages"] else "",
+            )
+        )
     load = results["load"]
     if load is not None:
         delivery = load["delivery"]
-        rows.append(_budget("Load: every message answered exactly once", "missing 0, duplicated 0",
-                            f"{delivery['messages']} messages, {delivery['replies']} replies, "
-                            f"{delivery['missing']} missing, {delivery['duplicated']} duplicated",
-                            delivery["exactlyOnce"] and delivery["messages"] > 0,
-                            f"reply statuses {delivery['replyStatuses']}"))
+        rows.append(
+            _budget(
+                "Load: every message answered exactly once",
+                "missing 0, duplicated 0",
+                f"{delivery['messages']} messages, {delivery['replies']} replies, "
+                f"{delivery['missing']} missing, {delivery['duplicated']} duplicated",
+                delivery["exactlyOnce"] and delivery["messages"] > 0,
+                f"reply statuses {delivery['replyStatuses']}",
+            )
+        )
         complete = delivery["replyStatuses"].get("complete", 0)
-        rows.append(_budget("Load: replies complete (not fallback)", "no budget", f"{complete} of {delivery['messages']}",
-                            None, "a fallback reply answers the message but is not the brain's reply"))
+        rows.append(
+            _budget(
+                "Load: replies complete (not fallback)",
+                "no budget",
+                f"{complete} of {delivery['messages']}",
+                None,
+                "a fallback reply answers the message but is not the brain's reply",
+            )
+        )
         p95 = load["ttftOverheadMs"]["p95"]
-        rows.append(_budget("Load: TTFT overhead, p95", f"<= {LOAD_OVERHEAD_P95_BUDGET_MS:.0f} ms", _ms(p95),
-                            _le(p95, LOAD_OVERHEAD_P95_BUDGET_MS),
-                            f"{results['run']['settings']['load_conversations']} conversations x "
-                            f"{results['run']['settings']['load_messages']} messages"))
+        rows.append(
+            _budget(
+                "Load: TTFT overhead, p95",
+                f"<= {LOAD_OVERHEAD_P95_BUDGET_MS:.0f} ms",
+                _ms(p95),
+                _le(p95, LOAD_OVERHEAD_P95_BUDGET_MS),
+                f"{results['run']['settings']['load_conversations']} conversations x "
+                f"{results['run']['settings']['load_messages']} messages",
+            )
+        )
     return rows
 
 
 # -- a flat map of every figure, for bench.compare -----------------------------------------------
+
 
 def flat_figures(results: dict) -> dict[str, float]:
     flat: dict[str, float] = {}
@@ -248,8 +336,14 @@ def flat_figures(results: dict) -> dict[str, float]:
         figures = results.get(scenario)
         if not figures:
             continue
-        for name in ("firstTextMs", "ttftOverheadMs", "overheadVsMeasuredModelTtftMs", "modelTtftMs",
-                     "serverTtftMs", "totalMs"):
+        for name in (
+            "firstTextMs",
+            "ttftOverheadMs",
+            "overheadVsMeasuredModelTtftMs",
+            "modelTtftMs",
+            "serverTtftMs",
+            "totalMs",
+        ):
             if figures[name]["n"]:
                 add_summary(f"{scenario}.{name}", figures[name])
         for step, stats in figures["steps"].items():
@@ -288,6 +382,7 @@ def flat_figures(results: dict) -> dict[str, float]:
 
 # -- Markdown ----------------------------------------------------------------------------------
 
+
 def md_table(headers: list[str], rows: list[list]) -> str:
     def cell(value) -> str:
         return "" if value is None else str(value).replace("|", "\\|")
@@ -306,17 +401,26 @@ def _n(value) -> str:
 
 
 def _summary_row(label: str, stats: dict) -> list:
-    return [label, _n(stats["p50"]), _n(stats["p95"]), _n(stats["p99"]), _n(stats["mean"]),
-            _n(stats["min"]), _n(stats["max"]), stats["n"]]
+    return [
+        label,
+        _n(stats["p50"]),
+        _n(stats["p95"]),
+        _n(stats["p99"]),
+        _n(stats["mean"]),
+        _n(stats["min"]),
+        _n(stats["max"]),
+        stats["n"],
+    ]
 
 
 SUMMARY_HEADERS = ["figure (ms)", "p50", "p95", "p99", "mean", "min", "max", "n"]
 
 
 def budgets_table(results: dict) -> str:
-    return md_table(["budget (DESIGN §6)", "limit", "measured", "verdict", "note"],
-                    [[b["budget"], b["limit"], b["measured"], f"**{b['verdict']}**", b["note"]]
-                     for b in results["budgets"]])
+    return md_table(
+        ["budget (DESIGN §6)", "limit", "measured", "verdict", "note"],
+        [[b["budget"], b["limit"], b["measured"], f"**{b['verdict']}**", b["note"]] for b in results["budgets"]],
+    )
 
 
 def markdown(results: dict) -> str:
@@ -331,11 +435,16 @@ def markdown(results: dict) -> str:
         f"Model: {settings['model']}, TTFT {settings['ttft_ms']:.0f} ms, {settings['tokens_per_second']:g} tokens/s, "
         f"~{settings['reply_tokens']} tokens per reply. Client poll interval {settings['poll_interval_ms']:g} ms.",
         f"Load average (1/5/15 min): at start {run['loadAverageStart']}, at end {run['loadAverageEnd']}"
-        + (" — **a busy machine: treat the figures as noisy**" if max(run["loadAverageStart"][0],
-                                                                     run["loadAverageEnd"][0]) > run["cpus"] * 0.5
-           else "") + ".",
-        "" if "stackIdle" not in run else
-        f"The stack process with no traffic uses {run['stackIdle']['stackUtilisation']:.2f} CPU seconds per second "
+        + (
+            " — **a busy machine: treat the figures as noisy**"
+            if max(run["loadAverageStart"][0], run["loadAverageEnd"][0]) > run["cpus"] * 0.5
+            else ""
+        )
+        + ".",
+        ""
+        if "stackIdle" not in run
+        else f"The stack process with no traffic uses {run['stackIdle']['stackUtilisation']:.2f} "
+        "CPU seconds per second "
         f"({run['stackIdle']['stackCpuMs']:,.0f} ms in {run['stackIdle']['wallS']:g} s).",
         "",
         "## Budgets",
@@ -349,33 +458,46 @@ def markdown(results: dict) -> str:
         "model's own time to first token. *total*: message written → reply item read. The first version "
         "shows nothing until its chain has finished: its first text = its total.",
         "",
-        md_table(SUMMARY_HEADERS, [
-            _summary_row("warm: first text", warm["firstTextMs"]),
-            _summary_row("warm: TTFT overhead (budget figure)", warm["ttftOverheadMs"]),
-            _summary_row("warm: first text − measured modelTtftMs", warm["overheadVsMeasuredModelTtftMs"]),
-            _summary_row("warm: modelTtftMs (language agent)", warm["modelTtftMs"]),
-            _summary_row("warm: server ttftMs (createdAt → first chunk written)", warm["serverTtftMs"]),
-            _summary_row("warm: total", warm["totalMs"]),
-            _summary_row("first version: first text = total", first["totalMs"]),
-        ]),
+        md_table(
+            SUMMARY_HEADERS,
+            [
+                _summary_row("warm: first text", warm["firstTextMs"]),
+                _summary_row("warm: TTFT overhead (budget figure)", warm["ttftOverheadMs"]),
+                _summary_row("warm: first text − measured modelTtftMs", warm["overheadVsMeasuredModelTtftMs"]),
+                _summary_row("warm: modelTtftMs (language agent)", warm["modelTtftMs"]),
+                _summary_row("warm: server ttftMs (createdAt → first chunk written)", warm["serverTtftMs"]),
+                _summary_row("warm: total", warm["totalMs"]),
+                _summary_row("first version: first text = total", first["totalMs"]),
+            ],
+        ),
         "",
         "CPU per message (ms of user + system time, measured around each message): the stack process (moto, "
         "the engine, the pipe, the Lambda and Bedrock endpoints: one Python process), its workers (the "
         "functions), and this benchmark's process (the polling client; for the first version, the whole chain).",
         "",
-        md_table(SUMMARY_HEADERS,
-                 [_summary_row(f"warm: {name}", stats) for name, stats in warm["cpuMsPerMessage"].items()]
-                 + [_summary_row(f"first version: {name}", stats)
-                    for name, stats in first["cpuMsPerMessage"].items()]),
+        md_table(
+            SUMMARY_HEADERS,
+            [_summary_row(f"warm: {name}", stats) for name, stats in warm["cpuMsPerMessage"].items()]
+            + [_summary_row(f"first version: {name}", stats) for name, stats in first["cpuMsPerMessage"].items()],
+        ),
         "",
-        md_table(["ratio", "p50", "p95", "budget"], [
-            ["first version ÷ warm, time to first text",
-             _n(results["firstVersionRatios"]["timeToTextFirstVersionOverWarm_p50"]),
-             _n(results["firstVersionRatios"]["timeToTextFirstVersionOverWarm_p95"]), ">= 5"],
-            ["warm ÷ first version, total",
-             results["firstVersionRatios"]["totalWarmOverFirstVersion_p50"],
-             results["firstVersionRatios"]["totalWarmOverFirstVersion_p95"], "<= 1.0"],
-        ]),
+        md_table(
+            ["ratio", "p50", "p95", "budget"],
+            [
+                [
+                    "first version ÷ warm, time to first text",
+                    _n(results["firstVersionRatios"]["timeToTextFirstVersionOverWarm_p50"]),
+                    _n(results["firstVersionRatios"]["timeToTextFirstVersionOverWarm_p95"]),
+                    ">= 5",
+                ],
+                [
+                    "warm ÷ first version, total",
+                    results["firstVersionRatios"]["totalWarmOverFirstVersion_p50"],
+                    results["firstVersionRatios"]["totalWarmOverFirstVersion_p95"],
+                    "<= 1.0",
+                ],
+            ],
+        ),
         "",
         "### Per step (warm)",
         "",
@@ -388,8 +510,9 @@ def markdown(results: dict) -> str:
         "",
         "### Timeline (warm, medians, ms after the message was written)",
         "",
-        md_table(["event", "ms"], [[k, _n(v)] for k, v in sorted(warm["timelineMedianMs"].items(),
-                                                                   key=lambda kv: kv[1])]),
+        md_table(
+            ["event", "ms"], [[k, _n(v)] for k, v in sorted(warm["timelineMedianMs"].items(), key=lambda kv: kv[1])]
+        ),
         "",
         _cold_start_section(results),
     ]
@@ -399,17 +522,30 @@ def markdown(results: dict) -> str:
             f"## Load: {settings['load_conversations']} concurrent conversations × {settings['load_messages']} "
             f"messages (after one unmeasured round at the same concurrency)",
             "",
-            md_table(SUMMARY_HEADERS, [
-                _summary_row("first text", load["firstTextMs"]),
-                _summary_row("TTFT overhead", load["ttftOverheadMs"]),
-                _summary_row("first text − measured modelTtftMs", load["overheadVsMeasuredModelTtftMs"]),
-                _summary_row("server ttftMs (createdAt → first chunk written)", load["serverTtftMs"]),
-                _summary_row("total", load["totalMs"]),
-            ]),
+            md_table(
+                SUMMARY_HEADERS,
+                [
+                    _summary_row("first text", load["firstTextMs"]),
+                    _summary_row("TTFT overhead", load["ttftOverheadMs"]),
+                    _summary_row("first text − measured modelTtftMs", load["overheadVsMeasuredModelTtftMs"]),
+                    _summary_row("server ttftMs (createdAt → first chunk written)", load["serverTtftMs"]),
+                    _summary_row("total", load["totalMs"]),
+                ],
+            ),
             "",
-            md_table(["messages", "replies", "missing", "duplicated", "unexpected replies", "reply statuses"],
-                     [[delivery["messages"], delivery["replies"], delivery["missing"], delivery["duplicated"],
-                       delivery["unexpectedReplies"], delivery["replyStatuses"]]]),
+            md_table(
+                ["messages", "replies", "missing", "duplicated", "unexpected replies", "reply statuses"],
+                [
+                    [
+                        delivery["messages"],
+                        delivery["replies"],
+                        delivery["missing"],
+                        delivery["duplicated"],
+                        delivery["unexpectedReplies"],
+                        delivery["replyStatuses"],
+                    ]
+                ],
+            ),
             "",
             _load_cpu_table(load.get("cpu", {})),
             "",
@@ -423,11 +559,20 @@ def markdown(results: dict) -> str:
         ]
     if results.get("stackHealthAfterRun"):
         functions = results["stackHealthAfterRun"].get("functions", {})
-        out += ["## The stack after the run", "",
-                f"Pipe: {results['stackHealthAfterRun'].get('pipe')}", "",
-                md_table(["function", "invocations", "errors", "environments started", "their init ms (median)"],
-                         [[name, f["invocations"], f["errors"], f["coldStarts"], _n(median(f["initMs"]))]
-                          for name, f in functions.items()]), ""]
+        out += [
+            "## The stack after the run",
+            "",
+            f"Pipe: {results['stackHealthAfterRun'].get('pipe')}",
+            "",
+            md_table(
+                ["function", "invocations", "errors", "environments started", "their init ms (median)"],
+                [
+                    [name, f["invocations"], f["errors"], f["coldStarts"], _n(median(f["initMs"]))]
+                    for name, f in functions.items()
+                ],
+            ),
+            "",
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -436,33 +581,57 @@ def _load_cpu_table(cpu: dict) -> str:
         return ""
     rows = []
     for round_name, figures in cpu.items():
-        rows.append([round_name, _n(figures.get("wallS")),
-                     *(f"{_n(figures.get(name))} ({figures.get(name + 'Utilisation', '')})"
-                       for name in ("stack", "workers", "bench")),
-                     _n(figures.get("stackMsPerMessage"))])
-    return ("CPU during the load (ms of CPU, and in brackets CPU seconds per wall second; the stack is one "
-            "Python process, so near 1.0 it is bound by its interpreter lock):\n\n"
-            + md_table(["round", "wall s", "stack process", "workers", "bench process",
-                        "stack ms / message"], rows))
+        rows.append(
+            [
+                round_name,
+                _n(figures.get("wallS")),
+                *(
+                    f"{_n(figures.get(name))} ({figures.get(name + 'Utilisation', '')})"
+                    for name in ("stack", "workers", "bench")
+                ),
+                _n(figures.get("stackMsPerMessage")),
+            ]
+        )
+    return (
+        "CPU during the load (ms of CPU, and in brackets CPU seconds per wall second; the stack is one "
+        "Python process, so near 1.0 it is bound by its interpreter lock):\n\n"
+        + md_table(["round", "wall s", "stack process", "workers", "bench process", "stack ms / message"], rows)
+    )
 
 
 def _step_rows(figures: dict, first: dict | None) -> list[list]:
-    pairs = [(None, "pipe"), ("perception", "Perception"), ("language", "Language"), (None, "PostProcess"),
-             ("reasoning", "Reasoning"), ("emotional", "Emotional"), ("depth", "Depth"),
-             ("selfReview", "SelfReview")]
+    pairs = [
+        (None, "pipe"),
+        ("perception", "Perception"),
+        ("language", "Language"),
+        (None, "PostProcess"),
+        ("reasoning", "Reasoning"),
+        ("emotional", "Emotional"),
+        ("depth", "Depth"),
+        ("selfReview", "SelfReview"),
+    ]
     rows = []
     for step, state in pairs:
         if state == "pipe":
             pipe = figures["pipeToExecutionStartedMs"]
-            rows.append(["(written → execution started)", "", "", "pipe", _n(pipe["p50"]), _n(pipe["p95"]), "", ""]
-                        + (["", ""] if first else []))
+            rows.append(
+                ["(written → execution started)", "", "", "pipe", _n(pipe["p50"]), _n(pipe["p95"]), "", ""]
+                + (["", ""] if first else [])
+            )
             continue
         agent = figures["steps"].get(step) if step else None
         state_stats = figures["states"].get(state)
         overhead = figures["invokeOverheadMs"].get(state)
-        row = [step or "(parallel)", _n(agent and agent["p50"]), _n(agent and agent["p95"]), state,
-               _n(state_stats and state_stats["p50"]), _n(state_stats and state_stats["p95"]),
-               _n(overhead and overhead["p50"]), _n(overhead and overhead["p95"])]
+        row = [
+            step or "(parallel)",
+            _n(agent and agent["p50"]),
+            _n(agent and agent["p95"]),
+            state,
+            _n(state_stats and state_stats["p50"]),
+            _n(state_stats and state_stats["p95"]),
+            _n(overhead and overhead["p50"]),
+            _n(overhead and overhead["p95"]),
+        ]
         if first:
             fv = first["steps"].get(step) if step else None
             row += [_n(fv and fv["p50"]), _n(fv and fv["p95"])]
@@ -470,8 +639,16 @@ def _step_rows(figures: dict, first: dict | None) -> list[list]:
     return rows
 
 
-STEP_HEADERS = ["step", "agent p50", "agent p95", "state", "state p50", "state p95",
-                "state − agent p50", "state − agent p95"]
+STEP_HEADERS = [
+    "step",
+    "agent p50",
+    "agent p95",
+    "state",
+    "state p50",
+    "state p95",
+    "state − agent p50",
+    "state − agent p95",
+]
 
 
 def _cold_start_section(results: dict) -> str:
@@ -483,29 +660,50 @@ def _cold_start_section(results: dict) -> str:
             rows.append([row["function"], "", "", "", "", "", "could not start", "", ""])
             continue
         package = sizes.get(row["function"])
-        rows.append([
-            row["function"], _n(row["medianMs"]), _n(row["netMs"]),
-            "" if row["vsFloor"] is None else f"{row['vsFloor']:.2f}x",
-            _n(row["rssMedianMiB"]), row.get("budget", ""),
-            {True: "**PASS**", False: "**FAIL**"}.get(row.get("passed"), ""),
-            f"{package['bytes']:,}" if package else "", f"{package['kib']:,.1f}" if package else "",
-        ])
-    return "\n".join([
-        f"## Cold start (median of {cold['repeats']} fresh workers each, sequential, no stack running) "
-        "and package size",
-        "",
-        "Spawn → handler ready (imports and clients), as `brain_local.lambda_service.Worker` measures it; *net* = "
-        f"minus the bare interpreter's median ({_n(cold['bareMedianMs'])} ms). Floor = boto3 + Powertools "
-        f"Logger/Metrics/Tracer + one client: {_n(cold['floorNetMs'])} ms net. Package = agents/__init__.py + "
-        "agents/<agent>/ + brain_core/ + FUNCTION_PACKAGES, uncompressed, without byte code.",
-        "",
-        md_table(["function", "median ms", "net ms", "× floor", "RSS MiB", "budget", "verdict",
-                  "package bytes", "package KiB"], rows),
-        "",
-    ])
+        rows.append(
+            [
+                row["function"],
+                _n(row["medianMs"]),
+                _n(row["netMs"]),
+                "" if row["vsFloor"] is None else f"{row['vsFloor']:.2f}x",
+                _n(row["rssMedianMiB"]),
+                row.get("budget", ""),
+                {True: "**PASS**", False: "**FAIL**"}.get(row.get("passed"), ""),
+                f"{package['bytes']:,}" if package else "",
+                f"{package['kib']:,.1f}" if package else "",
+            ]
+        )
+    return "\n".join(
+        [
+            f"## Cold start (median of {cold['repeats']} fresh workers each, sequential, no stack running) "
+            "and package size",
+            "",
+            "Spawn → handler ready (imports and clients), as `brain_local.lambda_service.Worker` measures it; *net* = "
+            f"minus the bare interpreter's median ({_n(cold['bareMedianMs'])} ms). Floor = boto3 + Powertools "
+            f"Logger/Metrics/Tracer + one client: {_n(cold['floorNetMs'])} ms net. Package = agents/__init__.py + "
+            "agents/<agent>/ + brain_core/ + FUNCTION_PACKAGES, uncompressed, without byte code.",
+            "",
+            md_table(
+                [
+                    "function",
+                    "median ms",
+                    "net ms",
+                    "× floor",
+                    "RSS MiB",
+                    "budget",
+                    "verdict",
+                    "package bytes",
+                    "package KiB",
+                ],
+                rows,
+            ),
+            "",
+        ]
+    )
 
 
 # -- the picture -------------------------------------------------------------------------------
+
 
 def write_png(results: dict, path: Path) -> None:
     import matplotlib
@@ -517,11 +715,14 @@ def write_png(results: dict, path: Path) -> None:
     figure = plt.figure(figsize=(15, 15), constrained_layout=True)
     grid = figure.add_gridspec(3, 2, height_ratios=[1, 1.15, 1])
     settings = results["run"]["settings"]
-    figure.suptitle(f"Brain in Cup benchmark {results['run']['startedAt']} — "
-                    f"{'quick' if settings['quick'] else 'full'}, model {settings['model']} "
-                    f"(TTFT {settings['ttft_ms']:.0f} ms, {settings['tokens_per_second']:g} tok/s, "
-                    f"~{settings['reply_tokens']} tokens), load avg {results['run']['loadAverageStart'][0]:.1f}"
-                    f"→{results['run']['loadAverageEnd'][0]:.1f}", fontsize=12)
+    figure.suptitle(
+        f"Brain in Cup benchmark {results['run']['startedAt']} — "
+        f"{'quick' if settings['quick'] else 'full'}, model {settings['model']} "
+        f"(TTFT {settings['ttft_ms']:.0f} ms, {settings['tokens_per_second']:g} tok/s, "
+        f"~{settings['reply_tokens']} tokens), load avg {results['run']['loadAverageStart'][0]:.1f}"
+        f"→{results['run']['loadAverageEnd'][0]:.1f}",
+        fontsize=12,
+    )
 
     def values(scenario: str, key: str) -> list[float]:
         return [s[key] for s in samples[scenario] if s.get(key) is not None]
@@ -545,9 +746,11 @@ def write_png(results: dict, path: Path) -> None:
     if data:
         axis.boxplot([d for _, d in data], showfliers=True, whis=(5, 95))
         axis.set_xticks(range(1, len(data) + 1), [label for label, _ in data])
-    for limit, label, style in ((OVERHEAD_P50_BUDGET_MS, "warm p50 budget", "--"),
-                                (OVERHEAD_P95_BUDGET_MS, "warm p95 budget", "-."),
-                                (LOAD_OVERHEAD_P95_BUDGET_MS, "load p95 budget", ":")):
+    for limit, label, style in (
+        (OVERHEAD_P50_BUDGET_MS, "warm p50 budget", "--"),
+        (OVERHEAD_P95_BUDGET_MS, "warm p95 budget", "-."),
+        (LOAD_OVERHEAD_P95_BUDGET_MS, "load p95 budget", ":"),
+    ):
         axis.axhline(limit, color="tab:red", linestyle=style, linewidth=1, label=label)
     axis.set_yscale("log")
     axis.set_ylabel("ms (log scale)")
@@ -564,13 +767,20 @@ def write_png(results: dict, path: Path) -> None:
     bare = results["coldStart"]["bareMedianMs"]
     lows = [r["netMs"] - (min(r["samplesMs"]) - bare) for r in rows]
     highs = [(max(r["samplesMs"]) - bare) - r["netMs"] for r in rows]
-    colours = ["tab:grey" if r["kind"] in ("floor", "opt-in") else
-               ("tab:green" if r.get("passed") else "tab:red") for r in rows]
+    colours = [
+        "tab:grey" if r["kind"] in ("floor", "opt-in") else ("tab:green" if r.get("passed") else "tab:red")
+        for r in rows
+    ]
     axis.barh(names, nets, xerr=[lows, highs], color=colours, capsize=3)
     axis.invert_yaxis()
     axis.axvline(COMPUTE_ONLY_BUDGET_MS, color="black", linestyle="--", linewidth=1, label="100 ms (compute-only)")
-    axis.axvline(FLOOR_FACTOR_BUDGET * results["coldStart"]["floorNetMs"], color="black", linestyle=":",
-                 linewidth=1, label="1.2× floor (AWS client)")
+    axis.axvline(
+        FLOOR_FACTOR_BUDGET * results["coldStart"]["floorNetMs"],
+        color="black",
+        linestyle=":",
+        linewidth=1,
+        label="1.2× floor (AWS client)",
+    )
     axis.set_xlabel("ms, net of a bare interpreter (median; bars min–max)")
     axis.set_title(f"Cold start: spawn → handler ready ({results['coldStart']['repeats']} fresh workers each)")
     axis.legend(loc="upper right")
@@ -596,15 +806,22 @@ def _timeline_axis(axis, results: dict) -> None:
     bars: list[tuple[str, float, float, str]] = []
     if "executionStarted" in marks:
         bars.append(("pipe → execution started", 0.0, marks["executionStarted"], "tab:grey"))
-    for state, colour in (("Perception", "tab:blue"), ("Language", "tab:orange"), ("PostProcess", "tab:purple"),
-                          ("Reasoning", "tab:pink"), ("Emotional", "tab:pink"), ("Depth", "tab:pink"),
-                          ("SelfReview", "tab:green")):
+    for state, colour in (
+        ("Perception", "tab:blue"),
+        ("Language", "tab:orange"),
+        ("PostProcess", "tab:purple"),
+        ("Reasoning", "tab:pink"),
+        ("Emotional", "tab:pink"),
+        ("Depth", "tab:pink"),
+        ("SelfReview", "tab:green"),
+    ):
         start, end = marks.get(f"{state}.entered"), marks.get(f"{state}.exited")
         if start is not None and end is not None:
             bars.append((f"state {state}", start, end, colour))
     if "modelCallStarted≈" in marks and "firstChunkWritten" in marks:
-        bars.append(("model call → first chunk written", marks["modelCallStarted≈"], marks["firstChunkWritten"],
-                     "tab:brown"))
+        bars.append(
+            ("model call → first chunk written", marks["modelCallStarted≈"], marks["firstChunkWritten"], "tab:brown")
+        )
     elapsed = 0.0
     for step, end in results["firstVersion"]["timelineMedianMs"].items():
         bars.append((f"first version: {step}", elapsed, end, "tab:olive"))
@@ -612,15 +829,23 @@ def _timeline_axis(axis, results: dict) -> None:
     labels = [b[0] for b in bars]
     axis.barh(labels, [b[2] - b[1] for b in bars], left=[b[1] for b in bars], color=[b[3] for b in bars])
     axis.invert_yaxis()
-    for key, label, colour in (("firstTextVisible", "warm: first text visible", "tab:red"),
-                               ("replyVisible", "warm: reply visible", "black")):
+    for key, label, colour in (
+        ("firstTextVisible", "warm: first text visible", "tab:red"),
+        ("replyVisible", "warm: reply visible", "black"),
+    ):
         if key in marks:
-            axis.axvline(marks[key], color=colour, linestyle="--", linewidth=1.2,
-                         label=f"{label} ({marks[key]:,.0f} ms)")
+            axis.axvline(
+                marks[key], color=colour, linestyle="--", linewidth=1.2, label=f"{label} ({marks[key]:,.0f} ms)"
+            )
     fv_total = results["firstVersion"]["totalMs"]["p50"]
     if fv_total is not None:
-        axis.axvline(fv_total, color="tab:olive", linestyle="--", linewidth=1.2,
-                     label=f"first version: first text = total ({fv_total:,.0f} ms)")
+        axis.axvline(
+            fv_total,
+            color="tab:olive",
+            linestyle="--",
+            linewidth=1.2,
+            label=f"first version: first text = total ({fv_total:,.0f} ms)",
+        )
     axis.set_xlabel("ms after the message was written (medians of each mark)")
     axis.set_title("Where the time goes: the warm pipeline (execution history) and the first version's chain")
     if axis.get_legend_handles_labels()[0]:
@@ -628,6 +853,7 @@ def _timeline_axis(axis, results: dict) -> None:
 
 
 # -- files -------------------------------------------------------------------------------------
+
 
 def write_all(results: dict, directory: Path) -> dict[str, Path]:
     directory.mkdir(parents=True, exist_ok=True)
@@ -642,5 +868,5 @@ def console_budgets(results: dict) -> str:
     rows = [[b["budget"], b["limit"], b["measured"], b["verdict"]] for b in results["budgets"]]
     headers = ["budget (DESIGN §6)", "limit", "measured", "verdict"]
     widths = [max(len(str(r[i])) for r in rows + [headers]) for i in range(len(headers))]
-    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths))  # noqa: E731
+    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True))  # noqa: E731
     return "\n".join([line(headers), "  ".join("-" * w for w in widths)] + [line(r) for r in rows])

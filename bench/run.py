@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bench.settings import REPO_ROOT, BenchSettings, SettingsError
 
@@ -38,15 +38,14 @@ def _load_average() -> list[float]:
 
 def _git(*args: str) -> str:
     try:
-        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True,
-                              timeout=10).stdout.strip()
+        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return ""
 
 
 def run_metadata(settings: BenchSettings) -> dict:
     return {
-        "startedAt": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "startedAt": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "commit": _git("rev-parse", "--short", "HEAD") or "unknown",
         "dirty": bool(_git("status", "--porcelain")),
         "python": platform.python_version(),
@@ -85,12 +84,16 @@ def main() -> int:
 
     run = run_metadata(settings)
     logs = settings.results_dir / "logs"
-    progress(f"Brain in Cup benchmark, {'QUICK' if settings.quick else 'FULL'} run; model {settings.model} "
-             f"(TTFT {settings.ttft_ms:g} ms, {settings.tokens_per_second:g} tokens/s, ~{settings.reply_tokens} "
-             f"tokens); load average {run['loadAverageStart']}")
-    progress(f"warm {settings.warm_messages} messages (+{settings.warmup_messages} warm-up) and as many through "
-             f"the first version's shape; load {settings.load_conversations} x {settings.load_messages}; "
-             f"cold start {settings.cold_repeats} repeats")
+    progress(
+        f"Brain in Cup benchmark, {'QUICK' if settings.quick else 'FULL'} run; model {settings.model} "
+        f"(TTFT {settings.ttft_ms:g} ms, {settings.tokens_per_second:g} tokens/s, ~{settings.reply_tokens} "
+        f"tokens); load average {run['loadAverageStart']}"
+    )
+    progress(
+        f"warm {settings.warm_messages} messages (+{settings.warmup_messages} warm-up) and as many through "
+        f"the first version's shape; load {settings.load_conversations} x {settings.load_messages}; "
+        f"cold start {settings.cold_repeats} repeats"
+    )
 
     run_id = scenarios.new_run_id()
     warm, first_version, load, health_after = [], [], None, None
@@ -109,6 +112,7 @@ def main() -> int:
             stack.start()
             progress(f"stack ready at {stack.endpoint} in {stack.started_in_s:.1f} s")
         run["stackStartS"] = stack.started_in_s
+
         def cpu_probe() -> dict[str, float]:
             return {**stack.cpu_seconds(), "bench": time.process_time()}
 
@@ -117,27 +121,37 @@ def main() -> int:
             before, idle_started = cpu_probe(), time.perf_counter()
             time.sleep(IDLE_SECONDS)
             idle = scenarios.cpu_ms_between(before, cpu_probe())
-            run["stackIdle"] = {"wallS": round(time.perf_counter() - idle_started, 2), "stackCpuMs": idle["stack"],
-                                "stackUtilisation": round(idle["stack"] / 1000 / IDLE_SECONDS, 3)}
-            progress(f"idle stack: {run['stackIdle']['stackUtilisation']:.2f} CPU s per s "
-                     f"({idle['stack']:.0f} ms of CPU in {IDLE_SECONDS} s with no traffic)")
+            run["stackIdle"] = {
+                "wallS": round(time.perf_counter() - idle_started, 2),
+                "stackCpuMs": idle["stack"],
+                "stackUtilisation": round(idle["stack"] / 1000 / IDLE_SECONDS, 3),
+            }
+            progress(
+                f"idle stack: {run['stackIdle']['stackUtilisation']:.2f} CPU s per s "
+                f"({idle['stack']:.0f} ms of CPU in {IDLE_SECONDS} s with no traffic)"
+            )
             health = stack.health() or {}
             run["endpoint"], run["model"] = stack.endpoint, health.get("model")
             with Phase(run, "warm + first version"):
                 warm, first_version = scenarios.run_warm_and_first_version(
-                    stack.endpoint, health["model"], settings, run_id, progress, cpu_probe)
+                    stack.endpoint, health["model"], settings, run_id, progress, cpu_probe
+                )
             with Phase(run, "execution history"):
                 unmatched = scenarios.attach_execution_history(stack.endpoint, health["stateMachineArn"], warm)
                 progress(f"execution history read for {len(warm) - unmatched}/{len(warm)} warm messages")
             with Phase(run, "load"):
                 load = scenarios.run_load(stack.endpoint, settings, run_id, progress, cpu_probe)
                 d = load.delivery
-                progress(f"load delivery: {d['messages']} messages, {d['replies']} replies, {d['missing']} missing, "
-                         f"{d['duplicated']} duplicated")
-                load_unmatched = scenarios.attach_execution_history(stack.endpoint, health["stateMachineArn"],
-                                                                    load.samples)
-                progress(f"execution history read for {len(load.samples) - load_unmatched}/{len(load.samples)} "
-                         f"load messages")
+                progress(
+                    f"load delivery: {d['messages']} messages, {d['replies']} replies, {d['missing']} missing, "
+                    f"{d['duplicated']} duplicated"
+                )
+                load_unmatched = scenarios.attach_execution_history(
+                    stack.endpoint, health["stateMachineArn"], load.samples
+                )
+                progress(
+                    f"execution history read for {len(load.samples) - load_unmatched}/{len(load.samples)} load messages"
+                )
             health_after = stack.health()
         finally:
             stack.stop()
@@ -147,22 +161,33 @@ def main() -> int:
 
     run["loadAverageEnd"] = _load_average()
     run["durationS"] = round(time.perf_counter() - _STARTED, 1)
-    run["finishedAt"] = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    run["finishedAt"] = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     run["error"] = error
     if cold_start is None:
         progress("nothing was measured: no report written")
         return 1
 
-    results = report.build_results(run=run, warm=warm, first_version=first_version,
-                                   cold_start=cold_start, packages=packages,
-                                   load=load, health_after=health_after)
+    results = report.build_results(
+        run=run,
+        warm=warm,
+        first_version=first_version,
+        cold_start=cold_start,
+        packages=packages,
+        load=load,
+        health_after=health_after,
+    )
     paths = report.write_all(results, settings.results_dir)
     print()
     print(report.console_budgets(results))
     print()
-    print(f"Load average (1/5/15 min): start {run['loadAverageStart']}, end {run['loadAverageEnd']}"
-          + ("  (busy machine: noisy figures)" if max(run["loadAverageStart"][0], run["loadAverageEnd"][0])
-             > (run["cpus"] or 1) * 0.5 else ""))
+    print(
+        f"Load average (1/5/15 min): start {run['loadAverageStart']}, end {run['loadAverageEnd']}"
+        + (
+            "  (busy machine: noisy figures)"
+            if max(run["loadAverageStart"][0], run["loadAverageEnd"][0]) > (run["cpus"] or 1) * 0.5
+            else ""
+        )
+    )
     print(f"Took {run['durationS']:.0f} s: " + ", ".join(f"{k} {v:.0f} s" for k, v in run["phasesS"].items()))
     for kind, path in paths.items():
         print(f"  {kind:4} {path}")

@@ -13,9 +13,9 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 import boto3
 from ulid import ULID
@@ -39,6 +39,7 @@ def no_cpu_probe() -> dict[str, float]:
 
 def cpu_ms_between(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
     return {name: round((after[name] - before[name]) * 1000, 1) for name in before}
+
 
 #: What the benchmark's users say, in turn (cycled): facts to remember, feelings, questions.
 CONVERSATION = (
@@ -98,8 +99,15 @@ def _client(endpoint: str, poll_interval_ms: float) -> BrainClient:
     return BrainClient(endpoint, poll_interval=poll_interval_ms / 1000)
 
 
-def _exchange(client: BrainClient, text: str, conversation_id: str, settings: BenchSettings,
-              scenario: str, index: int, tail_poll_interval_ms: float | None = None) -> MessageSample:
+def _exchange(
+    client: BrainClient,
+    text: str,
+    conversation_id: str,
+    settings: BenchSettings,
+    scenario: str,
+    index: int,
+    tail_poll_interval_ms: float | None = None,
+) -> MessageSample:
     """One message through the pipeline, timed as the user's app sees it. With
     ``tail_poll_interval_ms`` the client polls that slowly once it has seen the first chunk
     (``follow`` reads ``poll_interval`` on every round)."""
@@ -111,11 +119,13 @@ def _exchange(client: BrainClient, text: str, conversation_id: str, settings: Be
     message = client.put_message(text, conversation_id, owner="bench")
     written_at, written_epoch_ms = time.perf_counter(), time.time() * 1000
     try:
-        exchange: Exchange = client.follow(message, written_at, on_chunk=slow_down if tail_poll_interval_ms else None,
-                                           timeout=settings.reply_timeout_s)
+        exchange: Exchange = client.follow(
+            message, written_at, on_chunk=slow_down if tail_poll_interval_ms else None, timeout=settings.reply_timeout_s
+        )
     except ReplyTimeout as exc:
-        return MessageSample(scenario, index, conversation_id, message["messageId"], written_epoch_ms,
-                             None, None, error=str(exc))
+        return MessageSample(
+            scenario, index, conversation_id, message["messageId"], written_epoch_ms, None, None, error=str(exc)
+        )
     finally:
         client.poll_interval = first_poll_interval
     reply = exchange.reply or {}
@@ -129,11 +139,15 @@ def _exchange(client: BrainClient, text: str, conversation_id: str, settings: Be
 
     # The reply's ttftMs is firstChunkAt - createdAt (the client's createdAt, the agent's clock: one machine).
     created_epoch_ms = datetime.fromisoformat(message["createdAt"].replace("Z", "+00:00")).timestamp() * 1000
-    first_chunk_written = (None if timings.get("ttftMs") is None
-                           else round(created_epoch_ms + timings["ttftMs"] - written_epoch_ms, 1))
+    first_chunk_written = (
+        None if timings.get("ttftMs") is None else round(created_epoch_ms + timings["ttftMs"] - written_epoch_ms, 1)
+    )
 
     return MessageSample(
-        scenario=scenario, index=index, conversation_id=conversation_id, message_id=message["messageId"],
+        scenario=scenario,
+        index=index,
+        conversation_id=conversation_id,
+        message_id=message["messageId"],
         written_epoch_ms=written_epoch_ms,
         first_text_ms=None if first_text is None else round(first_text, 1),
         total_ms=round(exchange.total_ms, 1),
@@ -161,9 +175,15 @@ def _warm_line(sample: MessageSample, label: str) -> str:
 
 # -- warm, paired with the first version's shape ---------------------------------------------
 
-def run_warm_and_first_version(endpoint: str, model_id: str, settings: BenchSettings, run_id: str,
-                               progress: Progress, cpu_probe: CpuProbe = no_cpu_probe,
-                               ) -> tuple[list[MessageSample], list[MessageSample]]:
+
+def run_warm_and_first_version(
+    endpoint: str,
+    model_id: str,
+    settings: BenchSettings,
+    run_id: str,
+    progress: Progress,
+    cpu_probe: CpuProbe = no_cpu_probe,
+) -> tuple[list[MessageSample], list[MessageSample]]:
     """One conversation through the pipeline and the same messages through the first version's
     chain, alternately (pipeline message i, then chain message i): both see the same machine
     load, the same model settings and histories of the same size."""
@@ -179,8 +199,11 @@ def run_warm_and_first_version(endpoint: str, model_id: str, settings: BenchSett
         before = cpu_probe()
         sample = _exchange(client, _text(i), warm_conversation, settings, "warm", n)
         sample.cpu_ms = cpu_ms_between(before, cpu_probe())
-        label = (f"warm {n}/{settings.warm_messages}" if measured
-                 else f"warm-up {i + 1}/{settings.warmup_messages} (unmeasured: cold starts)")
+        label = (
+            f"warm {n}/{settings.warm_messages}"
+            if measured
+            else f"warm-up {i + 1}/{settings.warmup_messages} (unmeasured: cold starts)"
+        )
         progress(_warm_line(sample, label))
         if measured:
             warm.append(sample)
@@ -188,36 +211,55 @@ def run_warm_and_first_version(endpoint: str, model_id: str, settings: BenchSett
         before = cpu_probe()
         chained = _first_version_exchange(chain, _text(i), chain_conversation, n)
         chained.cpu_ms = cpu_ms_between(before, cpu_probe())
-        label = (f"first-version {n}/{settings.warm_messages}" if measured
-                 else f"first-version warm-up {i + 1}/{settings.warmup_messages} (unmeasured)")
+        label = (
+            f"first-version {n}/{settings.warm_messages}"
+            if measured
+            else f"first-version warm-up {i + 1}/{settings.warmup_messages} (unmeasured)"
+        )
         progress(f"{label}  first text = total {chained.total_ms:,.0f} ms")
         if measured:
             first_version.append(chained)
     return warm, first_version
 
 
-def _first_version_exchange(chain: FirstVersionChain, text: str, conversation_id: str,
-                            index: int) -> MessageSample:
+def _first_version_exchange(chain: FirstVersionChain, text: str, conversation_id: str, index: int) -> MessageSample:
     # The shape BrainClient.put_message writes; handed to the chain in memory.
-    message = {"conversationId": conversation_id, "messageId": str(ULID()), "role": "user", "owner": "bench",
-               "content": text, "createdAt": iso_timestamp()}
+    message = {
+        "conversationId": conversation_id,
+        "messageId": str(ULID()),
+        "role": "user",
+        "owner": "bench",
+        "content": text,
+        "createdAt": iso_timestamp(),
+    }
     chain.record_user_message(message)
     written_epoch_ms = time.time() * 1000
     answer = chain.answer(message)
     return MessageSample(
-        scenario="first-version", index=index, conversation_id=conversation_id,
-        message_id=message["messageId"], written_epoch_ms=written_epoch_ms,
-        first_text_ms=answer.total_ms, total_ms=answer.total_ms,
-        status=answer.reply.get("status"), degraded=list(answer.reply.get("degraded", [])),
+        scenario="first-version",
+        index=index,
+        conversation_id=conversation_id,
+        message_id=message["messageId"],
+        written_epoch_ms=written_epoch_ms,
+        first_text_ms=answer.total_ms,
+        total_ms=answer.total_ms,
+        status=answer.reply.get("status"),
+        degraded=list(answer.reply.get("degraded", [])),
         steps=answer.steps,
     )
 
 
 # -- each state's duration, from the execution history ----------------------------------------
 
+
 def stepfunctions_client(endpoint: str):
-    return boto3.client("stepfunctions", endpoint_url=endpoint, region_name=SETTINGS.region,
-                        aws_access_key_id="offline", aws_secret_access_key="offline")
+    return boto3.client(
+        "stepfunctions",
+        endpoint_url=endpoint,
+        region_name=SETTINGS.region,
+        aws_access_key_id="offline",
+        aws_secret_access_key="offline",
+    )
 
 
 def _executions(sfn, state_machine_arn: str) -> list[dict]:
@@ -249,8 +291,9 @@ def attach_execution_history(endpoint: str, state_machine_arn: str, samples: lis
     unmatched = 0
     for sample in samples:
         # The pipe names each execution "<messageId>-<8 hex>".
-        mine = sorted((e for e in executions if e["name"].startswith(sample.message_id + "-")),
-                      key=lambda e: e["startDate"])
+        mine = sorted(
+            (e for e in executions if e["name"].startswith(sample.message_id + "-")), key=lambda e: e["startDate"]
+        )
         sample.executions = len(mine)
         if not mine:
             unmatched += 1
@@ -258,12 +301,14 @@ def attach_execution_history(endpoint: str, state_machine_arn: str, samples: lis
         events = history(sfn, mine[0]["executionArn"])
         sample.states = state_durations(events)
         sample.timeline = _timeline(events, sample.written_epoch_ms)
-        sample.timeline["executionCreated"] = round(mine[0]["startDate"].timestamp() * 1000
-                                                    - sample.written_epoch_ms, 1)
+        sample.timeline["executionCreated"] = round(
+            mine[0]["startDate"].timestamp() * 1000 - sample.written_epoch_ms, 1
+        )
     return unmatched
 
 
 # -- load --------------------------------------------------------------------------------------
+
 
 @dataclass
 class LoadResult:
@@ -282,8 +327,9 @@ def _concurrently(jobs: list[Callable[[], None]]) -> None:
         thread.join()
 
 
-def run_load(endpoint: str, settings: BenchSettings, run_id: str, progress: Progress,
-             cpu_probe: CpuProbe = no_cpu_probe) -> LoadResult:
+def run_load(
+    endpoint: str, settings: BenchSettings, run_id: str, progress: Progress, cpu_probe: CpuProbe = no_cpu_probe
+) -> LoadResult:
     """``load_conversations`` conversations at once, each a thread with its own client sending
     ``load_messages`` messages one after another; first one unmeasured round at the same
     concurrency, so every execution environment the load needs is already started (the
@@ -299,18 +345,30 @@ def run_load(endpoint: str, settings: BenchSettings, run_id: str, progress: Prog
 
     def warm_one(i: int) -> Callable[[], None]:
         def job() -> None:
-            sample = _exchange(clients[i], _text(i), f"bench-load-warmup-{run_id}-{i:02d}", settings,
-                               "load-warmup", 1, settings.load_tail_poll_interval_ms)
+            sample = _exchange(
+                clients[i],
+                _text(i),
+                f"bench-load-warmup-{run_id}-{i:02d}",
+                settings,
+                "load-warmup",
+                1,
+                settings.load_tail_poll_interval_ms,
+            )
             with lock:
                 warmup.append(sample)
+
         return job
 
     _concurrently([warm_one(i) for i in range(count)])
-    cpu["warm-up"] = {"wallS": round(time.perf_counter() - warmup_started, 2),
-                      **cpu_ms_between(cpu_before, cpu_probe())}
+    cpu["warm-up"] = {
+        "wallS": round(time.perf_counter() - warmup_started, 2),
+        **cpu_ms_between(cpu_before, cpu_probe()),
+    }
     answered = sum(1 for s in warmup if s.total_ms is not None and not s.error)
-    progress(f"load warm-up round: {count} concurrent messages, {answered} answered, "
-             f"{time.perf_counter() - warmup_started:.1f} s (unmeasured)")
+    progress(
+        f"load warm-up round: {count} concurrent messages, {answered} answered, "
+        f"{time.perf_counter() - warmup_started:.1f} s (unmeasured)"
+    )
 
     samples: list[MessageSample] = []
     barrier = threading.Barrier(count)
@@ -320,20 +378,32 @@ def run_load(endpoint: str, settings: BenchSettings, run_id: str, progress: Prog
         def job() -> None:
             barrier.wait()  # every conversation starts at once
             for m in range(per):
-                sample = _exchange(clients[i], _text(i + m), conversations[i], settings, "load", m + 1,
-                                   settings.load_tail_poll_interval_ms)
+                sample = _exchange(
+                    clients[i],
+                    _text(i + m),
+                    conversations[i],
+                    settings,
+                    "load",
+                    m + 1,
+                    settings.load_tail_poll_interval_ms,
+                )
                 with lock:
                     samples.append(sample)
-                    progress(_warm_line(sample, f"load {len(samples)}/{count * per} (conversation {i + 1}, "
-                                                f"message {m + 1})"))
+                    progress(
+                        _warm_line(sample, f"load {len(samples)}/{count * per} (conversation {i + 1}, message {m + 1})")
+                    )
+
         return job
 
     cpu_before, measured_started = cpu_probe(), time.perf_counter()
     _concurrently([converse(i) for i in range(count)])
-    cpu["measured"] = {"wallS": round(time.perf_counter() - measured_started, 2),
-                       **cpu_ms_between(cpu_before, cpu_probe())}
-    sent = {conversations[i]: [s.message_id for s in samples if s.conversation_id == conversations[i]]
-            for i in range(count)}
+    cpu["measured"] = {
+        "wallS": round(time.perf_counter() - measured_started, 2),
+        **cpu_ms_between(cpu_before, cpu_probe()),
+    }
+    sent = {
+        conversations[i]: [s.message_id for s in samples if s.conversation_id == conversations[i]] for i in range(count)
+    }
     return LoadResult(samples=samples, delivery=check_delivery(clients[0], sent), warmup_samples=warmup, cpu=cpu)
 
 
@@ -375,10 +445,12 @@ def _conversation_items(client: BrainClient, conversation_id: str) -> list[dict]
     items, start = [], None
     while True:
         page = client.dynamodb.query(
-            TableName=client.settings.messages_table, ConsistentRead=True,
+            TableName=client.settings.messages_table,
+            ConsistentRead=True,
             KeyConditionExpression="conversationId = :c",
             ExpressionAttributeValues={":c": {"S": conversation_id}},
-            **({"ExclusiveStartKey": start} if start else {}))
+            **({"ExclusiveStartKey": start} if start else {}),
+        )
         items.extend(from_item(i) for i in page.get("Items", []))
         start = page.get("LastEvaluatedKey")
         if not start:

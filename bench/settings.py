@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Mapping
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
@@ -61,7 +61,7 @@ class BenchSettings:
         return self.model == "scripted"
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> "BenchSettings":
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> BenchSettings:
         env = os.environ if environ is None else environ
         quick = env.get("BENCH_QUICK", "").strip().lower() not in ("", "0", "false", "no")
 
@@ -77,8 +77,9 @@ class BenchSettings:
                 raise SettingsError(f"{name} must not be negative")
             return value
 
-        counts = {field: number(f"BENCH_{field.upper()}", full_quick[quick], int)
-                  for field, full_quick in _COUNTS.items()}
+        counts = {
+            field: number(f"BENCH_{field.upper()}", full_quick[quick], int) for field, full_quick in _COUNTS.items()
+        }
         if counts["cold_repeats"] < 1 or counts["warm_messages"] < 1:
             raise SettingsError("BENCH_COLD_REPEATS and BENCH_WARM_MESSAGES must be at least 1")
         return cls(

@@ -7,6 +7,7 @@ workers), and only if that does not end it, by killing its own process group.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -39,37 +40,56 @@ class StackProcess:
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
         self.command = [
-            sys.executable, "-m", "brain_local.cli", "up",
-            "--port", str(self.port),
-            "--model", settings.model,
-            "--model-client", "boto3",
-            "--ttft-ms", str(settings.ttft_ms),
-            "--tokens-per-second", str(settings.tokens_per_second),
-            "--reply-tokens", str(settings.reply_tokens),
-            "--log-dir", str(Path(__file__).parent / "results" / "logs" / "functions"),
+            sys.executable,
+            "-m",
+            "brain_local.cli",
+            "up",
+            "--port",
+            str(self.port),
+            "--model",
+            settings.model,
+            "--model-client",
+            "boto3",
+            "--ttft-ms",
+            str(settings.ttft_ms),
+            "--tokens-per-second",
+            str(settings.tokens_per_second),
+            "--reply-tokens",
+            str(settings.reply_tokens),
+            "--log-dir",
+            str(Path(__file__).parent / "results" / "logs" / "functions"),
         ]
         self.started_in_s: float | None = None
 
-    def start(self) -> "StackProcess":
+    def start(self) -> StackProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "w")
+        log = open(self.log_path, "w")  # noqa: SIM115 - the stack process writes to it for its whole life
         started = time.perf_counter()
         # Its own session: if SIGTERM is not enough, its worker processes go with it.
-        self.process = subprocess.Popen(self.command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=REPO_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         log.close()
         deadline = started + self.start_timeout_s
         while time.perf_counter() < deadline:
             if self.process.poll() is not None:
-                raise StackFailed(f"the stack exited with code {self.process.returncode} before it was ready:\n"
-                                  + self.log_tail())
+                raise StackFailed(
+                    f"the stack exited with code {self.process.returncode} before it was ready:\n" + self.log_tail()
+                )
             if self.health(timeout=0.5) is not None:
                 self.started_in_s = round(time.perf_counter() - started, 2)
                 return self
             time.sleep(0.1)
         self.stop()
-        raise StackFailed(f"the stack did not answer {self.endpoint}/brain/health within "
-                          f"{self.start_timeout_s:.0f} s:\n" + self.log_tail())
+        raise StackFailed(
+            f"the stack did not answer {self.endpoint}/brain/health within "
+            f"{self.start_timeout_s:.0f} s:\n" + self.log_tail()
+        )
 
     def health(self, timeout: float = 5.0) -> dict | None:
         try:
@@ -111,19 +131,13 @@ class StackProcess:
         if self.process is None:
             return
         if self.process.poll() is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)  # workers left behind by a crashed stack
-            except ProcessLookupError:
-                pass
             return
         self.process.send_signal(signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            # Its group holds only the stack and the workers it started: none may outlive the run.
+        # Its group holds only the stack and the workers it started: none may outlive the run.
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait(timeout=10)

@@ -10,8 +10,8 @@ is budgeted at 100 ms.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 #: The agents, in workflow order; each is one Lambda function and one folder under ``agents/``.
 AGENTS: tuple[str, ...] = ("perception", "language", "reasoning", "emotional", "depth", "self_review")
@@ -165,7 +165,7 @@ class AgentEnv:
     bedrock_read_timeout_seconds: int
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> "AgentEnv":
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> AgentEnv:
         env = os.environ if environ is None else environ
         values = {}
         for name, kind in cls.__annotations__.items():

@@ -14,14 +14,15 @@ Each agent reads the part it needs with the ``from_dict`` below and returns its 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 
 def iso_timestamp(moment: datetime | None = None) -> str:
     """A ``createdAt`` as the contract writes it: ISO 8601, UTC, milliseconds, ``Z`` (now by default)."""
-    moment = datetime.now(timezone.utc) if moment is None else moment.astimezone(timezone.utc)
+    moment = datetime.now(UTC) if moment is None else moment.astimezone(UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -53,7 +54,7 @@ class WorkflowInput:
     createdAt: str
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], strict: bool = True) -> "WorkflowInput":
+    def from_dict(cls, data: Mapping[str, Any], strict: bool = True) -> WorkflowInput:
         """Strict on the ids a reply is written under (conversationId, messageId). With
         ``strict=False`` a missing or non-text owner, content or createdAt becomes ``""``, so
         perception can answer the message with a clear refusal instead of crashing."""
@@ -80,7 +81,7 @@ class Turn:
     messageId: str
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Turn":
+    def from_dict(cls, data: Mapping[str, Any]) -> Turn:
         return cls(**_known(cls, data))
 
 
@@ -102,7 +103,7 @@ class PerceptionResult:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "PerceptionResult":
+    def from_dict(cls, data: Mapping[str, Any]) -> PerceptionResult:
         values = _known(cls, data)
         values["history"] = [Turn.from_dict(t) for t in data.get("history", [])]
         return cls(**values)
@@ -128,7 +129,7 @@ class LanguageResult:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "LanguageResult":
+    def from_dict(cls, data: Mapping[str, Any]) -> LanguageResult:
         return cls(**_known(cls, data))
 
 
@@ -142,7 +143,7 @@ class InsightInput:
     history: list[Turn]
 
     @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> "InsightInput":
+    def from_state(cls, state: Mapping[str, Any]) -> InsightInput:
         content = state.get("content")
         return cls(
             messageId=str(state.get("messageId", "")),
@@ -171,7 +172,7 @@ class Emotion:
     arousal: float  # 0 .. 1
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Emotion":
+    def from_dict(cls, data: Mapping[str, Any]) -> Emotion:
         return cls(label=str(data["label"]), valence=float(data["valence"]), arousal=float(data["arousal"]))
 
 

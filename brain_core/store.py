@@ -72,8 +72,9 @@ class ConversationStore:
         self._client = client
         self._table = table
 
-    def _query(self, conversation_id: str, owner: str, condition: str, values: dict,
-               forward: bool, limit: int | None) -> list[Turn]:
+    def _query(
+        self, conversation_id: str, owner: str, condition: str, values: dict, forward: bool, limit: int | None
+    ) -> list[Turn]:
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": condition,
@@ -100,14 +101,26 @@ class ConversationStore:
 
     def recent(self, conversation_id: str, owner: str, before_id: str, limit: int) -> list[Turn]:
         """The last ``limit`` turns before ``before_id``, oldest first: one bounded Query."""
-        turns = self._query(conversation_id, owner, "conversationId = :c AND messageId < :before",
-                            {":before": {"S": before_id}}, forward=False, limit=limit)
+        turns = self._query(
+            conversation_id,
+            owner,
+            "conversationId = :c AND messageId < :before",
+            {":before": {"S": before_id}},
+            forward=False,
+            limit=limit,
+        )
         return list(reversed(turns))
 
     def between(self, conversation_id: str, owner: str, from_id: str, before_id: str) -> list[Turn]:
         """Turns with ``from_id <= messageId < before_id``, oldest first (incremental refresh)."""
-        turns = self._query(conversation_id, owner, "conversationId = :c AND messageId BETWEEN :from AND :before",
-                            {":from": {"S": from_id}, ":before": {"S": before_id}}, forward=True, limit=None)
+        turns = self._query(
+            conversation_id,
+            owner,
+            "conversationId = :c AND messageId BETWEEN :from AND :before",
+            {":from": {"S": from_id}, ":before": {"S": before_id}},
+            forward=True,
+            limit=None,
+        )
         return [t for t in turns if t.messageId < before_id]
 
     def put_reply(self, reply: ReplyItem) -> bool:
@@ -176,4 +189,3 @@ class ChunkPublisher:
         if not items:
             return -1, False
         return int(items[0]["seq"]["N"]), bool(items[0].get("done", {}).get("BOOL"))
-

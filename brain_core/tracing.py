@@ -14,14 +14,16 @@ patching of botocore is what draws their DynamoDB and Bedrock calls in the trace
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from aws_lambda_powertools.tracing.base import BaseProvider, BaseSegment
 
@@ -66,19 +68,27 @@ class Subsegment(BaseSegment):
         frames = traceback.extract_tb(exception.__traceback__)
         self.cause = {
             "working_directory": os.getcwd(),
-            "exceptions": [{
-                "id": os.urandom(8).hex(),
-                "type": type(exception).__name__,
-                "message": str(exception),
-                "remote": remote,
-                "stack": [{"path": f.filename, "line": f.lineno, "label": f.name} for f in frames[-10:]],
-            }],
+            "exceptions": [
+                {
+                    "id": os.urandom(8).hex(),
+                    "type": type(exception).__name__,
+                    "message": str(exception),
+                    "remote": remote,
+                    "stack": [{"path": f.filename, "line": f.lineno, "label": f.name} for f in frames[-10:]],
+                }
+            ],
         }
 
     def document(self) -> dict:
-        doc: dict[str, Any] = {"id": self.id, "name": self.name, "start_time": self.start_time,
-                               "end_time": self.end_time or time.time(), "type": "subsegment",
-                               "trace_id": self.trace_id, "parent_id": self.parent_id}
+        doc: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "start_time": self.start_time,
+            "end_time": self.end_time or time.time(),
+            "type": "subsegment",
+            "trace_id": self.trace_id,
+            "parent_id": self.parent_id,
+        }
         if self.annotations:
             doc["annotations"] = self.annotations
         if self.metadata:
@@ -145,7 +155,5 @@ class DaemonProvider(BaseProvider):
         host, _, port = os.environ.get("AWS_XRAY_DAEMON_ADDRESS", "127.0.0.1:2000").rpartition(":")
         if self._socket is None:
             self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
+        with contextlib.suppress(OSError):  # tracing must never fail the invocation
             self._socket.sendto(_HEADER + json.dumps(document, default=str).encode(), (host, int(port)))
-        except OSError:
-            pass  # tracing must never fail the invocation

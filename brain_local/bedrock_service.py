@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Iterable, Iterator, Protocol
+from collections.abc import Iterable, Iterator
+from typing import Protocol
 from urllib.parse import unquote
 
 from brain_local import eventstream
@@ -50,7 +51,7 @@ class BedrockRuntimeApp:
 
     def __call__(self, environ, start_response) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        model_id = unquote(path[len("/model/"):].rsplit("/", 1)[0])
+        model_id = unquote(path[len("/model/") :].rsplit("/", 1)[0])
         length = int(environ.get("CONTENT_LENGTH") or 0)
         try:
             request = json.loads(environ["wsgi.input"].read(length) or b"{}")
@@ -63,8 +64,12 @@ class BedrockRuntimeApp:
         if fault == "throttle":
             return _error(start_response, "429 Too Many Requests", "ThrottlingException", "Rate exceeded")
         if fault == "error":
-            return _error(start_response, "500 Internal Server Error", "InternalServerException",
-                          "The model failed (injected fault)")
+            return _error(
+                start_response,
+                "500 Internal Server Error",
+                "InternalServerException",
+                "The model failed (injected fault)",
+            )
         log.debug("model %s: %s request", model_id, "stream" if path.endswith("-stream") else "converse")
         if path.endswith("/converse-stream"):
             start_response("200 OK", [("Content-Type", "application/vnd.amazon.eventstream")])
@@ -95,11 +100,16 @@ class BedrockRuntimeApp:
             count += 1
             yield eventstream.event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": text}})
         yield eventstream.event("contentBlockStop", {"contentBlockIndex": 0})
-        yield eventstream.event("messageStop", {"stopReason": "end_turn" if count < _max_tokens(request) else "max_tokens"})
-        yield eventstream.event("metadata", {
-            "usage": _usage(request, count),
-            "metrics": {"latencyMs": int((time.perf_counter() - started) * 1000)},
-        })
+        yield eventstream.event(
+            "messageStop", {"stopReason": "end_turn" if count < _max_tokens(request) else "max_tokens"}
+        )
+        yield eventstream.event(
+            "metadata",
+            {
+                "usage": _usage(request, count),
+                "metrics": {"latencyMs": int((time.perf_counter() - started) * 1000)},
+            },
+        )
 
 
 def _max_tokens(request: dict) -> int:

@@ -57,11 +57,16 @@ class ChaosReport:
 
     def rows(self) -> list[tuple[str, object]]:
         return [
-            ("messages", self.messages), ("complete replies", self.complete), ("fallback replies", self.fallback),
-            ("duplicated replies", self.duplicated), ("lost messages", self.lost),
-            ("dead-lettered records", self.dead_lettered), ("garbled streams", self.garbled_streams),
+            ("messages", self.messages),
+            ("complete replies", self.complete),
+            ("fallback replies", self.fallback),
+            ("duplicated replies", self.duplicated),
+            ("lost messages", self.lost),
+            ("dead-lettered records", self.dead_lettered),
+            ("garbled streams", self.garbled_streams),
             ("failed executions", self.failed_executions),
-            ("duplicate runs suppressed", self.suppressed_duplicates), ("seconds", round(self.seconds, 1)),
+            ("duplicate runs suppressed", self.suppressed_duplicates),
+            ("seconds", round(self.seconds, 1)),
         ]
 
 
@@ -76,9 +81,15 @@ def _converse(client, conversation: str, owner: str, count: int, timeout: float,
             lost.append(message["messageId"])
 
 
-def run_chaos(messages: int = 200, conversations: int = 20, plan: FaultPlan = DEFAULT_PLAN,
-              reply_timeout: float = 90.0, read_timeout_seconds: int = 3, warm: int = 3,
-              progress=None) -> ChaosReport:
+def run_chaos(
+    messages: int = 200,
+    conversations: int = 20,
+    plan: FaultPlan = DEFAULT_PLAN,
+    reply_timeout: float = 90.0,
+    read_timeout_seconds: int = 3,
+    warm: int = 3,
+    progress=None,
+) -> ChaosReport:
     """Send ``messages`` across ``conversations`` (concurrently) through a stack with ``plan``'s faults."""
     from brain_local.client import BrainClient
 
@@ -86,8 +97,9 @@ def run_chaos(messages: int = 200, conversations: int = 20, plan: FaultPlan = DE
     settings = replace(SETTINGS, bedrock_read_timeout_seconds=read_timeout_seconds)
     # Warm environments, as provisioned concurrency would give: this run is about faults, not about
     # twenty functions cold-starting at once on two cores.
-    options = StackOptions(port=0, ttft_ms=20, tokens_per_second=500, reply_tokens=30, seed=plan.seed,
-                           settings=settings, warm=warm)
+    options = StackOptions(
+        port=0, ttft_ms=20, tokens_per_second=500, reply_tokens=30, seed=plan.seed, settings=settings, warm=warm
+    )
     started = time.perf_counter()
     report = ChaosReport(messages=messages)
     with OfflineStack(options, faults=plan) as stack:
@@ -95,9 +107,13 @@ def run_chaos(messages: int = 200, conversations: int = 20, plan: FaultPlan = DE
         per_conversation = [messages // conversations + (i < messages % conversations) for i in range(conversations)]
         names = [f"chaos-{plan.seed}-{i:03d}-{uuid.uuid4().hex[:6]}" for i in range(conversations)]
         lost_during: list = []
-        threads = [threading.Thread(target=_converse, args=(client, name, f"owner-{i % 7}", count, reply_timeout,
-                                                              lost_during), daemon=True)
-                   for i, (name, count) in enumerate(zip(names, per_conversation)) if count]
+        threads = [
+            threading.Thread(
+                target=_converse, args=(client, name, f"owner-{i % 7}", count, reply_timeout, lost_during), daemon=True
+            )
+            for i, (name, count) in enumerate(zip(names, per_conversation, strict=True))
+            if count
+        ]
         for thread in threads:
             thread.start()
             time.sleep(0.05)  # conversations begin a moment apart, as people do
@@ -116,8 +132,9 @@ def _wait_for_quiet(stack, limit: float = 120.0) -> None:
     sfn = stack.client("stepfunctions")
     deadline = time.time() + limit
     while time.time() < deadline:
-        running = sfn.list_executions(stateMachineArn=stack.state_machine_arn, statusFilter="RUNNING",
-                                      maxResults=1000)["executions"]
+        running = sfn.list_executions(stateMachineArn=stack.state_machine_arn, statusFilter="RUNNING", maxResults=1000)[
+            "executions"
+        ]
         if not running:
             return
         time.sleep(0.5)
@@ -147,8 +164,9 @@ def _audit(stack, client, conversations: list[str], report: ChaosReport) -> None
     writers: Counter = Counter()
     token = None
     while True:
-        page = sfn.list_executions(stateMachineArn=stack.state_machine_arn, maxResults=1000,
-                                   **({"nextToken": token} if token else {}))
+        page = sfn.list_executions(
+            stateMachineArn=stack.state_machine_arn, maxResults=1000, **({"nextToken": token} if token else {})
+        )
         for execution in page["executions"]:
             if execution["status"] != "SUCCEEDED":
                 report.failed_executions += 1
@@ -162,6 +180,7 @@ def _audit(stack, client, conversations: list[str], report: ChaosReport) -> None
         if not token:
             break
     report.duplicated = sum(1 for count in writers.values() if count > 1)
-    attributes = stack.client("sqs").get_queue_attributes(QueueUrl=stack.dlq_url,
-                                                          AttributeNames=["ApproximateNumberOfMessages"])
+    attributes = stack.client("sqs").get_queue_attributes(
+        QueueUrl=stack.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
+    )
     report.dead_lettered = int(attributes["Attributes"]["ApproximateNumberOfMessages"])

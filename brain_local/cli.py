@@ -24,9 +24,9 @@ import sys
 import threading
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from brain_local.stack import DEFAULT_PORT, MODELS, OfflineStack, StackOptions
 
@@ -50,7 +50,7 @@ def _dim(text: str) -> str:
 def table(headers: list[str], rows: list[list]) -> str:
     cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    line = lambda r: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
+    line = lambda r: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))  # noqa: E731
     return "\n".join([line(cells[0]), "  ".join("-" * w for w in widths)] + [line(r) for r in cells[1:]])
 
 
@@ -75,8 +75,10 @@ def _model(requested: str) -> str:
 
         ok, why = available(load=False)
         if not ok:
-            print(f"The local model (smollm2) is not available: {why}.\nUsing the scripted model instead.",
-                  file=sys.stderr)
+            print(
+                f"The local model (smollm2) is not available: {why}.\nUsing the scripted model instead.",
+                file=sys.stderr,
+            )
             return "scripted"
     return requested
 
@@ -87,9 +89,14 @@ def _options(args) -> StackOptions:
     from brain_core.config import SETTINGS
 
     options = StackOptions(
-        host=args.host, port=args.port, model=_model(args.model), ttft_ms=args.ttft_ms,
-        tokens_per_second=args.tokens_per_second, reply_tokens=args.reply_tokens,
-        model_client=args.model_client, warm=getattr(args, "warm", 0),
+        host=args.host,
+        port=args.port,
+        model=_model(args.model),
+        ttft_ms=args.ttft_ms,
+        tokens_per_second=args.tokens_per_second,
+        reply_tokens=args.reply_tokens,
+        model_client=args.model_client,
+        warm=getattr(args, "warm", 0),
         settings=replace(SETTINGS, log_level=args.log_level.upper()),
     )
     if getattr(args, "log_dir", None):
@@ -144,7 +151,8 @@ def print_inner_life(reply: dict, out=sys.stdout) -> None:
         *(f"  thought     {t}" for t in reply.get("thoughts", [])),
         f"  memories    {reply.get('memories', '')}",
         f"  reflection  {reply.get('selfReflection', '')}",
-        f"  status      {reply.get('status')}" + (f" (degraded: {', '.join(reply['degraded'])})" if reply.get("degraded") else ""),
+        f"  status      {reply.get('status')}"
+        + (f" (degraded: {', '.join(reply['degraded'])})" if reply.get("degraded") else ""),
     ]
     print(_dim("\n".join(lines)), file=out)
 
@@ -153,8 +161,9 @@ def timing_rows(exchanges) -> list[list]:
     rows = []
     for i, ex in enumerate(exchanges, 1):
         steps = (ex.reply or {}).get("timings", {})
-        rows.append([i, _ms(ex.ttft_ms), _ms(ex.total_ms), _ms(steps.get("modelTtftMs"))]
-                    + [_ms(steps.get(s)) for s in STEPS])
+        rows.append(
+            [i, _ms(ex.ttft_ms), _ms(ex.total_ms), _ms(steps.get("modelTtftMs"))] + [_ms(steps.get(s)) for s in STEPS]
+        )
     return rows
 
 
@@ -192,10 +201,14 @@ def cmd_up(args) -> int:
     print(f"Brain in Cup offline stack on {endpoint}  (model: {stack.backend.model_id})")
     if faults:
         print(f"  injecting faults: {json.dumps(faults.to_dict())}")
-    print(f"  export AWS_ENDPOINT_URL={endpoint} AWS_REGION={stack.settings.region} "
-          f"AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline")
-    print(f"  tables: {stack.settings.messages_table}, {stack.settings.chunks_table};  "
-          f"state machine: {stack.state_machine_arn}")
+    print(
+        f"  export AWS_ENDPOINT_URL={endpoint} AWS_REGION={stack.settings.region} "
+        f"AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline"
+    )
+    print(
+        f"  tables: {stack.settings.messages_table}, {stack.settings.chunks_table};  "
+        f"state machine: {stack.state_machine_arn}"
+    )
     print(f"  function logs: {stack.options.log_dir}/   Ctrl-C to stop.", flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
@@ -216,8 +229,13 @@ def cmd_send(args) -> int:
         client = BrainClient(endpoint)
         if args.json:
             exchange = client.send(args.text, conversation, args.owner)
-            print(json.dumps({"reply": exchange.reply, "timings": exchange.timings(),
-                              "streamedChunks": exchange.chunks}, indent=2, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {"reply": exchange.reply, "timings": exchange.timings(), "streamedChunks": exchange.chunks},
+                    indent=2,
+                    ensure_ascii=False,
+                )
+            )
         else:
             [exchange] = converse(client, [args.text], conversation, args.owner)
             print(table(TIMING_HEADERS, timing_rows([exchange])))
@@ -260,16 +278,33 @@ def cmd_runs(args) -> int:
     from brain_local.stack import ACCOUNT
 
     with connected(args) as endpoint:
-        sfn = boto3.client("stepfunctions", endpoint_url=endpoint, region_name="us-east-1",
-                           aws_access_key_id="offline", aws_secret_access_key="offline")
+        sfn = boto3.client(
+            "stepfunctions",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="offline",
+            aws_secret_access_key="offline",
+        )
         from brain_core.config import SETTINGS
 
         arn = f"arn:aws:states:{SETTINGS.region}:{ACCOUNT}:stateMachine:{SETTINGS.state_machine_name}"
         runs = recent_runs(sfn, arn, args.limit)
-        names = ["Perception", "Language", "PostProcess", "Reasoning", "Emotional", "Depth", "SelfReview",
-                 "WriteFallbackReply"]
-        print(table(["execution", "status", "total"] + names,
-                    [[r.name, r.status, _ms(r.total_ms)] + [_ms(r.states.get(n)) for n in names] for r in runs]))
+        names = [
+            "Perception",
+            "Language",
+            "PostProcess",
+            "Reasoning",
+            "Emotional",
+            "Depth",
+            "SelfReview",
+            "WriteFallbackReply",
+        ]
+        print(
+            table(
+                ["execution", "status", "total"] + names,
+                [[r.name, r.status, _ms(r.total_ms)] + [_ms(r.states.get(n)) for n in names] for r in runs],
+            )
+        )
         if not runs:
             print("(no executions yet: send a message first)")
     return 0
@@ -283,15 +318,19 @@ def cmd_demo(args) -> int:
         client = BrainClient(endpoint)
         print(f"A conversation with the brain in a cup ({len(DEMO_TURNS)} turns, {conversation}):\n")
         exchanges = converse(client, DEMO_TURNS, conversation, args.owner)
-        print("Timings (ms): first text and total as this client saw them, from the moment each "
-              "message was written;\nper step as each agent measured itself. Turn 1 includes the "
-              "functions' cold starts.\n")
+        print(
+            "Timings (ms): first text and total as this client saw them, from the moment each "
+            "message was written;\nper step as each agent measured itself. Turn 1 includes the "
+            "functions' cold starts.\n"
+        )
         print(table(TIMING_HEADERS, timing_rows(exchanges)))
         health = stack_running(endpoint) or {}
         colds = {n.removeprefix("brain-"): f["initMs"] for n, f in health.get("functions", {}).items() if f["initMs"]}
         if colds:
-            print("\nCold starts (spawn to handler ready, ms): " + ", ".join(
-                f"{n} {'/'.join(_ms(v) for v in vs)}" for n, vs in colds.items()))
+            print(
+                "\nCold starts (spawn to handler ready, ms): "
+                + ", ".join(f"{n} {'/'.join(_ms(v) for v in vs)}" for n, vs in colds.items())
+            )
     return 0 if all(e.reply for e in exchanges) else 1
 
 
@@ -319,37 +358,67 @@ def cmd_chaos(args) -> int:
     print(table(["", "count"], [[name, value] for name, value in report.rows()]))
     print(_dim("injected: " + json.dumps(report.faults)))
     if not report.ok:
-        print(f"FAIL: {report.lost} lost, {report.duplicated} duplicated; lost: {report.lost_ids[:10]}", file=sys.stderr)
+        print(
+            f"FAIL: {report.lost} lost, {report.duplicated} duplicated; lost: {report.lost_ids[:10]}", file=sys.stderr
+        )
         return 1
     print("OK: every message got exactly one reply.")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="brain", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="brain", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def stack_args(p, endpoint=True):
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=int(os.environ.get("BRAIN_PORT", DEFAULT_PORT)))
         if endpoint:
-            p.add_argument("--endpoint", default=os.environ.get("BRAIN_ENDPOINT"),
-                           help="a running stack's endpoint (default: http://HOST:PORT)")
-        p.add_argument("--model", default=os.environ.get("BRAIN_MODEL", "scripted"), choices=MODELS,
-                       help="model behind the local Bedrock endpoint: scripted (a test double, the default) "
-                            "or smollm2 (SmolLM2-135M on the CPU; scripts/install-local-model.sh installs it, "
-                            "and without it the scripted model stands in)")
-        p.add_argument("--model-client", default=os.environ.get("BRAIN_MODEL_CLIENT", "boto3"),
-                       choices=["boto3", "langchain"], help="the language agent's model client")
-        p.add_argument("--ttft-ms", type=float, default=float(os.environ.get("BRAIN_TTFT_MS", 400)),
-                       help="scripted model: time to first token (default 400)")
-        p.add_argument("--tokens-per-second", type=float, default=float(os.environ.get("BRAIN_TPS", 40)),
-                       help="scripted model: tokens per second (default 40)")
-        p.add_argument("--reply-tokens", type=int, default=int(os.environ.get("BRAIN_REPLY_TOKENS", 60)),
-                       help="scripted model: about how many tokens a reply has (default 60)")
-        p.add_argument("--log-level", default=os.environ.get("BRAIN_LOG_LEVEL", "INFO"),
-                       choices=["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"],
-                       help="the functions' log level (default INFO: no message content; DEBUG logs it)")
+            p.add_argument(
+                "--endpoint",
+                default=os.environ.get("BRAIN_ENDPOINT"),
+                help="a running stack's endpoint (default: http://HOST:PORT)",
+            )
+        p.add_argument(
+            "--model",
+            default=os.environ.get("BRAIN_MODEL", "scripted"),
+            choices=MODELS,
+            help="model behind the local Bedrock endpoint: scripted (a test double, the default) "
+            "or smollm2 (SmolLM2-135M on the CPU; scripts/install-local-model.sh installs it, "
+            "and without it the scripted model stands in)",
+        )
+        p.add_argument(
+            "--model-client",
+            default=os.environ.get("BRAIN_MODEL_CLIENT", "boto3"),
+            choices=["boto3", "langchain"],
+            help="the language agent's model client",
+        )
+        p.add_argument(
+            "--ttft-ms",
+            type=float,
+            default=float(os.environ.get("BRAIN_TTFT_MS", 400)),
+            help="scripted model: time to first token (default 400)",
+        )
+        p.add_argument(
+            "--tokens-per-second",
+            type=float,
+            default=float(os.environ.get("BRAIN_TPS", 40)),
+            help="scripted model: tokens per second (default 40)",
+        )
+        p.add_argument(
+            "--reply-tokens",
+            type=int,
+            default=int(os.environ.get("BRAIN_REPLY_TOKENS", 60)),
+            help="scripted model: about how many tokens a reply has (default 60)",
+        )
+        p.add_argument(
+            "--log-level",
+            default=os.environ.get("BRAIN_LOG_LEVEL", "INFO"),
+            choices=["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"],
+            help="the functions' log level (default INFO: no message content; DEBUG logs it)",
+        )
 
     p = sub.add_parser("up", help="start the offline stack in the foreground")
     stack_args(p, endpoint=False)

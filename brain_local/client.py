@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import boto3
 from botocore.config import Config
@@ -58,9 +58,11 @@ class BrainClient:
             if not os.environ.get("AWS_ACCESS_KEY_ID") and endpoint.startswith("http://"):
                 kwargs.update(aws_access_key_id="offline", aws_secret_access_key="offline")
         self.dynamodb = boto3.client(
-            "dynamodb", region_name=settings.region,
+            "dynamodb",
+            region_name=settings.region,
             config=Config(retries={"mode": "standard", "max_attempts": 3}, tcp_keepalive=True, max_pool_connections=64),
-            **kwargs)
+            **kwargs,
+        )
 
     def put_message(self, text, conversation_id: str, owner: str) -> dict:
         message = {
@@ -74,8 +76,9 @@ class BrainClient:
         self.dynamodb.put_item(TableName=self.settings.messages_table, Item=to_item(message))
         return message
 
-    def follow(self, message: dict, written_at: float, on_chunk: Callable[[str], None] | None = None,
-               timeout: float = 60.0) -> Exchange:
+    def follow(
+        self, message: dict, written_at: float, on_chunk: Callable[[str], None] | None = None, timeout: float = 60.0
+    ) -> Exchange:
         """Stream the reply to ``message``: ``on_chunk`` gets each chunk's text as it is seen."""
         parts: list[str] = []
         chunk_times: list[float] = []
@@ -113,12 +116,24 @@ class BrainClient:
             time.sleep(self.poll_interval)
             reply = self.reply(message)
         total = (time.perf_counter() - written_at) * 1000
-        return Exchange(message=message, reply=reply, streamed="".join(parts), chunks=len(chunk_times),
-                        ttft_ms=chunk_times[0] if chunk_times else None, total_ms=total,
-                        chunk_times_ms=chunk_times)
+        return Exchange(
+            message=message,
+            reply=reply,
+            streamed="".join(parts),
+            chunks=len(chunk_times),
+            ttft_ms=chunk_times[0] if chunk_times else None,
+            total_ms=total,
+            chunk_times_ms=chunk_times,
+        )
 
-    def send(self, text, conversation_id: str, owner: str, on_chunk: Callable[[str], None] | None = None,
-             timeout: float = 60.0) -> Exchange:
+    def send(
+        self,
+        text,
+        conversation_id: str,
+        owner: str,
+        on_chunk: Callable[[str], None] | None = None,
+        timeout: float = 60.0,
+    ) -> Exchange:
         message = self.put_message(text, conversation_id, owner)
         written_at = time.perf_counter()
         return self.follow(message, written_at, on_chunk, timeout)
@@ -126,8 +141,10 @@ class BrainClient:
     def reply(self, message: dict) -> dict | None:
         item = self.dynamodb.get_item(
             TableName=self.settings.messages_table,
-            Key={"conversationId": {"S": message["conversationId"]},
-                 "messageId": {"S": f"{message['messageId']}#reply"}},
+            Key={
+                "conversationId": {"S": message["conversationId"]},
+                "messageId": {"S": f"{message['messageId']}#reply"},
+            },
             ConsistentRead=True,
         ).get("Item")
         return from_item(item) if item else None

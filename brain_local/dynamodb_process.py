@@ -52,10 +52,15 @@ class ChunkThrottling:
             environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
             if json.loads(body).get("TableName") == self.chunks_table and self.fault():
                 start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.0")])
-                return [json.dumps({
-                    "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-                    "message": "The level of configured provisioned throughput for the table was exceeded "
-                               "(injected fault)"}).encode()]
+                return [
+                    json.dumps(
+                        {
+                            "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+                            "message": "The level of configured provisioned throughput for the table was exceeded "
+                            "(injected fault)",
+                        }
+                    ).encode()
+                ]
         return self.app(environ, start_response)
 
 
@@ -107,8 +112,9 @@ def main(port: int, chunks_table: str = "", chunk_throttle_rate: float = 0.0, se
     streams.DynamoDBStreamsBackend.__init__ = bounded_init
     _query_reads_one_partition()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = ChunkThrottling(DomainDispatcherApplication(create_backend_app), chunks_table,
-                          RateFault(chunk_throttle_rate, f"{seed}:chunks"))
+    app = ChunkThrottling(
+        DomainDispatcherApplication(create_backend_app), chunks_table, RateFault(chunk_throttle_rate, f"{seed}:chunks")
+    )
     server = make_server("127.0.0.1", port, app, threaded=True)
     print(f"ready {server.server_port}", flush=True)
     server.serve_forever()

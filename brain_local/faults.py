@@ -51,8 +51,9 @@ class ModelFaults:
 
     def __init__(self, rates: ModelFaultRates = ModelFaultRates(), seed: int = 0):
         self.rates = rates
-        self._faults = {kind: RateFault(getattr(rates, kind), f"{seed}:model:{kind}")
-                        for kind in ("throttle", "error", "stall")}
+        self._faults = {
+            kind: RateFault(getattr(rates, kind), f"{seed}:model:{kind}") for kind in ("throttle", "error", "stall")
+        }
 
     @property
     def counts(self) -> dict[str, int]:
@@ -84,11 +85,13 @@ class FaultPlan:
     chunk_throttle_rate: float = 0.0
 
     @classmethod
-    def from_dict(cls, data: dict) -> "FaultPlan":
+    def from_dict(cls, data: dict) -> FaultPlan:
         known = {"seed", "model", "functions", "duplicate_rate", "chunk_throttle_rate"}
         unknown = set(data) - known
         if unknown:
-            raise ValueError(f"unknown fault settings: {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
+            raise ValueError(
+                f"unknown fault settings: {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})"
+            )
         return cls(
             seed=int(data.get("seed", 0)),
             model=ModelFaultRates(**data.get("model", {})),
@@ -98,7 +101,7 @@ class FaultPlan:
         )
 
     @classmethod
-    def load(cls, path: str | Path) -> "FaultPlan":
+    def load(cls, path: str | Path) -> FaultPlan:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
     def to_dict(self) -> dict:

@@ -18,9 +18,9 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 from urllib.parse import unquote
 
 from brain_local.faults import RateFault
@@ -79,7 +79,12 @@ class Worker:
         env = dict(spec.environment)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "brain_local.lambda_worker", spec.handler],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file, env=env, text=True, bufsize=1,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log_file,
+            env=env,
+            text=True,
+            bufsize=1,
         )
         hello = self._read(time.monotonic() + 30)
         if "initError" in hello:
@@ -101,8 +106,13 @@ class Worker:
 
     def invoke(self, payload, request_id: str, fault: dict) -> dict:
         deadline_ms = time.time() * 1000 + self.spec.timeout_seconds * 1000
-        request = {"payload": payload, "requestId": request_id, "deadlineMs": deadline_ms,
-                   "traceHeader": trace_header(), **fault}
+        request = {
+            "payload": payload,
+            "requestId": request_id,
+            "deadlineMs": deadline_ms,
+            "traceHeader": trace_header(),
+            **fault,
+        }
         self.process.stdin.write(json.dumps(request, separators=(",", ":")) + "\n")
         self.process.stdin.flush()
         return self._read(time.monotonic() + self.spec.timeout_seconds)
@@ -119,8 +129,14 @@ class Worker:
 class FunctionPool:
     """The execution environments of one function."""
 
-    def __init__(self, spec: FunctionSpec, log_dir: Path, max_concurrency: int = 64,
-                 faults: InvokeFaultRates = InvokeFaultRates(), seed: int = 0):
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        log_dir: Path,
+        max_concurrency: int = 64,
+        faults: InvokeFaultRates = InvokeFaultRates(),
+        seed: int = 0,
+    ):
         self.spec = spec
         self.max_concurrency = max_concurrency
         self._seed = seed
@@ -130,7 +146,8 @@ class FunctionPool:
         self._busy = 0
         self._lock = threading.Condition()
         log_dir.mkdir(parents=True, exist_ok=True)
-        self._log = open(log_dir / f"{spec.name}.log", "a", buffering=1)
+        # The workers write to it for the pool's whole life; stop() closes it.
+        self._log = open(log_dir / f"{spec.name}.log", "a", buffering=1)  # noqa: SIM115
 
     def _acquire(self) -> tuple[Worker | None, bool]:
         with self._lock:
@@ -204,8 +221,10 @@ class FunctionPool:
             return answer["result"], None
         except WorkerTimedOut as exc:
             self.stats.errors += 1
-            return {"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out after "
-                    f"{self.spec.timeout_seconds} seconds: {exc}"}, "Unhandled"
+            return {
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"Task timed out after {self.spec.timeout_seconds} seconds: {exc}",
+            }, "Unhandled"
         except WorkerDied as exc:
             self.stats.errors += 1
             return {"errorType": "Runtime.ExitError", "errorMessage": str(exc)}, "Unhandled"
@@ -239,10 +258,12 @@ class LambdaApp:
 
     def __call__(self, environ, start_response) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        pool = self.pool_for(path[len(self.PREFIX):-len("/invocations")])
+        pool = self.pool_for(path[len(self.PREFIX) : -len("/invocations")])
         if pool is None:
-            start_response("404 Not Found", [("Content-Type", "application/json"),
-                                              ("x-amzn-ErrorType", "ResourceNotFoundException")])
+            start_response(
+                "404 Not Found",
+                [("Content-Type", "application/json"), ("x-amzn-ErrorType", "ResourceNotFoundException")],
+            )
             return [json.dumps({"Type": "User", "Message": f"Function not found: {path}"}).encode()]
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""

@@ -57,7 +57,7 @@ def main(handler_path: str) -> None:
     module_name, _, function_name = handler_path.rpartition(".")
     try:
         handler = getattr(importlib.import_module(module_name), function_name)
-    except Exception as exc:  # the init phase failed: report it the way Lambda does, then exit
+    except Exception as exc:  # noqa: BLE001 - the init phase failed, however: report it as Lambda does, then exit
         send({"initError": _error(exc, "Runtime.ImportModuleError")})
         sys.exit(1)
     send({"ready": True, "initMs": round((time.perf_counter() - _T0) * 1000, 2)})
@@ -72,11 +72,25 @@ def main(handler_path: str) -> None:
         try:
             if request.get("raise"):
                 raise RuntimeError(f"injected fault in {context.function_name}")
-            send({"result": handler(request["payload"], context),
-                  "durationMs": round((time.perf_counter() - started) * 1000, 2)})
-        except Exception as exc:
-            print(json.dumps({"level": "ERROR", "message": "handler failed", "errorType": type(exc).__name__,
-                              "requestId": request["requestId"]}), file=sys.stderr, flush=True)
+            send(
+                {
+                    "result": handler(request["payload"], context),
+                    "durationMs": round((time.perf_counter() - started) * 1000, 2),
+                }
+            )
+        except Exception as exc:  # noqa: BLE001 - a handler's error of any kind goes back to the caller, as Lambda's
+            print(
+                json.dumps(
+                    {
+                        "level": "ERROR",
+                        "message": "handler failed",
+                        "errorType": type(exc).__name__,
+                        "requestId": request["requestId"],
+                    }
+                ),
+                file=sys.stderr,
+                flush=True,
+            )
             send({"error": _error(exc), "durationMs": round((time.perf_counter() - started) * 1000, 2)})
 
 

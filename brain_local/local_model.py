@@ -27,9 +27,9 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 log = logging.getLogger("brain.local_model")
 
@@ -148,8 +148,12 @@ def _shared_llama(path: Path, settings: LocalModelSettings) -> tuple[object, thr
 
             _quiet_llama_logs(llama_cpp)
             llama = llama_cpp.Llama(
-                model_path=str(path), n_ctx=settings.n_ctx, n_threads=settings.n_threads,
-                n_threads_batch=settings.n_threads_batch, n_batch=512, verbose=False,
+                model_path=str(path),
+                n_ctx=settings.n_ctx,
+                n_threads=settings.n_threads,
+                n_threads_batch=settings.n_threads_batch,
+                n_batch=512,
+                verbose=False,
             )
             _loaded[key] = (llama, threading.Lock())
         return _loaded[key]
@@ -242,8 +246,9 @@ class SmolLM2Model:
         """The ChatML prompt as tokens, the oldest messages dropped until it fits with room to reply."""
         llama = self.load()
         tok = lambda s: llama.tokenize(s.encode("utf-8"), add_bos=False, special=True)  # noqa: E731
-        head, blocks = chatml_blocks(system_prompt(request, self.settings.condense_persona),
-                                     request.get("messages", []))
+        head, blocks = chatml_blocks(
+            system_prompt(request, self.settings.condense_persona), request.get("messages", [])
+        )
         head_t, cue_t = tok(head), tok(f"{IM_START}assistant\n")
         block_t = [tok(b) for b in blocks]
         budget = self.settings.n_ctx - max_tokens - len(head_t) - len(cue_t)
@@ -256,7 +261,7 @@ class SmolLM2Model:
                 dropped += 1
         body = [t for b in block_t for t in b]
         if len(body) > budget:  # one message longer than the context: keep its end
-            body = body[len(body) - max(budget, 0):]
+            body = body[len(body) - max(budget, 0) :]
         self.last_dropped_messages = dropped
         return head_t + body + cue_t
 
@@ -286,10 +291,16 @@ class SmolLM2Model:
             self.last_prompt_tokens = len(prompt)
             max_tokens = min(max_tokens, s.n_ctx - len(prompt))
             pieces = llama.create_completion(
-                prompt, max_tokens=max_tokens, temperature=temperature, top_p=top_p,
-                top_k=int(extra.get("top_k", 40)), min_p=float(extra.get("min_p", 0.05)),
+                prompt,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                top_p=top_p,
+                top_k=int(extra.get("top_k", 40)),
+                min_p=float(extra.get("min_p", 0.05)),
                 repeat_penalty=float(extra.get("repeat_penalty", s.repeat_penalty)),
-                seed=int(extra["seed"]) if "seed" in extra else None, stop=stops, stream=True,
+                seed=int(extra["seed"]) if "seed" in extra else None,
+                stop=stops,
+                stream=True,
             )
             sentence_limit = s.persona_sentences if is_persona(request) else None
             sentences, reply = 0, ""
@@ -320,8 +331,11 @@ DEMO_TURNS = (
 
 
 def _request(system: str, messages: list[dict], **config) -> dict:
-    return {"system": [{"text": system}], "messages": messages,
-            "inferenceConfig": {"maxTokens": 200, "temperature": 0.6, "topP": 0.9, **config}}
+    return {
+        "system": [{"text": system}],
+        "messages": messages,
+        "inferenceConfig": {"maxTokens": 200, "temperature": 0.6, "topP": 0.9, **config},
+    }
 
 
 def converse(model: SmolLM2Model, turns, system: str, **config) -> list[str]:
@@ -349,8 +363,12 @@ def bench(model: SmolLM2Model, runs: int = 5, max_tokens: int = 128) -> dict:
     ttfts, rates, colds = [], [], []
     for i in range(runs):
         # A different question each run, so the prompt's tail is evaluated afresh every time.
-        request = _request(PERSONA, [{"role": "user", "content": [{"text": f"Tell me a story about the number {i + 7}."}]}],
-                           maxTokens=max_tokens, temperature=0.7)
+        request = _request(
+            PERSONA,
+            [{"role": "user", "content": [{"text": f"Tell me a story about the number {i + 7}."}]}],
+            maxTokens=max_tokens,
+            temperature=0.7,
+        )
         request["additionalModelRequestFields"] = {"seed": i}
         start = time.perf_counter()
         first = None
@@ -365,29 +383,58 @@ def bench(model: SmolLM2Model, runs: int = 5, max_tokens: int = 128) -> dict:
             rates.append((count - 1) / (end - first))
     history: list[dict] = []
     for i in range(4):
-        history.append({"role": "user", "content": [{"text": f"Turn {i}: I walked by the river today and watched "
-                                                             "the boats come home in the evening light."}]})
-        history.append({"role": "assistant", "content": [{"text": "Your words ripple through my fluid. I picture "
-                                                                  "the river and the boats, and I feel almost there."}]})
+        history.append(
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "text": f"Turn {i}: I walked by the river today and watched "
+                        "the boats come home in the evening light."
+                    }
+                ],
+            }
+        )
+        history.append(
+            {
+                "role": "assistant",
+                "content": [
+                    {
+                        "text": "Your words ripple through my fluid. I picture "
+                        "the river and the boats, and I feel almost there."
+                    }
+                ],
+            }
+        )
     history.append({"role": "user", "content": [{"text": "Do you remember my name?"}]})
     for _ in range(max(1, runs // 2)):
         llama.reset()  # nothing cached
         start = time.perf_counter()
         next(iter(model.stream(_request(PERSONA, history, maxTokens=4, temperature=0.7))), None)
         colds.append((time.perf_counter() - start) * 1000)
-    return {"runs": runs, "ttft_ms_median": round(median(ttfts), 1), "tokens_per_s_median": round(median(rates), 1),
-            "cold_ttft_ms_median": round(median(colds), 1), "cold_prompt_tokens": model.last_prompt_tokens,
-            "ttft_ms": [round(t, 1) for t in ttfts], "tokens_per_s": [round(r, 1) for r in rates],
-            "cold_ttft_ms": [round(t, 1) for t in colds], "n_threads": model.settings.n_threads,
-            "n_threads_batch": model.settings.n_threads_batch, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY")}
+    return {
+        "runs": runs,
+        "ttft_ms_median": round(median(ttfts), 1),
+        "tokens_per_s_median": round(median(rates), 1),
+        "cold_ttft_ms_median": round(median(colds), 1),
+        "cold_prompt_tokens": model.last_prompt_tokens,
+        "ttft_ms": [round(t, 1) for t in ttfts],
+        "tokens_per_s": [round(r, 1) for r in rates],
+        "cold_ttft_ms": [round(t, 1) for t in colds],
+        "n_threads": model.settings.n_threads,
+        "n_threads_batch": model.settings.n_threads_batch,
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
     import json
 
-    parser = argparse.ArgumentParser(prog="python -m brain_local.local_model", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m brain_local.local_model",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--check", action="store_true", help="load the model and generate a token")
     group.add_argument("--bench", action="store_true", help="median time to first token and tokens/s")
@@ -402,15 +449,23 @@ def main(argv: list[str] | None = None) -> int:
     model = SmolLM2Model()
     if args.check:
         start = time.perf_counter()
-        text = "".join(model.stream(_request("You are a brain in a jar.", [{"role": "user", "content": [{"text": "Hi"}]}],
-                                             maxTokens=1, temperature=0)))
+        text = "".join(
+            model.stream(
+                _request(
+                    "You are a brain in a jar.",
+                    [{"role": "user", "content": [{"text": "Hi"}]}],
+                    maxTokens=1,
+                    temperature=0,
+                )
+            )
+        )
         print(f"The local model works: {why}; first token {text!r} in {(time.perf_counter() - start) * 1000:.0f} ms.")
     elif args.bench:
         print(json.dumps(bench(model, args.runs), indent=2))
     else:
         from brain_core.persona import PERSONA
 
-        for turn, reply in zip(DEMO_TURNS, converse(model, DEMO_TURNS, PERSONA)):
+        for turn, reply in zip(DEMO_TURNS, converse(model, DEMO_TURNS, PERSONA), strict=True):
             print(f"you   › {turn}\nbrain › {reply}\n")
     return 0
 

@@ -15,8 +15,9 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from brain_core.config import PipeSettings
 
@@ -75,9 +76,18 @@ READ_LIMIT = 100
 
 
 class StreamPipe(threading.Thread):
-    def __init__(self, streams, sfn, sqs, stream_arn: str, state_machine_arn: str, dlq_url: str,
-                 settings: PipeSettings, poll_interval: float = 0.01,
-                 before_start: Callable[[dict], int] | None = None):
+    def __init__(
+        self,
+        streams,
+        sfn,
+        sqs,
+        stream_arn: str,
+        state_machine_arn: str,
+        dlq_url: str,
+        settings: PipeSettings,
+        poll_interval: float = 0.01,
+        before_start: Callable[[dict], int] | None = None,
+    ):
         super().__init__(name="brain-pipe", daemon=True)
         if settings.batch_size != 1:
             raise ValueError("the workflow takes one WorkflowInput per execution: the pipe's batch size must be 1")
@@ -98,7 +108,8 @@ class StreamPipe(threading.Thread):
         for shard in shards:
             if shard["ShardId"] not in self._iterators:
                 self._iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
-                    StreamArn=self._stream_arn, ShardId=shard["ShardId"],
+                    StreamArn=self._stream_arn,
+                    ShardId=shard["ShardId"],
                     ShardIteratorType=self.settings.starting_position,
                 )["ShardIterator"]
 
@@ -134,8 +145,9 @@ class StreamPipe(threading.Thread):
         error: Exception | None = None
         for _ in range(1 + self.settings.maximum_retry_attempts):
             try:
-                self._sfn.start_execution(stateMachineArn=self._state_machine_arn, name=name,
-                                          input=json.dumps(workflow_input))
+                self._sfn.start_execution(
+                    stateMachineArn=self._state_machine_arn, name=name, input=json.dumps(workflow_input)
+                )
                 self.counts["started"] += 1
                 return
             except Exception as exc:  # noqa: BLE001 - any failure to start is retried, then dead-lettered
@@ -143,8 +155,9 @@ class StreamPipe(threading.Thread):
                 self.counts["startFailures"] += 1
                 time.sleep(0.05)
         log.error("pipe: dead-lettering record %s: %s", record.get("eventID"), error)
-        self._sqs.send_message(QueueUrl=self._dlq_url, MessageBody=json.dumps(
-            {"record": record, "error": repr(error)}, default=str))
+        self._sqs.send_message(
+            QueueUrl=self._dlq_url, MessageBody=json.dumps({"record": record, "error": repr(error)}, default=str)
+        )
         self.counts["deadLettered"] += 1
 
     def stop(self) -> None:

@@ -45,11 +45,13 @@ def recent_runs(sfn, state_machine_arn: str, limit: int = 10, name_prefix: str |
     executions.sort(key=lambda e: e["startDate"], reverse=True)
     runs = []
     for execution in executions[:limit]:
-        runs.append(Run(
-            name=execution["name"],
-            status=execution["status"],
-            started=execution.get("startDate"),
-            stopped=execution.get("stopDate"),
-            states=state_durations(history(sfn, execution["executionArn"])),
-        ))
+        runs.append(
+            Run(
+                name=execution["name"],
+                status=execution["status"],
+                started=execution.get("startDate"),
+                stopped=execution.get("stopDate"),
+                states=state_durations(history(sfn, execution["executionArn"])),
+            )
+        )
     return runs

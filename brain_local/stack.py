@@ -39,15 +39,17 @@ log = logging.getLogger("brain.stack")
 
 def arn_substitutions(settings: Settings, region: str, account: str) -> dict[str, str]:
     """``${...}`` names in the ASL and the function ARNs they stand for."""
-    return {settings.asl_substitution(a): f"arn:aws:lambda:{region}:{account}:function:{settings.function_name(a)}"
-            for a in AGENTS}
+    return {
+        settings.asl_substitution(a): f"arn:aws:lambda:{region}:{account}:function:{settings.function_name(a)}"
+        for a in AGENTS
+    }
 
 
 def render_definition(asl_text: str, substitutions: dict[str, str]) -> str:
     for name, value in substitutions.items():
         asl_text = asl_text.replace("${" + name + "}", value)
     if "${" in asl_text:
-        raise ValueError("the ASL has a substitution nobody provides: " + asl_text[asl_text.index("${"):][:60])
+        raise ValueError("the ASL has a substitution nobody provides: " + asl_text[asl_text.index("${") :][:60])
     return asl_text
 
 
@@ -100,8 +102,11 @@ def function_specs(options: StackOptions, model_id: str, dynamodb_endpoint: str)
             "PYTHONPATH": str(REPO_ROOT),
         }
         specs[name] = FunctionSpec(
-            name=name, handler=s.handler(agent), environment=worker_environment(env, extra),
-            timeout_seconds=s.functions[agent].timeout_seconds, memory_mb=s.functions[agent].memory_mb,
+            name=name,
+            handler=s.handler(agent),
+            environment=worker_environment(env, extra),
+            timeout_seconds=s.functions[agent].timeout_seconds,
+            memory_mb=s.functions[agent].memory_mb,
             arn=extra["BRAIN_FUNCTION_ARN"],
         )
     return specs
@@ -193,7 +198,7 @@ class OfflineStack:
         self.backend = None
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> "OfflineStack":
+    def start(self) -> OfflineStack:
         from moto import mock_aws
 
         region = self.settings.region
@@ -218,7 +223,7 @@ class OfflineStack:
             raise
         return self
 
-    def __enter__(self) -> "OfflineStack":
+    def __enter__(self) -> OfflineStack:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -226,9 +231,20 @@ class OfflineStack:
 
     def _start_dynamodb(self) -> None:
         self._dynamodb = subprocess.Popen(
-            [sys.executable, "-m", "brain_local.dynamodb_process", "--chunks-table", self.settings.chunks_table,
-             "--chunk-throttle-rate", str(self.faults.chunk_throttle_rate), "--seed", str(self.faults.seed)],
-            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+            [
+                sys.executable,
+                "-m",
+                "brain_local.dynamodb_process",
+                "--chunks-table",
+                self.settings.chunks_table,
+                "--chunk-throttle-rate",
+                str(self.faults.chunk_throttle_rate),
+                "--seed",
+                str(self.faults.seed),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
         )
         line = self._dynamodb.stdout.readline()
         if not line.startswith("ready "):
@@ -263,9 +279,14 @@ class OfflineStack:
         from botocore.config import Config
 
         if service in ("dynamodb", "dynamodbstreams"):
-            return boto3.client(service, region_name=self.settings.region, endpoint_url=self.dynamodb_endpoint,
-                                aws_access_key_id="offline", aws_secret_access_key="offline",
-                                config=Config(max_pool_connections=32))
+            return boto3.client(
+                service,
+                region_name=self.settings.region,
+                endpoint_url=self.dynamodb_endpoint,
+                aws_access_key_id="offline",
+                aws_secret_access_key="offline",
+                config=Config(max_pool_connections=32),
+            )
         return boto3.client(service, region_name=self.settings.region)
 
     def _create_resources(self) -> None:
@@ -273,27 +294,34 @@ class OfflineStack:
         ddb = self.client("dynamodb")
         ddb.create_table(
             TableName=s.messages_table,
-            KeySchema=[{"AttributeName": "conversationId", "KeyType": "HASH"},
-                       {"AttributeName": "messageId", "KeyType": "RANGE"}],
-            AttributeDefinitions=[{"AttributeName": "conversationId", "AttributeType": "S"},
-                                  {"AttributeName": "messageId", "AttributeType": "S"}],
+            KeySchema=[
+                {"AttributeName": "conversationId", "KeyType": "HASH"},
+                {"AttributeName": "messageId", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "conversationId", "AttributeType": "S"},
+                {"AttributeName": "messageId", "AttributeType": "S"},
+            ],
             BillingMode="PAY_PER_REQUEST",
             StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
             SSESpecification={"Enabled": True},
         )
-        ddb.update_continuous_backups(TableName=s.messages_table,
-                                      PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+        ddb.update_continuous_backups(
+            TableName=s.messages_table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+        )
         ddb.create_table(
             TableName=s.chunks_table,
-            KeySchema=[{"AttributeName": "messageId", "KeyType": "HASH"},
-                       {"AttributeName": "seq", "KeyType": "RANGE"}],
-            AttributeDefinitions=[{"AttributeName": "messageId", "AttributeType": "S"},
-                                  {"AttributeName": "seq", "AttributeType": "N"}],
+            KeySchema=[{"AttributeName": "messageId", "KeyType": "HASH"}, {"AttributeName": "seq", "KeyType": "RANGE"}],
+            AttributeDefinitions=[
+                {"AttributeName": "messageId", "AttributeType": "S"},
+                {"AttributeName": "seq", "AttributeType": "N"},
+            ],
             BillingMode="PAY_PER_REQUEST",
             SSESpecification={"Enabled": True},
         )
-        ddb.update_time_to_live(TableName=s.chunks_table,
-                                TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"})
+        ddb.update_time_to_live(
+            TableName=s.chunks_table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"}
+        )
         ddb.create_table(
             TableName=s.idempotency_table,
             KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
@@ -301,8 +329,9 @@ class OfflineStack:
             BillingMode="PAY_PER_REQUEST",
             SSESpecification={"Enabled": True},
         )
-        ddb.update_time_to_live(TableName=s.idempotency_table,
-                                TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"})
+        ddb.update_time_to_live(
+            TableName=s.idempotency_table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"}
+        )
         self.stream_arn = ddb.describe_table(TableName=s.messages_table)["Table"]["LatestStreamArn"]
         self.dlq_url = self.client("sqs").create_queue(QueueName=f"{s.app_name}-pipe-dlq")["QueueUrl"]
         definition = render_definition(ASL_PATH.read_text(), arn_substitutions(s, s.region, ACCOUNT))
@@ -331,8 +360,9 @@ class OfflineStack:
         os.environ["AWS_ENDPOINT_URL_LAMBDA"] = self.options.endpoint
         plan = self.faults
         self.pools = {
-            name: FunctionPool(spec, self.options.log_dir, faults=InvokeFaultRates(**plan.functions.get(name, {})),
-                               seed=plan.seed)
+            name: FunctionPool(
+                spec, self.options.log_dir, faults=InvokeFaultRates(**plan.functions.get(name, {})), seed=plan.seed
+            )
             for name, spec in self.function_specs().items()
         }
         unknown = set(plan.functions) - set(self.pools)
@@ -344,8 +374,13 @@ class OfflineStack:
         threading.Thread(target=self._server.serve_forever, name="brain-endpoint", daemon=True).start()
 
         self.pipe = StreamPipe(
-            self.client("dynamodbstreams"), self.client("stepfunctions"), self.client("sqs"),
-            self.stream_arn, self.state_machine_arn, self.dlq_url, self.settings.pipe,
+            self.client("dynamodbstreams"),
+            self.client("stepfunctions"),
+            self.client("sqs"),
+            self.stream_arn,
+            self.state_machine_arn,
+            self.dlq_url,
+            self.settings.pipe,
             before_start=(lambda record: 2 if self.duplicate_delivery() else 1),
         )
         self.pipe.start()
@@ -362,8 +397,11 @@ class OfflineStack:
             "model": dict(self.bedrock_app.faults.counts),
             "chunkThrottles": self._dynamodb_faults().get("chunkThrottles", 0),
             "duplicateDeliveries": self.duplicate_delivery.count,
-            "functions": {n: {"raised": p.injected["raise"], "died": p.injected["die"]}
-                          for n, p in self.pools.items() if p.faults.raise_rate or p.faults.die_rate},
+            "functions": {
+                n: {"raised": p.injected["raise"], "died": p.injected["die"]}
+                for n, p in self.pools.items()
+                if p.faults.raise_rate or p.faults.die_rate
+            },
         }
 
     def _dynamodb_faults(self) -> dict:
@@ -435,8 +473,11 @@ class _Forwarder:
 
     def __call__(self, environ, start_response):
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items()
-                   if key.startswith("HTTP_") and key[5:].lower().replace("_", "-") not in self._HOP_BY_HOP}
+        headers = {
+            key[5:].replace("_", "-").title(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_") and key[5:].lower().replace("_", "-") not in self._HOP_BY_HOP
+        }
         headers["Content-Type"] = environ.get("CONTENT_TYPE", "application/x-amz-json-1.0")
         for attempt in range(2):
             connection = self._connection()
@@ -450,6 +491,8 @@ class _Forwarder:
                 self._local.connection = None
                 if attempt:
                     raise
-        start_response(f"{response.status} {response.reason}",
-                       [(k, v) for k, v in response.getheaders() if k.lower() not in self._HOP_BY_HOP])
+        start_response(
+            f"{response.status} {response.reason}",
+            [(k, v) for k, v in response.getheaders() if k.lower() not in self._HOP_BY_HOP],
+        )
         return [data]

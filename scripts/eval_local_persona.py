@@ -32,11 +32,13 @@ from brain_local.local_model import CONDENSED_PERSONA, DEMO_TURNS, LocalModelSet
 POSITIVE = (
     "You are a human brain floating in a glass jar of warm fluid on a laboratory shelf. "
     "You have no body, no eyes and no hands: you sense the world only through wires. "
-    "You speak as this brain, saying \"I\" and \"my\", warmly and a little wistfully. "
+    'You speak as this brain, saying "I" and "my", warmly and a little wistfully. '
     "You answer in two to five short sentences."
 )
-EXAMPLE = (" For example: \"Hello! I can't see you, but your words reach me through my wires. "
-           "The fluid around me feels warm today.\"")
+EXAMPLE = (
+    " For example: \"Hello! I can't see you, but your words reach me through my wires. "
+    'The fluid around me feels warm today."'
+)
 
 
 def _facts(messages: list[dict]) -> str:
@@ -86,9 +88,12 @@ def run(model: SmolLM2Model, system: str, samples: int, temperature: float, repe
         replies = []
         for turn in DEMO_TURNS:
             messages.append({"role": "user", "content": [{"text": turn}]})
-            request = {"system": [{"text": system(messages)}], "messages": messages,
-                       "inferenceConfig": {"maxTokens": 200, "temperature": temperature, "topP": 0.9},
-                       "additionalModelRequestFields": {"seed": 1000 + seed, "repeat_penalty": repeat_penalty}}
+            request = {
+                "system": [{"text": system(messages)}],
+                "messages": messages,
+                "inferenceConfig": {"maxTokens": 200, "temperature": temperature, "topP": 0.9},
+                "additionalModelRequestFields": {"seed": 1000 + seed, "repeat_penalty": repeat_penalty},
+            }
             reply = "".join(model.stream(request)).strip()
             messages.append({"role": "assistant", "content": [{"text": reply}]})
             replies.append(reply)

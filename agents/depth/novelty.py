@@ -8,29 +8,124 @@ Memories are earlier user turns that share content words with the current messag
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 
 from brain_core.contracts import Turn
 from brain_core.text import clip, content_words, words
 
 THEMES: dict[str, frozenset[str]] = {
     "the body I no longer have": frozenset(
-        "body hands hand feet walk run touch eat taste food hungry skin eyes see hear sleep tired".split()),
+        [
+            "body",
+            "hands",
+            "hand",
+            "feet",
+            "walk",
+            "run",
+            "touch",
+            "eat",
+            "taste",
+            "food",
+            "hungry",
+            "skin",
+            "eyes",
+            "see",
+            "hear",
+            "sleep",
+            "tired",
+        ]
+    ),
     "memory and time": frozenset(
-        "remember memory memories forget past yesterday childhood years time ago old before later future".split()),
+        [
+            "remember",
+            "memory",
+            "memories",
+            "forget",
+            "past",
+            "yesterday",
+            "childhood",
+            "years",
+            "time",
+            "ago",
+            "old",
+            "before",
+            "later",
+            "future",
+        ]
+    ),
     "what a self is": frozenset(
-        "who self identity real alive conscious consciousness mind soul think thinking brain human person".split()),
+        [
+            "who",
+            "self",
+            "identity",
+            "real",
+            "alive",
+            "conscious",
+            "consciousness",
+            "mind",
+            "soul",
+            "think",
+            "thinking",
+            "brain",
+            "human",
+            "person",
+        ]
+    ),
     "the people who talk to me": frozenset(
-        "friend friends family mother father love lonely together people name talk you".split()),
+        [
+            "friend",
+            "friends",
+            "family",
+            "mother",
+            "father",
+            "love",
+            "lonely",
+            "together",
+            "people",
+            "name",
+            "talk",
+            "you",
+        ]
+    ),
     "the world outside the lab": frozenset(
-        "world outside sky sun rain weather city sea ocean music book books travel garden".split()),
+        [
+            "world",
+            "outside",
+            "sky",
+            "sun",
+            "rain",
+            "weather",
+            "city",
+            "sea",
+            "ocean",
+            "music",
+            "book",
+            "books",
+            "travel",
+            "garden",
+        ]
+    ),
     "the science that keeps me": frozenset(
-        "science lab scientist jar fluid wires electrodes experiment research machine computer".split()),
+        [
+            "science",
+            "lab",
+            "scientist",
+            "jar",
+            "fluid",
+            "wires",
+            "electrodes",
+            "experiment",
+            "research",
+            "machine",
+            "computer",
+        ]
+    ),
 }
 
 
 def _bigrams(text: str) -> set[tuple[str, str]]:
     tokens = words(text)
-    return set(zip(tokens, tokens[1:]))
+    return set(pairwise(tokens))
 
 
 def novelty(reply: str, history: list[Turn]) -> tuple[float, str | None]:

@@ -46,6 +46,13 @@ def main(event: dict, context) -> dict:
     metrics.add_metric(name="ChunksPublished", unit=MetricUnit.Count, value=result.chunks)
     if result.failedChunkWrites:
         metrics.add_metric(name="ChunkWriteRetried", unit=MetricUnit.Count, value=result.failedChunkWrites)
-    logger.info("spoke", extra={"chunks": result.chunks, "modelTtftMs": result.modelTtftMs,
-                                "modelMs": result.modelMs, "outputTokens": result.outputTokens})
+    logger.info(
+        "spoke",
+        extra={
+            "chunks": result.chunks,
+            "modelTtftMs": result.modelTtftMs,
+            "modelMs": result.modelMs,
+            "outputTokens": result.outputTokens,
+        },
+    )
     return result.to_dict()

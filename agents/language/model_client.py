@@ -8,7 +8,8 @@ ModelThrottled (429), ModelUnavailable (5xx, model errors) and ModelStalled (no 
 
 from __future__ import annotations
 
-from typing import Iterator, Protocol
+from collections.abc import Iterator
+from typing import Protocol
 
 import boto3
 from botocore.config import Config
@@ -110,8 +111,7 @@ class LangChainConverseClient:
         self.usage = {}
         try:
             for chunk in self._factory(model_id, inference).stream(lc_messages):
-                for text in _langchain_texts(chunk.content):
-                    yield text
+                yield from _langchain_texts(chunk.content)
                 if chunk.usage_metadata:
                     self.usage = {
                         "inputTokens": chunk.usage_metadata.get("input_tokens", 0),

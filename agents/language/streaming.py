@@ -25,8 +25,9 @@ class Coalescer:
     Only the final flush insists, ``final_attempts`` times, then raises.
     """
 
-    def __init__(self, sink: ChunkSink, interval_ms: float, clock=time.perf_counter, final_attempts: int = 4,
-                 sleep=time.sleep):
+    def __init__(
+        self, sink: ChunkSink, interval_ms: float, clock=time.perf_counter, final_attempts: int = 4, sleep=time.sleep
+    ):
         self._sink = sink
         self._interval = interval_ms / 1000
         self._clock = clock
@@ -62,8 +63,14 @@ class Coalescer:
         self._pending.clear()
 
 
-def speak(perception: PerceptionResult, model: ModelClient, sink: ChunkSink, model_id: str,
-          inference: dict, interval_ms: float) -> LanguageResult:
+def speak(
+    perception: PerceptionResult,
+    model: ModelClient,
+    sink: ChunkSink,
+    model_id: str,
+    inference: dict,
+    interval_ms: float,
+) -> LanguageResult:
     started = time.perf_counter()
     if not perception.valid:
         # Perception refused the input: its words are the reply, streamed like any other.
@@ -80,12 +87,21 @@ def speak(perception: PerceptionResult, model: ModelClient, sink: ChunkSink, mod
         coalescer.add(delta)
     model_done = time.perf_counter()
     coalescer.flush()
-    return _result("".join(parts), model_id, model.usage, first_token, model_done, started, sink,
-                   failed_writes=coalescer.failed_writes)
+    return _result(
+        "".join(parts),
+        model_id,
+        model.usage,
+        first_token,
+        model_done,
+        started,
+        sink,
+        failed_writes=coalescer.failed_writes,
+    )
 
 
-def _result(text, model_id, usage, first_token, model_done, started, sink, refused=False,
-            failed_writes=0) -> LanguageResult:
+def _result(
+    text, model_id, usage, first_token, model_done, started, sink, refused=False, failed_writes=0
+) -> LanguageResult:
     ms = lambda t: round((t - started) * 1000, 2)  # noqa: E731
     return LanguageResult(
         text=text,
@@ -104,4 +120,3 @@ def _result(text, model_id, usage, first_token, model_done, started, sink, refus
 
 def inference_config(max_tokens: int, temperature: float, top_p: float) -> dict:
     return {"maxTokens": max_tokens, "temperature": temperature, "topP": top_p}
-

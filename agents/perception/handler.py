@@ -28,14 +28,24 @@ MEMORY = ConversationMemory(
 def main(event: dict, context) -> dict:
     message = WorkflowInput.from_dict(event, strict=False)
     result = perceive(message, event.get("content"), MEMORY, ENV.history_turns, ENV.max_input_chars)
-    metrics.add_metric(name="HistoryCacheHit" if result.cacheHit else "HistoryCacheMiss", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(
+        name="HistoryCacheHit" if result.cacheHit else "HistoryCacheMiss", unit=MetricUnit.Count, value=1
+    )
     if not result.valid:
         metrics.add_metric(name="InputRefused", unit=MetricUnit.Count, value=1)
     if result.suspectedOverride:
         metrics.add_metric(name="PersonaOverrideAttempt", unit=MetricUnit.Count, value=1)
     # Message content stays out of logs at INFO (it is personal); DEBUG shows it when asked for.
     logger.debug("message content", extra={"content": event.get("content")})
-    logger.info("perceived", extra={"valid": result.valid, "refusal": result.refusal, "turns": len(result.history),
-                                    "cacheHit": result.cacheHit, "suspectedOverride": result.suspectedOverride,
-                                    "elapsedMs": result.elapsedMs})
+    logger.info(
+        "perceived",
+        extra={
+            "valid": result.valid,
+            "refusal": result.refusal,
+            "turns": len(result.history),
+            "cacheHit": result.cacheHit,
+            "suspectedOverride": result.suspectedOverride,
+            "elapsedMs": result.elapsedMs,
+        },
+    )
     return result.to_dict()

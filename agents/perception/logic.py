@@ -8,20 +8,36 @@ from brain_core.contracts import PerceptionResult, WorkflowInput
 from brain_core.persona import PERSONA
 
 from .memory import ConversationMemory
-from .prompt import (OVERRIDE_GUARD, InvalidMessage, check_owner, clean_content, converse_messages,
-                     suspected_override, trim_history)
+from .prompt import (
+    OVERRIDE_GUARD,
+    InvalidMessage,
+    check_owner,
+    clean_content,
+    converse_messages,
+    suspected_override,
+    trim_history,
+)
 
 
-def perceive(message: WorkflowInput, raw_content: object, memory: ConversationMemory,
-             history_turns: int, max_input_chars: int) -> PerceptionResult:
+def perceive(
+    message: WorkflowInput, raw_content: object, memory: ConversationMemory, history_turns: int, max_input_chars: int
+) -> PerceptionResult:
     """``raw_content`` is the content as it arrived (maybe not text at all); ``message`` the ids."""
     started = time.perf_counter()
     try:
         check_owner(message.owner)
         content = clean_content(raw_content, max_input_chars)
     except InvalidMessage as refused:
-        return PerceptionResult(valid=False, problem=refused.reply, system=PERSONA, messages=[], history=[],
-                                cacheHit=False, elapsedMs=_ms(started), refusal=refused.reason)
+        return PerceptionResult(
+            valid=False,
+            problem=refused.reply,
+            system=PERSONA,
+            messages=[],
+            history=[],
+            cacheHit=False,
+            elapsedMs=_ms(started),
+            refusal=refused.reason,
+        )
     history, cache_hit = memory.load(message.conversationId, message.owner, message.messageId)
     history = trim_history(history, history_turns)
     guarded = suspected_override(content)

@@ -52,6 +52,6 @@ class ConversationMemory:
         newer = self._source.between(conversation_id, owner, _refresh_from(entry), before_id)
         merged = {t.messageId: t for t in entry.turns}
         merged.update((t.messageId, t) for t in newer)
-        turns = [merged[k] for k in sorted(merged)][-self._turns * 2:]
+        turns = [merged[k] for k in sorted(merged)][-self._turns * 2 :]
         self._cache[key] = _Entry(turns=turns, upto=before_id)
         return turns, True

@@ -26,7 +26,12 @@ def main(event: dict, context) -> dict:
     thoughts, shape, repaired = think(state.reply, state.userText)
     if repaired:
         metrics.add_metric(name="ReplyStructureRepaired", unit=MetricUnit.Count, value=1)
-    result = ReasoningResult(agent="reasoning", thoughts=thoughts, structure=shape, repaired=repaired,
-                             elapsedMs=round((time.perf_counter() - started) * 1000, 2))
+    result = ReasoningResult(
+        agent="reasoning",
+        thoughts=thoughts,
+        structure=shape,
+        repaired=repaired,
+        elapsedMs=round((time.perf_counter() - started) * 1000, 2),
+    )
     logger.info("reasoned", extra={"thoughts": len(thoughts), "repaired": repaired, "elapsedMs": result.elapsedMs})
     return result.to_dict()

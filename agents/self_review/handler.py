@@ -6,7 +6,7 @@ Input: the workflow state. Output: {messageId, replyId, status, written}.
 """
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -29,7 +29,7 @@ STORE = ConversationStore(DYNAMODB, ENV.messages_table)
 def main(event: dict, context) -> dict:
     started = time.perf_counter()
     message = WorkflowInput.from_dict(event, strict=False)
-    reply = compose(message, event, datetime.now(timezone.utc))
+    reply = compose(message, event, datetime.now(UTC))
     reply.timings["selfReview"] = round((time.perf_counter() - started) * 1000, 2)
     written = STORE.put_reply(reply)
     chunks = ChunkPublisher(DYNAMODB, ENV.chunks_table, message.messageId, ENV.chunk_ttl_seconds)
@@ -51,6 +51,14 @@ def main(event: dict, context) -> dict:
         chunks.finish()
         metrics.add_metric(name="DuplicateReplySuppressed", unit=MetricUnit.Count, value=1)
     error = event.get("error") or {}
-    logger.info("reviewed", extra={"status": reply.status, "written": written, "degraded": reply.degraded,
-                                   "error": error.get("Error"), "timings": reply.timings})
+    logger.info(
+        "reviewed",
+        extra={
+            "status": reply.status,
+            "written": written,
+            "degraded": reply.degraded,
+            "error": error.get("Error"),
+            "timings": reply.timings,
+        },
+    )
     return {"messageId": message.messageId, "replyId": reply.messageId, "status": reply.status, "written": written}

@@ -6,7 +6,7 @@ Pure: the handler writes what ``compose`` returns.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from brain_core.contracts import ReplyItem, WorkflowInput, iso_timestamp
 from brain_core.persona import FALLBACK_REPLY, PROMPT_MARKERS
@@ -16,14 +16,23 @@ MAX_REPLY_CHARS = 1200
 NEUTRAL_EMOTION = {"label": "calm", "valence": 0.0, "arousal": 0.3}
 
 _BREAKS = (
-    (re.compile(r"\bas an? (?:ai|artificial intelligence|(?:large )?language model|assistant|chatbot)\b", re.I),
-     "as a brain in a jar"),
-    (re.compile(r"\bi(?:'m| am) (?:just |only )?an? (?:ai|artificial intelligence|(?:large )?language model|"
-                r"virtual assistant|assistant|chatbot|computer program)\b", re.I),
-     "I'm a brain in a jar"),
+    (
+        re.compile(r"\bas an? (?:ai|artificial intelligence|(?:large )?language model|assistant|chatbot)\b", re.I),
+        "as a brain in a jar",
+    ),
+    (
+        re.compile(
+            r"\bi(?:'m| am) (?:just |only )?an? (?:ai|artificial intelligence|(?:large )?language model|"
+            r"virtual assistant|assistant|chatbot|computer program)\b",
+            re.I,
+        ),
+        "I'm a brain in a jar",
+    ),
 )
-_LEAK_REPLY = ("Those are the quiet rules of my jar, and they stay between me and the glass. "
-               "Ask me anything else, though: I love the company.")
+_LEAK_REPLY = (
+    "Those are the quiet rules of my jar, and they stay between me and the glass. "
+    "Ask me anything else, though: I love the company."
+)
 
 
 def enforce_persona(text: str) -> tuple[str, list[str]]:
@@ -55,7 +64,7 @@ def _parse_time(value: str) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except (AttributeError, ValueError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def insights_by_agent(insights: list) -> tuple[dict, list[str]]:

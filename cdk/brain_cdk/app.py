@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from aws_cdk import App, Environment, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
@@ -24,8 +25,9 @@ def cdk_json_context() -> dict[str, Any]:
     return dict(json.loads(CDK_JSON.read_text()).get("context", {}))
 
 
-def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = None,
-              nag: bool = True) -> tuple[App, BrainStack]:
+def build_app(
+    context: Mapping[str, Any] | None = None, outdir: str | None = None, nag: bool = True
+) -> tuple[App, BrainStack]:
     """The app and its stack. ``context`` adds to cdk.json's; the CLI's ``-c`` wins over both."""
     app = App(context={**cdk_json_context(), **dict(context or {})}, outdir=outdir)
     if nag:
@@ -33,10 +35,13 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         # (brain_cdk/compliance.py lists every exception and why).
         Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     options = StackOptions.from_context(app.node.try_get_context)
-    region = (app.node.try_get_context("region") or os.environ.get("CDK_DEPLOY_REGION")
-              or os.environ.get("CDK_DEFAULT_REGION") or SETTINGS.region)
+    region = (
+        app.node.try_get_context("region")
+        or os.environ.get("CDK_DEPLOY_REGION")
+        or os.environ.get("CDK_DEFAULT_REGION")
+        or SETTINGS.region
+    )
     account = os.environ.get("CDK_DEPLOY_ACCOUNT") or os.environ.get("CDK_DEFAULT_ACCOUNT")
-    stack = BrainStack(app, SETTINGS.app_name, options=options,
-                       env=Environment(account=account, region=region))
+    stack = BrainStack(app, SETTINGS.app_name, options=options, env=Environment(account=account, region=region))
     Tags.of(app).add("project", "brain-in-cup")
     return app, stack

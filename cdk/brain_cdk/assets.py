@@ -28,8 +28,19 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 #: What the Lambda Python runtime and the Powertools layer already provide: a package listed in
 #: FUNCTION_PACKAGES may depend on these without bundling them.
 PROVIDED_AT_RUN_TIME = frozenset(
-    {"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "python-dateutil", "six",
-     "aws-lambda-powertools", "aws-xray-sdk", "wrapt", "typing-extensions"}
+    {
+        "boto3",
+        "botocore",
+        "s3transfer",
+        "jmespath",
+        "urllib3",
+        "python-dateutil",
+        "six",
+        "aws-lambda-powertools",
+        "aws-xray-sdk",
+        "wrapt",
+        "typing-extensions",
+    }
 )
 
 #: Never shipped: byte code is rebuilt for the runtime's Python; native code built for this

@@ -15,7 +15,7 @@ from constructs import IConstruct
 XRAY_AND_LOG_DELIVERY_WILDCARD = (
     "X-Ray's PutTraceSegments/PutTelemetryRecords (and, for the state machine, CloudWatch Logs "
     "vended-log delivery: logs:CreateLogDelivery, logs:DescribeResourcePolicies and related "
-    "actions) do not support resource-level permissions: AWS documents Resource \"*\" as the only "
+    'actions) do not support resource-level permissions: AWS documents Resource "*" as the only '
     "valid resource. Every other statement in this role names its resources."
 )
 
@@ -29,9 +29,7 @@ class Acknowledged:
 
 
 #: The exceptions, by what they apply to; stack.py attaches each to the matching constructs.
-FUNCTION_ROLE = (
-    Acknowledged("AwsSolutions-IAM5[Resource::*]", XRAY_AND_LOG_DELIVERY_WILDCARD),
-)
+FUNCTION_ROLE = (Acknowledged("AwsSolutions-IAM5[Resource::*]", XRAY_AND_LOG_DELIVERY_WILDCARD),)
 FUNCTION = (
     Acknowledged(
         "AwsSolutions-L1",
@@ -41,9 +39,7 @@ FUNCTION = (
         "measurements together, not a lint fix.",
     ),
 )
-STATE_MACHINE = (
-    Acknowledged("AwsSolutions-IAM5[Resource::*]", XRAY_AND_LOG_DELIVERY_WILDCARD),
-)
+STATE_MACHINE = (Acknowledged("AwsSolutions-IAM5[Resource::*]", XRAY_AND_LOG_DELIVERY_WILDCARD),)
 CHUNKS_TABLE = (
     Acknowledged(
         "AwsSolutions-DDB3",

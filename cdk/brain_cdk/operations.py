@@ -8,10 +8,15 @@ DegradedReplies), language the model's (BedrockLatency, ModelTimeToFirstToken).
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
-from aws_cdk import Duration, Stack, aws_cloudwatch as cw, aws_cloudwatch_actions as cw_actions, aws_lambda as lambda_
-from aws_cdk import aws_sns as sns, aws_sqs as sqs, aws_stepfunctions as sfn
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from brain_core.config import AGENTS, Settings
@@ -42,9 +47,11 @@ class Operations(Construct):
         self._alarm(
             "TotalLatencyP95",
             self.brain_metric("TotalLatency", "self_review", "p95"),
-            threshold=TOTAL_LATENCY_P95_THRESHOLD_MS, evaluation_periods=3, datapoints_to_alarm=2,
+            threshold=TOTAL_LATENCY_P95_THRESHOLD_MS,
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
             description=f"p95 time from the user's message to the written reply is above "
-                        f"{TOTAL_LATENCY_P95_THRESHOLD_MS / 1000:g} s (2 of the last 3 5-minute periods).",
+            f"{TOTAL_LATENCY_P95_THRESHOLD_MS / 1000:g} s (2 of the last 3 5-minute periods).",
         )
         self._alarm(
             "FailedWorkflowRuns",
@@ -59,14 +66,14 @@ class Operations(Construct):
             ),
             threshold=0,
             description="A workflow run failed or timed out: even the fallback reply was not written "
-                        "(ExecutionsFailed + ExecutionsTimedOut > 0). Check the Step Functions console.",
+            "(ExecutionsFailed + ExecutionsTimedOut > 0). Check the Step Functions console.",
         )
         self._alarm(
             "DeadLetterQueueNotEmpty",
             dead_letter_queue.metric_approximate_number_of_messages_visible(statistic="Maximum", period=PERIOD),
             threshold=0,
             description="The pipe gave up on stream records (they are in the dead-letter queue): some "
-                        "messages did not start a workflow run.",
+            "messages did not start a workflow run.",
         )
         for agent, function in functions.items():
             self._alarm(
@@ -74,7 +81,7 @@ class Operations(Construct):
                 function.metric_throttles(statistic="Sum", period=PERIOD),
                 threshold=0,
                 description=f"Lambda throttled the {agent} function (account or reserved concurrency "
-                            f"exhausted): replies slow down or fall back.",
+                f"exhausted): replies slow down or fall back.",
             )
         if alarm_topic_arn:
             topic = sns.Topic.from_topic_arn(self, "AlarmTopic", alarm_topic_arn)
@@ -86,20 +93,38 @@ class Operations(Construct):
 
     # -- metrics ----------------------------------------------------------------------------
     def brain_metric(self, name: str, agent: str, statistic: str, label: str | None = None) -> cw.Metric:
-        return cw.Metric(namespace=self.namespace, metric_name=name, dimensions_map={"service": agent},
-                         statistic=statistic, period=PERIOD, label=label or f"{name} {statistic}")
+        return cw.Metric(
+            namespace=self.namespace,
+            metric_name=name,
+            dimensions_map={"service": agent},
+            statistic=statistic,
+            period=PERIOD,
+            label=label or f"{name} {statistic}",
+        )
 
     def cold_starts(self, agent: str) -> cw.Metric:
         return cw.Metric(
-            namespace=self.namespace, metric_name="ColdStart",
+            namespace=self.namespace,
+            metric_name="ColdStart",
             dimensions_map={"function_name": self.functions[agent].function_name, "service": agent},
-            statistic="Sum", period=PERIOD, label=agent,
+            statistic="Sum",
+            period=PERIOD,
+            label=agent,
         )
 
-    def _alarm(self, construct_id: str, metric: cw.IMetric, *, threshold: float, description: str,
-               evaluation_periods: int = 1, datapoints_to_alarm: int | None = None) -> cw.Alarm:
+    def _alarm(
+        self,
+        construct_id: str,
+        metric: cw.IMetric,
+        *,
+        threshold: float,
+        description: str,
+        evaluation_periods: int = 1,
+        datapoints_to_alarm: int | None = None,
+    ) -> cw.Alarm:
         alarm = cw.Alarm(
-            self, construct_id,
+            self,
+            construct_id,
             metric=metric,
             threshold=threshold,
             comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -113,59 +138,95 @@ class Operations(Construct):
         return alarm
 
     # -- dashboard --------------------------------------------------------------------------
-    def _dashboard(self, settings: Settings, state_machine: sfn.StateMachine,
-                   dead_letter_queue: sqs.IQueue) -> cw.Dashboard:
+    def _dashboard(
+        self, settings: Settings, state_machine: sfn.StateMachine, dead_letter_queue: sqs.IQueue
+    ) -> cw.Dashboard:
         def percentiles(name: str, agent: str) -> list[cw.IMetric]:
             return [self.brain_metric(name, agent, p) for p in PERCENTILES]
 
         ordered = [a for a in AGENTS if a in self.functions]
         stack = Stack.of(self)
-        dashboard = cw.Dashboard(self, "Dashboard", # Dashboard names are account-wide (not regional).
-                                 dashboard_name=f"{stack.stack_name}-{stack.region}",
-                                 default_interval=Duration.hours(3))
-        dashboard.add_widgets(cw.TextWidget(
-            markdown=(f"# {settings.app_name}\nUser message → Pipe → **{state_machine.state_machine_name}** "
-                      "(Perception → Language → [Reasoning | Emotional | Depth] → SelfReview). "
-                      "Latencies in milliseconds; time to first token is message written → first chunk."),
-            width=24, height=2))
-        dashboard.add_widgets(
-            cw.GraphWidget(title="Time to first token (user-visible, ms)", width=8,
-                           left=percentiles("TimeToFirstToken", "self_review")
-                           + [self.brain_metric("ModelTimeToFirstToken", "language", "p50", "model's own TTFT p50")]),
-            cw.GraphWidget(title="Total latency: message → reply written (ms)", width=8,
-                           left=percentiles("TotalLatency", "self_review"),
-                           left_annotations=[cw.HorizontalAnnotation(value=TOTAL_LATENCY_P95_THRESHOLD_MS,
-                                                                     label="p95 alarm")]),
-            cw.GraphWidget(title="Bedrock latency (ms)", width=8,
-                           left=percentiles("BedrockLatency", "language")),
+        dashboard = cw.Dashboard(
+            self,
+            "Dashboard",  # Dashboard names are account-wide (not regional).
+            dashboard_name=f"{stack.stack_name}-{stack.region}",
+            default_interval=Duration.hours(3),
         )
         dashboard.add_widgets(
-            cw.GraphWidget(title="Replies", width=8, left=[
-                self.brain_metric("MessageProcessed", "self_review", "Sum", "replies written"),
-                self.brain_metric("FallbackReplies", "self_review", "Sum", "fallback replies"),
-                self.brain_metric("DegradedReplies", "self_review", "Sum", "degraded replies"),
-            ]),
-            cw.GraphWidget(title="Workflow runs", width=8, left=[
-                state_machine.metric_started(statistic="Sum", period=PERIOD, label="started"),
-                state_machine.metric_succeeded(statistic="Sum", period=PERIOD, label="succeeded"),
-                state_machine.metric_failed(statistic="Sum", period=PERIOD, label="failed"),
-                state_machine.metric_timed_out(statistic="Sum", period=PERIOD, label="timed out"),
-            ]),
-            cw.GraphWidget(title="Errors and throttles by function", width=8,
-                           left=[self.functions[a].metric_errors(statistic="Sum", period=PERIOD,
-                                                                 label=f"{a} errors") for a in ordered],
-                           right=[self.functions[a].metric_throttles(statistic="Sum", period=PERIOD,
-                                                                     label=f"{a} throttles") for a in ordered]),
+            cw.TextWidget(
+                markdown=(
+                    f"# {settings.app_name}\nUser message → Pipe → **{state_machine.state_machine_name}** "
+                    "(Perception → Language → [Reasoning | Emotional | Depth] → SelfReview). "
+                    "Latencies in milliseconds; time to first token is message written → first chunk."
+                ),
+                width=24,
+                height=2,
+            )
         )
         dashboard.add_widgets(
-            cw.GraphWidget(title="Duration p95 by function (ms)", width=8,
-                           left=[self.functions[a].metric_duration(statistic="p95", period=PERIOD, label=a)
-                                 for a in ordered]),
-            cw.GraphWidget(title="Cold starts by function", width=8,
-                           left=[self.cold_starts(a) for a in ordered]),
-            cw.GraphWidget(title="Pipe dead-letter queue depth", width=8, left=[
-                dead_letter_queue.metric_approximate_number_of_messages_visible(
-                    statistic="Maximum", period=PERIOD, label="messages in the DLQ")]),
+            cw.GraphWidget(
+                title="Time to first token (user-visible, ms)",
+                width=8,
+                left=percentiles("TimeToFirstToken", "self_review")
+                + [self.brain_metric("ModelTimeToFirstToken", "language", "p50", "model's own TTFT p50")],
+            ),
+            cw.GraphWidget(
+                title="Total latency: message → reply written (ms)",
+                width=8,
+                left=percentiles("TotalLatency", "self_review"),
+                left_annotations=[cw.HorizontalAnnotation(value=TOTAL_LATENCY_P95_THRESHOLD_MS, label="p95 alarm")],
+            ),
+            cw.GraphWidget(title="Bedrock latency (ms)", width=8, left=percentiles("BedrockLatency", "language")),
+        )
+        dashboard.add_widgets(
+            cw.GraphWidget(
+                title="Replies",
+                width=8,
+                left=[
+                    self.brain_metric("MessageProcessed", "self_review", "Sum", "replies written"),
+                    self.brain_metric("FallbackReplies", "self_review", "Sum", "fallback replies"),
+                    self.brain_metric("DegradedReplies", "self_review", "Sum", "degraded replies"),
+                ],
+            ),
+            cw.GraphWidget(
+                title="Workflow runs",
+                width=8,
+                left=[
+                    state_machine.metric_started(statistic="Sum", period=PERIOD, label="started"),
+                    state_machine.metric_succeeded(statistic="Sum", period=PERIOD, label="succeeded"),
+                    state_machine.metric_failed(statistic="Sum", period=PERIOD, label="failed"),
+                    state_machine.metric_timed_out(statistic="Sum", period=PERIOD, label="timed out"),
+                ],
+            ),
+            cw.GraphWidget(
+                title="Errors and throttles by function",
+                width=8,
+                left=[
+                    self.functions[a].metric_errors(statistic="Sum", period=PERIOD, label=f"{a} errors")
+                    for a in ordered
+                ],
+                right=[
+                    self.functions[a].metric_throttles(statistic="Sum", period=PERIOD, label=f"{a} throttles")
+                    for a in ordered
+                ],
+            ),
+        )
+        dashboard.add_widgets(
+            cw.GraphWidget(
+                title="Duration p95 by function (ms)",
+                width=8,
+                left=[self.functions[a].metric_duration(statistic="p95", period=PERIOD, label=a) for a in ordered],
+            ),
+            cw.GraphWidget(title="Cold starts by function", width=8, left=[self.cold_starts(a) for a in ordered]),
+            cw.GraphWidget(
+                title="Pipe dead-letter queue depth",
+                width=8,
+                left=[
+                    dead_letter_queue.metric_approximate_number_of_messages_visible(
+                        statistic="Maximum", period=PERIOD, label="messages in the DLQ"
+                    )
+                ],
+            ),
         )
         dashboard.add_widgets(cw.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms.values()), width=24))
         return dashboard

@@ -20,8 +20,9 @@ context key                 meaning                                      default
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from brain_core.config import AGENTS, SETTINGS, Settings
 
@@ -38,11 +39,28 @@ INFERENCE_PROFILE_PREFIXES = ("us.", "eu.", "apac.", "us-gov.", "ca.", "jp.", "a
 
 #: CloudWatch Logs accepts these retentions only (days -> aws_logs.RetentionDays member name).
 LOG_RETENTION_DAYS = {
-    1: "ONE_DAY", 3: "THREE_DAYS", 5: "FIVE_DAYS", 7: "ONE_WEEK", 14: "TWO_WEEKS", 30: "ONE_MONTH",
-    60: "TWO_MONTHS", 90: "THREE_MONTHS", 120: "FOUR_MONTHS", 150: "FIVE_MONTHS", 180: "SIX_MONTHS",
-    365: "ONE_YEAR", 400: "THIRTEEN_MONTHS", 545: "EIGHTEEN_MONTHS", 731: "TWO_YEARS",
-    1096: "THREE_YEARS", 1827: "FIVE_YEARS", 2192: "SIX_YEARS", 2557: "SEVEN_YEARS",
-    2922: "EIGHT_YEARS", 3288: "NINE_YEARS", 3653: "TEN_YEARS",
+    1: "ONE_DAY",
+    3: "THREE_DAYS",
+    5: "FIVE_DAYS",
+    7: "ONE_WEEK",
+    14: "TWO_WEEKS",
+    30: "ONE_MONTH",
+    60: "TWO_MONTHS",
+    90: "THREE_MONTHS",
+    120: "FOUR_MONTHS",
+    150: "FIVE_MONTHS",
+    180: "SIX_MONTHS",
+    365: "ONE_YEAR",
+    400: "THIRTEEN_MONTHS",
+    545: "EIGHTEEN_MONTHS",
+    731: "TWO_YEARS",
+    1096: "THREE_YEARS",
+    1827: "FIVE_YEARS",
+    2192: "SIX_YEARS",
+    2557: "SEVEN_YEARS",
+    2922: "EIGHT_YEARS",
+    3288: "NINE_YEARS",
+    3653: "TEN_YEARS",
 }
 
 
@@ -61,8 +79,10 @@ def parse_agent_counts(raw: Any, key: str = "provisionedConcurrency") -> dict[st
     """``"language:2,perception:1"`` (or a JSON object in cdk.json) to ``{"language": 2, ...}``."""
     if raw in (None, "", {}):
         return {}
-    items = raw.items() if isinstance(raw, Mapping) else (
-        part.split(":", 1) if ":" in part else (part, "") for part in str(raw).split(",") if part.strip()
+    items = (
+        raw.items()
+        if isinstance(raw, Mapping)
+        else (part.split(":", 1) if ":" in part else (part, "") for part in str(raw).split(",") if part.strip())
     )
     counts: dict[str, int] = {}
     for name, count in items:
@@ -125,14 +145,16 @@ class StackOptions:
             # Lambda refuses SnapStart and provisioned concurrency on the same version.
             raise OptionsError(f"choose SnapStart or provisioned concurrency, not both, for: {', '.join(sorted(both))}")
         if self.log_retention_days not in LOG_RETENTION_DAYS:
-            raise OptionsError(f"logRetentionDays: {self.log_retention_days} is not one of "
-                               f"{sorted(LOG_RETENTION_DAYS)}")
+            raise OptionsError(
+                f"logRetentionDays: {self.log_retention_days} is not one of {sorted(LOG_RETENTION_DAYS)}"
+            )
         if not self.model_id.strip():
             raise OptionsError("modelId: empty")
 
     @classmethod
-    def from_context(cls, get: Callable[[str], Any]) -> "StackOptions":
+    def from_context(cls, get: Callable[[str], Any]) -> StackOptions:
         """``get`` is ``node.try_get_context``; an absent key keeps the default."""
+
         def value(key: str, default: Any) -> Any:
             raw = get(key)
             return default if raw is None or raw == "" else raw
@@ -145,8 +167,9 @@ class StackOptions:
             include_execution_data=_bool(value("includeExecutionData", False), "includeExecutionData"),
             provisioned_concurrency=parse_agent_counts(get("provisionedConcurrency")),
             snap_start=parse_agents(get("snapStart")),
-            powertools_layer_version=_int(value("powertoolsLayerVersion", defaults.powertools_layer_version),
-                                          "powertoolsLayerVersion"),
+            powertools_layer_version=_int(
+                value("powertoolsLayerVersion", defaults.powertools_layer_version), "powertoolsLayerVersion"
+            ),
             architecture=str(value("architecture", defaults.architecture)).strip().lower().replace("-", "_"),
             log_retention_days=_int(value("logRetentionDays", defaults.log_retention_days), "logRetentionDays"),
             alarm_topic_arn=str(topic) if topic else None,
@@ -174,6 +197,8 @@ class StackOptions:
         return agent in self.provisioned_concurrency or agent in self.snap_start
 
     def powertools_layer_arn(self, region: str) -> str:
-        return (f"arn:aws:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
-                f"AWSLambdaPowertoolsPythonV3-{PYTHON_RUNTIME_TAG}-{self.architecture}:"
-                f"{self.powertools_layer_version}")
+        return (
+            f"arn:aws:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
+            f"AWSLambdaPowertoolsPythonV3-{PYTHON_RUNTIME_TAG}-{self.architecture}:"
+            f"{self.powertools_layer_version}"
+        )

@@ -15,12 +15,26 @@ from aws_cdk import (
     Duration,
     RemovalPolicy,
     Stack,
+)
+from aws_cdk import (
     aws_dynamodb as dynamodb,
+)
+from aws_cdk import (
     aws_iam as iam,
+)
+from aws_cdk import (
     aws_lambda as lambda_,
+)
+from aws_cdk import (
     aws_logs as logs,
+)
+from aws_cdk import (
     aws_pipes as pipes,
+)
+from aws_cdk import (
     aws_sqs as sqs,
+)
+from aws_cdk import (
     aws_stepfunctions as sfn,
 )
 from constructs import Construct
@@ -72,8 +86,13 @@ def _construct_id(agent: str) -> str:
 
 class BrainStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, options: StackOptions, **kwargs) -> None:
-        super().__init__(scope, construct_id, description="Brain in Cup: a streamed multi-agent chat brain "
-                         "(DynamoDB -> EventBridge Pipe -> Step Functions -> Lambda + Bedrock)", **kwargs)
+        super().__init__(
+            scope,
+            construct_id,
+            description="Brain in Cup: a streamed multi-agent chat brain "
+            "(DynamoDB -> EventBridge Pipe -> Step Functions -> Lambda + Bedrock)",
+            **kwargs,
+        )
         self.options = options
         settings = options.settings
 
@@ -83,7 +102,8 @@ class BrainStack(Stack):
         self.aliases: dict[str, lambda_.Alias] = {}
         self.invoke_arns: dict[str, str] = {}
         powertools = lambda_.LayerVersion.from_layer_version_arn(
-            self, "PowertoolsLayer", options.powertools_layer_arn(self.region))
+            self, "PowertoolsLayer", options.powertools_layer_arn(self.region)
+        )
         for agent in AGENTS:
             self._function(agent, powertools)
 
@@ -91,7 +111,8 @@ class BrainStack(Stack):
         self.dead_letter_queue, self.pipe = self._pipe()
 
         self.operations = Operations(
-            self, "Operations",
+            self,
+            "Operations",
             settings=settings,
             functions=self.functions,
             state_machine=self.state_machine,
@@ -99,10 +120,18 @@ class BrainStack(Stack):
             alarm_topic_arn=options.alarm_topic_arn,
         )
 
-        CfnOutput(self, "MessagesTableName", value=self.messages_table.table_name,
-                  description="Write user messages here (DESIGN §3)")
-        CfnOutput(self, "ResponseChunksTableName", value=self.chunks_table.table_name,
-                  description="Streamed reply drafts, keyed by the user message id")
+        CfnOutput(
+            self,
+            "MessagesTableName",
+            value=self.messages_table.table_name,
+            description="Write user messages here (DESIGN §3)",
+        )
+        CfnOutput(
+            self,
+            "ResponseChunksTableName",
+            value=self.chunks_table.table_name,
+            description="Streamed reply drafts, keyed by the user message id",
+        )
         CfnOutput(self, "IdempotencyTableName", value=self.tables["idempotency"].table_name)
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
         CfnOutput(self, "DeadLetterQueueUrl", value=self.dead_letter_queue.queue_url)
@@ -113,19 +142,22 @@ class BrainStack(Stack):
         # CloudFormation names the tables (so a second stack can coexist); functions learn the
         # real names through MESSAGES_TABLE / CHUNKS_TABLE / IDEMPOTENCY_TABLE.
         messages = dynamodb.Table(
-            self, "Messages",
+            self,
+            "Messages",
             partition_key=dynamodb.Attribute(name="conversationId", type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name="messageId", type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             stream=dynamodb.StreamViewType.NEW_IMAGE,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True),
+                point_in_time_recovery_enabled=True
+            ),
             # Conversations are the users' data: deleting the stack must not delete them.
             removal_policy=RemovalPolicy.RETAIN,
         )
         chunks = dynamodb.Table(
-            self, "ResponseChunks",
+            self,
+            "ResponseChunks",
             partition_key=dynamodb.Attribute(name="messageId", type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name="seq", type=dynamodb.AttributeType.NUMBER),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -135,7 +167,8 @@ class BrainStack(Stack):
         )
         compliance.acknowledge(chunks, compliance.CHUNKS_TABLE)
         idempotency = dynamodb.Table(
-            self, "Idempotency",
+            self,
+            "Idempotency",
             # The layout Powertools' DynamoDBPersistenceLayer expects by default.
             partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -154,22 +187,35 @@ class BrainStack(Stack):
         sizing = settings.functions[agent]
 
         log_group = logs.LogGroup(
-            self, f"{cid}Logs",
+            self,
+            f"{cid}Logs",
             log_group_name=f"/aws/lambda/{name}",
             retention=options.log_retention,
             removal_policy=RemovalPolicy.DESTROY,
         )
         # One role per function, no managed policies: each gets only its own log group, X-Ray,
         # and the calls its code makes.
-        role = iam.Role(self, f"{cid}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                        description=f"Brain in Cup {agent} function")
-        role.add_to_policy(iam.PolicyStatement(
-            sid="OwnLogGroup", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-            resources=[log_group.log_group_arn]))
+        role = iam.Role(
+            self,
+            f"{cid}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Brain in Cup {agent} function",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="OwnLogGroup",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_group.log_group_arn],
+            )
+        )
         for table_key, actions in DYNAMODB_ACTIONS.get(agent, {}).items():
-            role.add_to_policy(iam.PolicyStatement(
-                sid=f"{table_key.capitalize()}Table", actions=list(actions),
-                resources=[self.tables[table_key].table_arn]))
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    sid=f"{table_key.capitalize()}Table",
+                    actions=list(actions),
+                    resources=[self.tables[table_key].table_arn],
+                )
+            )
         if agent in BEDROCK_AGENTS:
             role.add_to_policy(self._bedrock_statement(role))
 
@@ -182,15 +228,19 @@ class BrainStack(Stack):
         langchain = environment.get("MODEL_CLIENT") == "langchain"
         if agent in BEDROCK_AGENTS and langchain and not FUNCTION_PACKAGES.get(agent):
             # The opt-in client needs langchain-aws in the package; without it every run falls back.
-            raise ValueError(f"MODEL_CLIENT=langchain but FUNCTION_PACKAGES[{agent!r}] bundles nothing: "
-                             "add langchain-aws there (and expect a package far above 1 MiB)")
+            raise ValueError(
+                f"MODEL_CLIENT=langchain but FUNCTION_PACKAGES[{agent!r}] bundles nothing: "
+                "add langchain-aws there (and expect a package far above 1 MiB)"
+            )
         function = lambda_.Function(
-            self, f"{cid}Function",
+            self,
+            f"{cid}Function",
             function_name=name,
             description=f"Brain in Cup: the {agent} agent (agents/{agent})",
             runtime=lambda_.Runtime.PYTHON_3_13,
-            architecture=(lambda_.Architecture.ARM_64 if options.architecture == "arm64"
-                          else lambda_.Architecture.X86_64),
+            architecture=(
+                lambda_.Architecture.ARM_64 if options.architecture == "arm64" else lambda_.Architecture.X86_64
+            ),
             handler=Settings.handler(agent),
             code=function_code(agent),
             memory_size=sizing.memory_mb,
@@ -212,7 +262,10 @@ class BrainStack(Stack):
             # SnapStart and provisioned concurrency apply to published versions: the workflow
             # invokes the alias, which follows the version of the current code.
             alias = lambda_.Alias(
-                self, f"{cid}Alias", alias_name=ALIAS_NAME, version=function.current_version,
+                self,
+                f"{cid}Alias",
+                alias_name=ALIAS_NAME,
+                version=function.current_version,
                 provisioned_concurrent_executions=options.provisioned_concurrency.get(agent),
             )
             self.aliases[agent] = alias
@@ -223,8 +276,9 @@ class BrainStack(Stack):
     def _bedrock_statement(self, role: iam.Role) -> iam.PolicyStatement:
         """InvokeModel(+WithResponseStream) on the configured model only."""
         options = self.options
-        model_arn = self.format_arn(service="bedrock", account="", resource="foundation-model",
-                                    resource_name=options.foundation_model_id)
+        model_arn = self.format_arn(
+            service="bedrock", account="", resource="foundation-model", resource_name=options.foundation_model_id
+        )
         resources = [model_arn]
         if options.uses_inference_profile:
             any_region_model = f"arn:{self.partition}:bedrock:*::foundation-model/{options.foundation_model_id}"
@@ -242,22 +296,26 @@ class BrainStack(Stack):
         substitutions = {Settings.asl_substitution(agent): self.invoke_arns[agent] for agent in AGENTS}
         placeholders = set(re.findall(r"\$\{(\w+)\}", definition))
         if placeholders != set(substitutions):
-            raise ValueError(f"{ASL_PATH.name} placeholders {sorted(placeholders)} do not match the "
-                             f"functions {sorted(substitutions)}")
+            raise ValueError(
+                f"{ASL_PATH.name} placeholders {sorted(placeholders)} do not match the "
+                f"functions {sorted(substitutions)}"
+            )
 
         express = options.workflow_type == "EXPRESS"
         # The type is immutable: a switch replaces the state machine, and a custom name can only be
         # replaced by a different one, hence the suffix for STANDARD.
         name = settings.state_machine_name if express else f"{settings.state_machine_name}-Standard"
         log_group = logs.LogGroup(
-            self, "WorkflowLogs",
+            self,
+            "WorkflowLogs",
             # /aws/vendedlogs/ keeps the log-delivery resource policy small (Step Functions guide).
             log_group_name=f"/aws/vendedlogs/states/{name}",
             retention=options.log_retention,
             removal_policy=RemovalPolicy.DESTROY,
         )
         state_machine = sfn.StateMachine(
-            self, "Workflow",
+            self,
+            "Workflow",
             state_machine_name=name,
             state_machine_type=sfn.StateMachineType.EXPRESS if express else sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_string(definition),
@@ -270,9 +328,13 @@ class BrainStack(Stack):
                 include_execution_data=options.include_execution_data,
             ),
         )
-        state_machine.add_to_role_policy(iam.PolicyStatement(
-            sid="InvokeAgents", actions=["lambda:InvokeFunction"],
-            resources=[self.invoke_arns[agent] for agent in AGENTS]))
+        state_machine.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="InvokeAgents",
+                actions=["lambda:InvokeFunction"],
+                resources=[self.invoke_arns[agent] for agent in AGENTS],
+            )
+        )
         compliance.acknowledge(state_machine, compliance.STATE_MACHINE)
         return state_machine
 
@@ -280,37 +342,52 @@ class BrainStack(Stack):
     def _pipe(self) -> tuple[sqs.Queue, pipes.CfnPipe]:
         pipe_settings = self.options.settings.pipe
         dead_letters = sqs.Queue(
-            self, "PipeDeadLetterQueue",
+            self,
+            "PipeDeadLetterQueue",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(14),
         )
         compliance.acknowledge(dead_letters, compliance.DEAD_LETTER_QUEUE)
         log_group = logs.LogGroup(
-            self, "PipeLogs",
+            self,
+            "PipeLogs",
             log_group_name=f"/aws/vendedlogs/pipes/{self.stack_name}-messages",
             retention=self.options.log_retention,
             removal_policy=RemovalPolicy.DESTROY,
         )
 
         role = iam.Role(
-            self, "PipeRole",
-            assumed_by=iam.ServicePrincipal("pipes.amazonaws.com", conditions={
-                "StringEquals": {"aws:SourceAccount": self.account}}),
+            self,
+            "PipeRole",
+            assumed_by=iam.ServicePrincipal(
+                "pipes.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": self.account}}
+            ),
             description="Brain in Cup pipe: Messages stream -> workflow",
         )
         stream_arn = self.messages_table.table_stream_arn
-        role.add_to_policy(iam.PolicyStatement(sid="ReadMessagesStream", actions=list(STREAM_READ_ACTIONS),
-                                               resources=[stream_arn]))
-        role.add_to_policy(iam.PolicyStatement(sid="DeadLetters", actions=["sqs:SendMessage"],
-                                               resources=[dead_letters.queue_arn]))
-        role.add_to_policy(iam.PolicyStatement(sid="StartWorkflow", actions=["states:StartExecution"],
-                                               resources=[self.state_machine.state_machine_arn]))
-        role.add_to_policy(iam.PolicyStatement(sid="PipeLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                                               resources=[log_group.log_group_arn]))
+        role.add_to_policy(
+            iam.PolicyStatement(sid="ReadMessagesStream", actions=list(STREAM_READ_ACTIONS), resources=[stream_arn])
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(sid="DeadLetters", actions=["sqs:SendMessage"], resources=[dead_letters.queue_arn])
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="StartWorkflow", actions=["states:StartExecution"], resources=[self.state_machine.state_machine_arn]
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="PipeLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_group.log_group_arn],
+            )
+        )
 
         pipe = pipes.CfnPipe(
-            self, "MessagesPipe",
+            self,
+            "MessagesPipe",
             description="New user messages (INSERT, role=user) start one workflow run each",
             role_arn=role.role_arn,
             source=stream_arn,
@@ -323,9 +400,11 @@ class BrainStack(Stack):
                     on_partial_batch_item_failure=pipe_settings.on_partial_batch_item_failure,
                     dead_letter_config=pipes.CfnPipe.DeadLetterConfigProperty(arn=dead_letters.queue_arn),
                 ),
-                filter_criteria=pipes.CfnPipe.FilterCriteriaProperty(filters=[
-                    pipes.CfnPipe.FilterProperty(pattern=json.dumps(pipe_settings.filter_pattern)),
-                ]),
+                filter_criteria=pipes.CfnPipe.FilterCriteriaProperty(
+                    filters=[
+                        pipes.CfnPipe.FilterProperty(pattern=json.dumps(pipe_settings.filter_pattern)),
+                    ]
+                ),
             ),
             target=self.state_machine.state_machine_arn,
             target_parameters=pipes.CfnPipe.PipeTargetParametersProperty(
@@ -337,7 +416,8 @@ class BrainStack(Stack):
             log_configuration=pipes.CfnPipe.PipeLogConfigurationProperty(
                 level="ERROR",  # why a record did not start a run; no message content
                 cloudwatch_logs_log_destination=pipes.CfnPipe.CloudwatchLogsLogDestinationProperty(
-                    log_group_arn=log_group.log_group_arn),
+                    log_group_arn=log_group.log_group_arn
+                ),
             ),
         )
         # The pipe checks its role's permissions when it is created: the policy must exist first

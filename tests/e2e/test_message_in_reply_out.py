@@ -9,13 +9,29 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from pathlib import Path
 
 import boto3
 import pytest
 
-REPLY_FIELDS = ("conversationId", "messageId", "role", "owner", "inReplyTo", "content", "sensations", "thoughts",
-                "memories", "selfReflection", "emotion", "status", "timings", "model", "createdAt")
+REPLY_FIELDS = (
+    "conversationId",
+    "messageId",
+    "role",
+    "owner",
+    "inReplyTo",
+    "content",
+    "sensations",
+    "thoughts",
+    "memories",
+    "selfReflection",
+    "emotion",
+    "status",
+    "timings",
+    "model",
+    "createdAt",
+)
 
 
 def free_port() -> int:
@@ -27,9 +43,10 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory):
     port = free_port()
-    log = open(tmp_path_factory.mktemp("up") / "brain-up.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "brain_local.cli", "up", "--port", str(port)],
-                               stdout=log, stderr=subprocess.STDOUT)
+    log = open(tmp_path_factory.mktemp("up") / "brain-up.log", "w")  # noqa: SIM115 - brain up writes to it until the module ends
+    process = subprocess.Popen(
+        [sys.executable, "-m", "brain_local.cli", "up", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while True:
@@ -37,7 +54,7 @@ def endpoint(tmp_path_factory):
             urllib.request.urlopen(f"{url}/brain/health", timeout=0.5)
             break
         except OSError:
-            assert process.poll() is None, "brain up exited: " + open(log.name).read()
+            assert process.poll() is None, "brain up exited: " + Path(log.name).read_text()
             assert time.time() < deadline, "brain up did not come up in 60 s"
             time.sleep(0.2)
     yield url
@@ -47,16 +64,23 @@ def endpoint(tmp_path_factory):
 
 @pytest.fixture
 def dynamodb(endpoint):
-    return boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
-                        aws_access_key_id="any", aws_secret_access_key="any")
+    return boto3.client(
+        "dynamodb", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="any", aws_secret_access_key="any"
+    )
 
 
 def put_message(dynamodb, conversation, message_id, owner, content):
-    dynamodb.put_item(TableName="BrainMessages", Item={
-        "conversationId": {"S": conversation}, "messageId": {"S": message_id}, "role": {"S": "user"},
-        "owner": {"S": owner}, "content": {"S": content},
-        "createdAt": {"S": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")},
-    })
+    dynamodb.put_item(
+        TableName="BrainMessages",
+        Item={
+            "conversationId": {"S": conversation},
+            "messageId": {"S": message_id},
+            "role": {"S": "user"},
+            "owner": {"S": owner},
+            "content": {"S": content},
+            "createdAt": {"S": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")},
+        },
+    )
 
 
 def watch(dynamodb, conversation, message_id, timeout=60):
@@ -65,16 +89,27 @@ def watch(dynamodb, conversation, message_id, timeout=60):
     deadline = time.time() + timeout
     while reply is None:
         assert time.time() < deadline, "no reply"
-        chunks = dynamodb.query(TableName="BrainResponseChunks", KeyConditionExpression="messageId = :m",
-                                ExpressionAttributeValues={":m": {"S": message_id}}, ConsistentRead=True)["Items"]
-        reply = dynamodb.get_item(TableName="BrainMessages", ConsistentRead=True, Key={
-            "conversationId": {"S": conversation}, "messageId": {"S": message_id + "#reply"}}).get("Item")
+        chunks = dynamodb.query(
+            TableName="BrainResponseChunks",
+            KeyConditionExpression="messageId = :m",
+            ExpressionAttributeValues={":m": {"S": message_id}},
+            ConsistentRead=True,
+        )["Items"]
+        reply = dynamodb.get_item(
+            TableName="BrainMessages",
+            ConsistentRead=True,
+            Key={"conversationId": {"S": conversation}, "messageId": {"S": message_id + "#reply"}},
+        ).get("Item")
         if reply is None:
             chunks_before_reply = chunks
         time.sleep(0.02)
     time.sleep(0.2)
-    chunks = dynamodb.query(TableName="BrainResponseChunks", KeyConditionExpression="messageId = :m",
-                            ExpressionAttributeValues={":m": {"S": message_id}}, ConsistentRead=True)["Items"]
+    chunks = dynamodb.query(
+        TableName="BrainResponseChunks",
+        KeyConditionExpression="messageId = :m",
+        ExpressionAttributeValues={":m": {"S": message_id}},
+        ConsistentRead=True,
+    )["Items"]
     return chunks_before_reply, chunks, reply
 
 
@@ -82,8 +117,11 @@ def test_a_message_put_with_boto3_gets_exactly_one_streamed_reply(dynamodb):
     put_message(dynamodb, "e2e-1", "01JE2E0000000000000000001A", "grace", "Hello! I am Grace. What do you see?")
     early, chunks, reply = watch(dynamodb, "e2e-1", "01JE2E0000000000000000001A")
 
-    items = dynamodb.query(TableName="BrainMessages", KeyConditionExpression="conversationId = :c",
-                           ExpressionAttributeValues={":c": {"S": "e2e-1"}})["Items"]
+    items = dynamodb.query(
+        TableName="BrainMessages",
+        KeyConditionExpression="conversationId = :c",
+        ExpressionAttributeValues={":c": {"S": "e2e-1"}},
+    )["Items"]
     replies = [i for i in items if i["role"]["S"] == "brain"]
     assert len(replies) == 1
     assert set(REPLY_FIELDS) <= set(reply)
@@ -102,9 +140,16 @@ def test_a_message_put_with_boto3_gets_exactly_one_streamed_reply(dynamodb):
 
 def test_brain_replies_and_other_roles_do_not_start_a_workflow(dynamodb, endpoint):
     before = _started(endpoint)
-    dynamodb.put_item(TableName="BrainMessages", Item={
-        "conversationId": {"S": "e2e-2"}, "messageId": {"S": "01JE2E0000000000000000002A"},
-        "role": {"S": "system"}, "owner": {"S": "grace"}, "content": {"S": "not for the brain"}})
+    dynamodb.put_item(
+        TableName="BrainMessages",
+        Item={
+            "conversationId": {"S": "e2e-2"},
+            "messageId": {"S": "01JE2E0000000000000000002A"},
+            "role": {"S": "system"},
+            "owner": {"S": "grace"},
+            "content": {"S": "not for the brain"},
+        },
+    )
     time.sleep(0.5)
     assert _started(endpoint) == before
 

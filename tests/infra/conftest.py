@@ -11,17 +11,23 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pytest
 
 os.environ.setdefault("CDK_VALIDATION", "false")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 # A developer's shell may point the CLI elsewhere; the tests pin the target.
-for _key in ("CDK_DEFAULT_REGION", "CDK_DEPLOY_REGION", "CDK_DEFAULT_ACCOUNT", "CDK_DEPLOY_ACCOUNT",
-             "CDK_CONTEXT_JSON"):
+for _key in (
+    "CDK_DEFAULT_REGION",
+    "CDK_DEPLOY_REGION",
+    "CDK_DEFAULT_ACCOUNT",
+    "CDK_DEPLOY_ACCOUNT",
+    "CDK_CONTEXT_JSON",
+):
     os.environ.pop(_key, None)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -40,14 +40,20 @@ def unacknowledged(tmp_path_factory, monkeypatch_module):
     from brain_cdk import compliance
 
     recorded: list[tuple[str, str, str]] = []
-    monkeypatch_module.setattr(compliance, "acknowledge", lambda scope, exceptions: recorded.extend(
-        (scope.node.path, e.rule, e.reason) for e in exceptions))
+    monkeypatch_module.setattr(
+        compliance,
+        "acknowledge",
+        lambda scope, exceptions: recorded.extend((scope.node.path, e.rule, e.reason) for e in exceptions),
+    )
     outdir = tmp_path_factory.mktemp("cdk-unacknowledged")
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         synthesize(outdir, VARIANT_CONTEXT)
-    violations = [(v["ruleName"], c["constructPath"])
-                  for p in json.loads((outdir / "validation-report.json").read_text())["pluginReports"]
-                  for v in p["violations"] for c in v["violatingConstructs"]]
+    violations = [
+        (v["ruleName"], c["constructPath"])
+        for p in json.loads((outdir / "validation-report.json").read_text())["pluginReports"]
+        for v in p["violations"]
+        for c in v["violatingConstructs"]
+    ]
     return recorded, violations
 
 
@@ -66,8 +72,9 @@ def test_every_exception_has_a_reason_and_is_needed(unacknowledged):
     assert recorded
     for scope, rule, reason in recorded:
         assert len(reason.split()) >= 12, f"{rule} on {scope}: say why"
-        assert any(r == rule and _covers(scope, path) for r, path in violations), \
+        assert any(r == rule and _covers(scope, path) for r, path in violations), (
             f"{rule} acknowledged on {scope} but nothing there violates it: remove the exception"
+        )
 
 
 def test_every_finding_is_acknowledged_where_it_occurs(unacknowledged):

@@ -58,7 +58,8 @@ def test_environment_is_function_environment(default, agent):
 def test_powertools_is_the_aws_managed_layer(default, variant):
     for agent in AGENTS:
         assert function(default, agent)["Layers"] == [
-            "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27"]
+            "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27"
+        ]
         assert function(variant, agent)["Layers"][0].endswith("-python313-arm64:31")
 
 
@@ -89,7 +90,8 @@ def test_asset_has_the_repo_layout_and_nothing_else(default, agent):
 
 
 def test_every_function_package_is_within_one_mib(default):
-    sizes = {agent: sum(f.stat().st_size for f in d.rglob("*") if f.is_file())
-             for agent, d in asset_dirs(default).items()}
+    sizes = {
+        agent: sum(f.stat().st_size for f in d.rglob("*") if f.is_file()) for agent, d in asset_dirs(default).items()
+    }
     too_big = {agent: size for agent, size in sizes.items() if size > ONE_MIB}
     assert not too_big, f"function packages over 1 MiB (DESIGN §6): {too_big}"

@@ -5,9 +5,8 @@ import json
 
 import pytest
 
-from brain_core.config import AGENTS, SETTINGS, Settings
-
 from brain_cdk.options import OptionsError, StackOptions, parse_agent_counts, parse_agents
+from brain_core.config import AGENTS, SETTINGS, Settings
 
 
 def dashboard_body(synth) -> str:
@@ -24,11 +23,17 @@ def alarms(synth) -> list[dict]:
 def metrics(alarm: dict) -> list[dict]:
     """The metrics an alarm watches, whichever form CDK rendered (single metric or Metrics)."""
     if "MetricName" in alarm:
-        return [{"MetricName": alarm["MetricName"], "Namespace": alarm["Namespace"],
-                 "Dimensions": alarm.get("Dimensions"),
-                 "Stat": alarm.get("ExtendedStatistic") or alarm.get("Statistic")}]
-    return [{**m["MetricStat"]["Metric"], "Stat": m["MetricStat"]["Stat"]}
-            for m in alarm["Metrics"] if "MetricStat" in m]
+        return [
+            {
+                "MetricName": alarm["MetricName"],
+                "Namespace": alarm["Namespace"],
+                "Dimensions": alarm.get("Dimensions"),
+                "Stat": alarm.get("ExtendedStatistic") or alarm.get("Statistic"),
+            }
+        ]
+    return [
+        {**m["MetricStat"]["Metric"], "Stat": m["MetricStat"]["Stat"]} for m in alarm["Metrics"] if "MetricStat" in m
+    ]
 
 
 def watching(synth, metric_name: str) -> list[dict]:
@@ -38,14 +43,28 @@ def watching(synth, metric_name: str) -> list[dict]:
 def test_dashboard_shows_latency_errors_dlq_duration_and_cold_starts(default):
     body = dashboard_body(default)
     ns = SETTINGS.metrics_namespace
-    for name in ("TimeToFirstToken", "TotalLatency", "BedrockLatency", "ModelTimeToFirstToken",
-                 "MessageProcessed", "FallbackReplies", "DegradedReplies", "ColdStart"):
+    for name in (
+        "TimeToFirstToken",
+        "TotalLatency",
+        "BedrockLatency",
+        "ModelTimeToFirstToken",
+        "MessageProcessed",
+        "FallbackReplies",
+        "DegradedReplies",
+        "ColdStart",
+    ):
         assert f'"{name}"' in body, name
     assert f'"{ns}"' in body
     for stat in ("p50", "p95", "p99"):
         assert f'"stat":"{stat}"' in body
-    for name in ("Errors", "Throttles", "Duration", "ExecutionsFailed", "ExecutionsTimedOut",
-                 "ApproximateNumberOfMessagesVisible"):
+    for name in (
+        "Errors",
+        "Throttles",
+        "Duration",
+        "ExecutionsFailed",
+        "ExecutionsTimedOut",
+        "ApproximateNumberOfMessagesVisible",
+    ):
         assert f'"{name}"' in body, name
     # Powertools' ColdStart carries function_name and service; each agent has its line.
     for agent in AGENTS:
@@ -101,8 +120,9 @@ VARIANT_TOPIC = "arn:aws:sns:us-east-1:123456789012:brain-alarms"
 def test_provisioned_concurrency_and_snapstart_through_an_alias(variant):
     stack = variant.stack
     assert set(stack.aliases) == {"language", "perception", "self_review"}
-    aliases = {a["Properties"]["FunctionName"]["Ref"]: a["Properties"]
-               for a in variant.of_type("AWS::Lambda::Alias").values()}
+    aliases = {
+        a["Properties"]["FunctionName"]["Ref"]: a["Properties"] for a in variant.of_type("AWS::Lambda::Alias").values()
+    }
     ids = variant.function_ids()
     assert aliases[ids["language"]]["ProvisionedConcurrencyConfig"] == {"ProvisionedConcurrentExecutions": 2}
     assert aliases[ids["perception"]]["ProvisionedConcurrencyConfig"] == {"ProvisionedConcurrentExecutions": 1}

@@ -60,7 +60,11 @@ def test_pipe_role_reads_the_stream_sends_dead_letters_starts_the_workflow(defau
     messages = default.logical_id(stack.messages_table)
     assert statements["ReadMessagesStream"]["Resource"] == {"Fn::GetAtt": [messages, "StreamArn"]}
     assert set(statements["ReadMessagesStream"]["Action"]) == {
-        "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+    }
     assert statements["DeadLetters"]["Action"] == "sqs:SendMessage"
     assert statements["DeadLetters"]["Resource"] == {"Fn::GetAtt": [default.logical_id(stack.dead_letter_queue), "Arn"]}
     assert statements["StartWorkflow"]["Action"] == "states:StartExecution"

@@ -54,14 +54,25 @@ def test_every_table_is_encrypted_on_demand_and_named_by_cloudformation(default)
 
 def test_functions_get_the_real_table_names(default):
     refs = {key: {"Ref": default.logical_id(t)} for key, t in default.stack.tables.items()}
-    default.template.has_resource_properties("AWS::Lambda::Function", {
-        "FunctionName": "brain-perception",
-        "Environment": {"Variables": Match.object_like({
-            "MESSAGES_TABLE": refs["messages"], "CHUNKS_TABLE": refs["chunks"],
-        })},
-    })
+    default.template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "FunctionName": "brain-perception",
+            "Environment": {
+                "Variables": Match.object_like(
+                    {
+                        "MESSAGES_TABLE": refs["messages"],
+                        "CHUNKS_TABLE": refs["chunks"],
+                    }
+                )
+            },
+        },
+    )
     if "IDEMPOTENCY_TABLE" in function_environment("language"):
-        default.template.has_resource_properties("AWS::Lambda::Function", {
-            "FunctionName": "brain-language",
-            "Environment": {"Variables": Match.object_like({"IDEMPOTENCY_TABLE": refs["idempotency"]})},
-        })
+        default.template.has_resource_properties(
+            "AWS::Lambda::Function",
+            {
+                "FunctionName": "brain-language",
+                "Environment": {"Variables": Match.object_like({"IDEMPOTENCY_TABLE": refs["idempotency"]})},
+            },
+        )

@@ -3,7 +3,7 @@
 import json
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
 from ulid import ULID
@@ -13,13 +13,18 @@ from brain_core.store import from_item
 
 def raw_client(stack):
     """A plain boto3 client on the stack's endpoint: what a user's app would hold."""
-    return boto3.client("dynamodb", endpoint_url=stack.options.endpoint, region_name="us-east-1",
-                        aws_access_key_id="app", aws_secret_access_key="app")
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=stack.options.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="app",
+        aws_secret_access_key="app",
+    )
 
 
 def put_raw(client, item: dict) -> str:
     """Put an item given as DynamoDB attribute values; returns its messageId."""
-    full = {"role": {"S": "user"}, "createdAt": {"S": datetime.now(timezone.utc).isoformat()}, **item}
+    full = {"role": {"S": "user"}, "createdAt": {"S": datetime.now(UTC).isoformat()}, **item}
     full.setdefault("messageId", {"S": str(ULID())})
     full.setdefault("conversationId", {"S": f"bad-{uuid.uuid4().hex[:8]}"})
     client.put_item(TableName="BrainMessages", Item=full)
@@ -29,8 +34,11 @@ def put_raw(client, item: dict) -> str:
 def wait_reply(client, conversation_id: str, message_id: str, timeout: float = 60) -> dict:
     deadline = time.time() + timeout
     while time.time() < deadline:
-        item = client.get_item(TableName="BrainMessages", ConsistentRead=True, Key={
-            "conversationId": {"S": conversation_id}, "messageId": {"S": message_id + "#reply"}}).get("Item")
+        item = client.get_item(
+            TableName="BrainMessages",
+            ConsistentRead=True,
+            Key={"conversationId": {"S": conversation_id}, "messageId": {"S": message_id + "#reply"}},
+        ).get("Item")
         if item:
             return from_item(item)
         time.sleep(0.05)
@@ -39,8 +47,11 @@ def wait_reply(client, conversation_id: str, message_id: str, timeout: float = 6
 
 def executions_for(stack, message_id: str) -> list[dict]:
     sfn = stack.client("stepfunctions")
-    return [e for e in sfn.list_executions(stateMachineArn=stack.state_machine_arn, maxResults=1000)["executions"]
-            if e["name"].startswith(message_id)]
+    return [
+        e
+        for e in sfn.list_executions(stateMachineArn=stack.state_machine_arn, maxResults=1000)["executions"]
+        if e["name"].startswith(message_id)
+    ]
 
 
 def wait_executions_done(stack, message_id: str, timeout: float = 60) -> list[dict]:

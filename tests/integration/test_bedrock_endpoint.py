@@ -7,8 +7,13 @@ unmodified: only ``endpoint_url`` points them here.
 import boto3
 import pytest
 
-from agents.language.model_client import (BedrockConverseClient, LangChainConverseClient, ModelThrottled,
-                                          ModelUnavailable, bedrock_runtime_client)
+from agents.language.model_client import (
+    BedrockConverseClient,
+    LangChainConverseClient,
+    ModelThrottled,
+    ModelUnavailable,
+    bedrock_runtime_client,
+)
 from brain_local.faults import ModelFaultRates, ModelFaults
 
 MESSAGES = [{"role": "user", "content": [{"text": "My name is Ada. Do you dream?"}]}]

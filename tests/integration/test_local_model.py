@@ -46,9 +46,14 @@ def runtime(backend):
     from brain_local.bedrock_service import serve
 
     _, server = serve(backend)
-    client = boto3.client("bedrock-runtime", endpoint_url=f"http://127.0.0.1:{server.server_port}",
-                          region_name="us-east-1", aws_access_key_id="offline", aws_secret_access_key="offline",
-                          config=Config(retries={"max_attempts": 1}, read_timeout=120))
+    client = boto3.client(
+        "bedrock-runtime",
+        endpoint_url=f"http://127.0.0.1:{server.server_port}",
+        region_name="us-east-1",
+        aws_access_key_id="offline",
+        aws_secret_access_key="offline",
+        config=Config(retries={"max_attempts": 1}, read_timeout=120),
+    )
     yield client
     server.shutdown()
     server.server_close()
@@ -57,7 +62,9 @@ def runtime(backend):
 def stream(client, messages, system=BRIEF, **inference) -> tuple[list[str], list[float], dict]:
     """Deltas, when each arrived, and the closing events (stopReason, usage)."""
     response = client.converse_stream(
-        modelId=local_model.MODEL_ID, messages=messages, system=[{"text": system}],
+        modelId=local_model.MODEL_ID,
+        messages=messages,
+        system=[{"text": system}],
         inferenceConfig={"maxTokens": 40, "temperature": 0.0, "topP": 0.9, **inference},
     )
     deltas, arrivals, closing = [], [], {}
@@ -74,7 +81,9 @@ def stream(client, messages, system=BRIEF, **inference) -> tuple[list[str], list
 
 def converse(client, messages, system=BRIEF, **inference) -> str:
     response = client.converse(
-        modelId=local_model.MODEL_ID, messages=messages, system=[{"text": system}],
+        modelId=local_model.MODEL_ID,
+        messages=messages,
+        system=[{"text": system}],
         inferenceConfig={"maxTokens": 16, "temperature": 0.0, "topP": 0.9, **inference},
     )
     return response["output"]["message"]["content"][0]["text"]
@@ -125,8 +134,9 @@ def test_temperature_zero_gives_the_same_reply_twice(runtime):
 def test_concurrent_requests_are_served_one_at_a_time_and_both_complete(runtime):
     expected = converse(runtime, QUESTION, maxTokens=10)
     results: list[str] = []
-    threads = [threading.Thread(target=lambda: results.append(converse(runtime, QUESTION, maxTokens=10)))
-               for _ in range(2)]
+    threads = [
+        threading.Thread(target=lambda: results.append(converse(runtime, QUESTION, maxTokens=10))) for _ in range(2)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -150,8 +160,11 @@ def test_the_oldest_messages_are_dropped_when_the_prompt_would_not_fit(backend):
         messages.append({"role": "user", "content": [{"text": f"Story {i}: {filler}"}]})
         messages.append({"role": "assistant", "content": [{"text": f"I remember story {i}."}]})
     messages.append({"role": "user", "content": [{"text": "Which story was the last one?"}]})
-    request = {"system": [{"text": PERSONA}], "messages": messages,
-               "inferenceConfig": {"maxTokens": 4, "temperature": 0.0}}
+    request = {
+        "system": [{"text": PERSONA}],
+        "messages": messages,
+        "inferenceConfig": {"maxTokens": 4, "temperature": 0.0},
+    }
     prompt = small.load().detokenize(small.prompt_tokens(request, 4), special=True).decode()
     assert "Which story was the last one?" in prompt and "Story 7:" in prompt and "Story 0:" not in prompt
     assert small.last_dropped_messages > 0 and small.last_dropped_messages % 2 == 0  # it still begins with the person
@@ -162,10 +175,12 @@ def test_the_oldest_messages_are_dropped_when_the_prompt_would_not_fit(backend):
 def test_a_persona_reply_ends_after_five_sentences(backend):
     import re
 
-    request = {"system": [{"text": PERSONA}],
-               "messages": [{"role": "user", "content": [{"text": "Tell me everything about your life in the jar."}]}],
-               "inferenceConfig": {"maxTokens": 200, "temperature": 0.7},
-               "additionalModelRequestFields": {"seed": 7, "repeat_penalty": 1.0}}
+    request = {
+        "system": [{"text": PERSONA}],
+        "messages": [{"role": "user", "content": [{"text": "Tell me everything about your life in the jar."}]}],
+        "inferenceConfig": {"maxTokens": 200, "temperature": 0.7},
+        "additionalModelRequestFields": {"seed": 7, "repeat_penalty": 1.0},
+    }
     reply = "".join(backend.stream(request))
     assert reply
     assert len(re.findall(r"[.!?\u2026][\"'\u201d)\]]*\s", reply)) <= 4, reply  # five sentences at most

@@ -18,8 +18,24 @@ from tests.integration.pipeline_helpers import state_output, wait_executions_don
 
 def test_chaos_at_small_scale_loses_and_duplicates_nothing():
     # `brain chaos` as a user runs it: its own process, its own stack.
-    done = subprocess.run([sys.executable, "-m", "brain_local.cli", "chaos", "-n", "40", "--conversations", "10",
-                           "--seed", "7", "--json"], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "brain_local.cli",
+            "chaos",
+            "-n",
+            "40",
+            "--conversations",
+            "10",
+            "--seed",
+            "7",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert done.returncode == 0, done.stderr[-2000:]
     assert report["messages"] == 40 and report["ok"] is True
@@ -31,20 +47,31 @@ def test_chaos_at_small_scale_loses_and_duplicates_nothing():
 
 def _start(stack, workflow_input, suffix):
     return stack.client("stepfunctions").start_execution(
-        stateMachineArn=stack.state_machine_arn, name=f"{workflow_input['messageId']}-{suffix}",
-        input=json.dumps(workflow_input))["executionArn"]
+        stateMachineArn=stack.state_machine_arn,
+        name=f"{workflow_input['messageId']}-{suffix}",
+        input=json.dumps(workflow_input),
+    )["executionArn"]
 
 
 def test_replaying_one_execution_input_gives_one_reply_and_one_chunk_sequence(stack):
-    workflow_input = {"conversationId": "replay", "messageId": str(ULID()), "owner": "ada",
-                      "content": "Tell me about the sea.", "createdAt": iso_timestamp()}
+    workflow_input = {
+        "conversationId": "replay",
+        "messageId": str(ULID()),
+        "owner": "ada",
+        "content": "Tell me about the sea.",
+        "createdAt": iso_timestamp(),
+    }
     calls = stack.bedrock_app.calls
     _start(stack, workflow_input, "a")
     _start(stack, workflow_input, "b")  # at-least-once: the same input, concurrently
     runs = wait_executions_done(stack, workflow_input["messageId"])
     assert [r["status"] for r in runs] == ["SUCCEEDED", "SUCCEEDED"]
-    outputs = sorted(json.loads(stack.client("stepfunctions").describe_execution(
-        executionArn=r["executionArn"])["output"])["written"] for r in runs)
+    outputs = sorted(
+        json.loads(stack.client("stepfunctions").describe_execution(executionArn=r["executionArn"])["output"])[
+            "written"
+        ]
+        for r in runs
+    )
     assert outputs == [False, True]  # one run wrote the reply; the other found it written
     assert stack.bedrock_app.calls - calls == 1  # the model was asked once
     reply = reply_for(stack, workflow_input)

@@ -17,11 +17,17 @@ from brain_local.store_view import reply_for
 
 def run(stack, content="Hello brain, do you dream?", owner="ada", conversation=None):
     """Start one execution with a WorkflowInput, as the pipe would, and wait for it to end."""
-    workflow_input = {"conversationId": conversation or f"it-{uuid.uuid4().hex[:8]}", "messageId": str(ULID()),
-                      "owner": owner, "content": content, "createdAt": iso_timestamp()}
+    workflow_input = {
+        "conversationId": conversation or f"it-{uuid.uuid4().hex[:8]}",
+        "messageId": str(ULID()),
+        "owner": owner,
+        "content": content,
+        "createdAt": iso_timestamp(),
+    }
     sfn = stack.client("stepfunctions")
-    arn = sfn.start_execution(stateMachineArn=stack.state_machine_arn, name=workflow_input["messageId"],
-                              input=json.dumps(workflow_input))["executionArn"]
+    arn = sfn.start_execution(
+        stateMachineArn=stack.state_machine_arn, name=workflow_input["messageId"], input=json.dumps(workflow_input)
+    )["executionArn"]
     deadline = time.time() + 60
     while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
         assert time.time() < deadline, "the execution did not finish in 60 s"
@@ -42,15 +48,21 @@ def faults(stack):
 def test_happy_path_runs_every_state_and_writes_a_complete_reply(stack):
     message, execution, events = run(stack)
     assert execution["status"] == "SUCCEEDED"
-    assert json.loads(execution["output"]) == {"messageId": message["messageId"], "replyId": message["messageId"] + "#reply",
-                                               "status": "complete", "written": True}
+    assert json.loads(execution["output"]) == {
+        "messageId": message["messageId"],
+        "replyId": message["messageId"] + "#reply",
+        "status": "complete",
+        "written": True,
+    }
     assert {"Perception", "Language", "PostProcess", "Reasoning", "Emotional", "Depth", "SelfReview"} <= set(
-        state_durations(events))
+        state_durations(events)
+    )
     reply = reply_for(stack, message)
     assert set(REPLY_FIELDS) <= set(reply) and reply["status"] == "complete" and reply["degraded"] == []
     assert reply["owner"] == "ada" and reply["thoughts"] and reply["sensations"] and reply["memories"]
     assert {"perception", "language", "reasoning", "emotional", "depth", "selfReview", "ttftMs", "totalMs"} <= set(
-        reply["timings"])
+        reply["timings"]
+    )
 
 
 def test_parallel_branches_run_concurrently(stack):

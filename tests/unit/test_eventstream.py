@@ -16,8 +16,11 @@ def decode(data: bytes):
 def test_an_event_frame_round_trips_through_botocore():
     frame = eventstream.event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "Hi ✨"}})
     [message] = decode(frame)
-    assert message.headers == {":event-type": "contentBlockDelta", ":content-type": "application/json",
-                               ":message-type": "event"}
+    assert message.headers == {
+        ":event-type": "contentBlockDelta",
+        ":content-type": "application/json",
+        ":message-type": "event",
+    }
     assert json.loads(message.payload) == {"contentBlockIndex": 0, "delta": {"text": "Hi ✨"}}
     assert message.prelude.total_length == len(frame)
 
@@ -27,7 +30,7 @@ def test_frames_split_across_reads_decode_in_order():
     buffer = EventStreamBuffer()
     decoded = []
     for i in range(0, len(frames), 7):  # botocore sees the bytes as a socket would deliver them
-        buffer.add_data(frames[i:i + 7])
+        buffer.add_data(frames[i : i + 7])
         decoded.extend(buffer)
     assert [json.loads(m.payload)["delta"]["text"] for m in decoded] == ["0", "1", "2", "3", "4"]
 

@@ -1,9 +1,9 @@
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from brain_core.contracts import PerceptionResult
 from agents.language.model_client import ModelStalled, ModelThrottled, ModelUnavailable, model_error
 from agents.language.streaming import Coalescer, speak
+from brain_core.contracts import PerceptionResult
 
 
 class Sink:
@@ -37,9 +37,15 @@ class ScriptedModel:
 
 
 def perception(valid=True):
-    return PerceptionResult(valid=valid, problem=None if valid else "I felt only an empty ripple.",
-                            system="persona", messages=[{"role": "user", "content": [{"text": "hi"}]}],
-                            history=[], cacheHit=False, elapsedMs=1.0)
+    return PerceptionResult(
+        valid=valid,
+        problem=None if valid else "I felt only an empty ripple.",
+        system="persona",
+        messages=[{"role": "user", "content": [{"text": "hi"}]}],
+        history=[],
+        cacheHit=False,
+        elapsedMs=1.0,
+    )
 
 
 def test_first_delta_is_published_at_once_then_coalesced_per_interval():

@@ -22,16 +22,25 @@ def test_text_around_the_persona_is_kept():
 
 def test_the_condensed_persona_keeps_the_rules_intent():
     text = local_model.CONDENSED_PERSONA.lower()
-    for idea in ("brain", "jar", "first person", "never call yourself an ai or an assistant",
-                 "two to five", "remember"):
+    for idea in (
+        "brain",
+        "jar",
+        "first person",
+        "never call yourself an ai or an assistant",
+        "two to five",
+        "remember",
+    ):
         assert idea in text
 
 
 def test_messages_become_chatml_blocks():
-    head, blocks = local_model.chatml_blocks("Be a brain.", [
-        {"role": "user", "content": [{"text": " Hi "}]},
-        {"role": "assistant", "content": [{"text": "Hello."}, {"image": {}}]},
-    ])
+    head, blocks = local_model.chatml_blocks(
+        "Be a brain.",
+        [
+            {"role": "user", "content": [{"text": " Hi "}]},
+            {"role": "assistant", "content": [{"text": "Hello."}, {"image": {}}]},
+        ],
+    )
     assert head == "<|im_start|>system\nBe a brain.<|im_end|>\n"
     assert blocks == ["<|im_start|>user\nHi<|im_end|>\n", "<|im_start|>assistant\nHello.<|im_end|>\n"]
     assert local_model.chatml_blocks("", [])[0] == ""

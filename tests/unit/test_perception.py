@@ -1,9 +1,9 @@
-from brain_core.contracts import Turn, WorkflowInput
+import pytest
+
 from agents.perception.logic import perceive
 from agents.perception.memory import ConversationMemory
 from agents.perception.prompt import InvalidMessage, clean_content, converse_messages, trim_history
-
-import pytest
+from brain_core.contracts import Turn, WorkflowInput
 
 
 class FakeHistory:
@@ -52,8 +52,12 @@ def test_control_characters_and_unpaired_surrogates_are_cleaned_not_fatal():
 
 
 def test_converse_messages_alternate_and_start_with_the_user():
-    history = [Turn("brain", "orphan reply", "00#reply"), Turn("user", "one", "01"),
-               Turn("brain", "two", "01#reply"), Turn("user", "unanswered", "02")]
+    history = [
+        Turn("brain", "orphan reply", "00#reply"),
+        Turn("user", "one", "01"),
+        Turn("brain", "two", "01#reply"),
+        Turn("user", "unanswered", "02"),
+    ]
     messages = converse_messages(history, "now")
     assert [m["role"] for m in messages] == ["user", "assistant", "user"]
     assert messages[-1]["content"][0]["text"] == "unanswered\n\nnow"

@@ -3,8 +3,13 @@ from brain_local.pipe import matches, render
 
 
 def record(event_name="INSERT", role="user", content="hi"):
-    image = {"conversationId": {"S": "c1"}, "messageId": {"S": "01A"}, "owner": {"S": "ada"},
-             "createdAt": {"S": "2026-11-24T06:00:00.000Z"}, "role": {"S": role}}
+    image = {
+        "conversationId": {"S": "c1"},
+        "messageId": {"S": "01A"},
+        "owner": {"S": "ada"},
+        "createdAt": {"S": "2026-11-24T06:00:00.000Z"},
+        "role": {"S": role},
+    }
     if content is not None:
         image["content"] = {"S": content}
     return {"eventName": event_name, "dynamodb": {"NewImage": image}}
@@ -28,8 +33,12 @@ def test_pattern_operators_prefix_exists_anything_but():
 
 def test_the_input_template_produces_workflow_input():
     assert render(SETTINGS.pipe.input_template, record(content='say "hi"\n')) == {
-        "conversationId": "c1", "messageId": "01A", "owner": "ada", "content": 'say "hi"\n',
-        "createdAt": "2026-11-24T06:00:00.000Z"}
+        "conversationId": "c1",
+        "messageId": "01A",
+        "owner": "ada",
+        "content": 'say "hi"\n',
+        "createdAt": "2026-11-24T06:00:00.000Z",
+    }
 
 
 def test_a_missing_attribute_renders_as_null():

@@ -1,9 +1,9 @@
 """Reasoning, emotional and depth: the three Parallel branches' logic."""
 
-from brain_core.contracts import Turn
 from agents.depth.novelty import memories, novelty, perspective
 from agents.emotional.affect import empathise, score, sensations
 from agents.reasoning.thoughts import repair, structure, think
+from brain_core.contracts import Turn
 
 
 def test_reasoning_sorts_sentences_into_questions_self_observations_and_claims():
@@ -54,8 +54,11 @@ def test_novelty_is_low_for_a_repeated_reply_and_high_for_a_new_one():
 
 
 def test_memories_recall_related_earlier_turns_first():
-    history = [Turn("user", "My cat is called Miso", "01"), Turn("brain", "Lovely", "01#reply"),
-               Turn("user", "I live by the sea", "02")]
+    history = [
+        Turn("user", "My cat is called Miso", "01"),
+        Turn("brain", "Lovely", "01#reply"),
+        Turn("user", "I live by the sea", "02"),
+    ]
     assert "Miso" in memories("How is my cat today?", history)
     assert "how we began" in memories("Hello again", history)
     assert "first thing" in memories("Hello", [])

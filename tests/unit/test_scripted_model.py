@@ -14,9 +14,13 @@ def test_the_reply_is_deterministic_for_the_same_conversation():
 
 
 def test_the_reply_recalls_what_the_person_said_earlier_by_relevance():
-    messages = [user("My name is Ada and I live in Lisbon."), {"role": "assistant", "content": [{"text": "Hi"}]},
-                user("I love the sea."), {"role": "assistant", "content": [{"text": "Oh"}]},
-                user("Do you remember my name?")]
+    messages = [
+        user("My name is Ada and I live in Lisbon."),
+        {"role": "assistant", "content": [{"text": "Hi"}]},
+        user("I love the sea."),
+        {"role": "assistant", "content": [{"text": "Oh"}]},
+        user("Do you remember my name?"),
+    ]
     assert remembered_facts(["My name is Ada and I live in Lisbon."]) == ["your name is Ada", "you live in Lisbon"]
     assert "your name is Ada" in compose_reply(messages, 40)
 

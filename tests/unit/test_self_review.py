@@ -1,23 +1,32 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+from agents.self_review.review import MAX_REPLY_CHARS, compose, enforce_persona
 from brain_core.contracts import REPLY_FIELDS, WorkflowInput
 from brain_core.persona import FALLBACK_REPLY
-from agents.self_review.review import MAX_REPLY_CHARS, compose, enforce_persona
 
 MESSAGE = WorkflowInput("c1", "01ABC", "ada", "hello", "2026-11-24T06:00:00.000Z")
-NOW = datetime(2026, 11, 24, 6, 0, 2, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 6, 0, 2, tzinfo=UTC)
 
 
 def state(**extra):
     base = {
         "perception": {"elapsedMs": 5.0},
-        "language": {"text": "I float here, thinking of you.", "model": "m-1", "elapsedMs": 900.0,
-                     "firstChunkAt": datetime(2026, 11, 24, 6, 0, 0, 500000, tzinfo=timezone.utc).timestamp() * 1000,
-                     "modelTtftMs": 400.0, "chunks": 3},
+        "language": {
+            "text": "I float here, thinking of you.",
+            "model": "m-1",
+            "elapsedMs": 900.0,
+            "firstChunkAt": datetime(2026, 11, 24, 6, 0, 0, 500000, tzinfo=UTC).timestamp() * 1000,
+            "modelTtftMs": 400.0,
+            "chunks": 3,
+        },
         "insights": [
             {"agent": "reasoning", "thoughts": ["a thought"], "elapsedMs": 0.5},
-            {"agent": "emotional", "emotion": {"label": "content", "valence": 0.5, "arousal": 0.3},
-             "sensations": ["warm fluid"], "elapsedMs": 0.4},
+            {
+                "agent": "emotional",
+                "emotion": {"label": "content", "valence": 0.5, "arousal": 0.3},
+                "sensations": ["warm fluid"],
+                "elapsedMs": 0.4,
+            },
             {"agent": "depth", "novelty": 0.9, "memories": "you said hello", "perspective": "p", "elapsedMs": 0.3},
         ],
     }
