@@ -9,7 +9,9 @@ One process, one endpoint (default ``http://127.0.0.1:4566``):
   processes (:mod:`brain_local.lambda_service`); the engine reaches it through
   ``AWS_ENDPOINT_URL_LAMBDA`` like any boto3 client;
 - the Bedrock runtime API (``/model/...``) backed by a model (:mod:`brain_local.bedrock_service`);
-- the pipe (:mod:`brain_local.pipe`), polling the stream and starting executions.
+- the pipe (:mod:`brain_local.pipe`), polling the stream and starting executions;
+- the client API (:mod:`brain_local.client_api`): Cognito from moto, the HTTP API and the
+  Events API behind a TLS front door of its own (``--tls-port``), and ``.brain/config.json``.
 
 Tables, the state machine and the pipe come from :data:`brain_core.config.SETTINGS`, the
 configuration CDK deploys.
@@ -26,7 +28,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from brain_core.config import AGENTS, SETTINGS, Settings, function_environment
+from brain_core.config import AGENTS, FUNCTIONS, SETTINGS, Settings, function_environment
 from brain_local.faults import FaultPlan, ModelFaults, RateFault
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -66,19 +68,30 @@ class StackOptions:
     warm: int = 0  # environments started per function before traffic
     seed: int = 0
     settings: Settings = SETTINGS
+    #: config.json (aws-amplify), ca.pem and users.json go here, beside the logs.
+    state_dir: Path = field(default_factory=lambda: REPO_ROOT / ".brain")
+    #: The front door's TLS port; None: the plain port + 1 (any free one when that is 0).
+    tls_port: int | None = None
+    #: Offline users as (name, password); empty: ada and bob (brain_local.identity).
+    users: list[tuple[str, str]] = field(default_factory=list)
+    #: Static files the front door serves at / (a web client), if any.
+    static_dir: Path | None = None
 
     @property
     def endpoint(self) -> str:
         return f"http://{self.host}:{self.port}"
 
 
-def function_specs(options: StackOptions, model_id: str, dynamodb_endpoint: str) -> dict:
-    """Each function's FunctionSpec: the environment CDK gives it, plus what Lambda itself sets."""
+def function_specs(
+    options: StackOptions, model_id: str, dynamodb_endpoint: str, client_api_env=lambda function: {}
+) -> dict:
+    """Each function's FunctionSpec: the environment CDK gives it, plus what Lambda itself sets
+    (and what reaching the client API's front door takes: ``client_api_env(function)``)."""
     from brain_local.lambda_service import FunctionSpec, worker_environment
 
     s = options.settings
     specs = {}
-    for agent in AGENTS:
+    for agent in FUNCTIONS:
         name = s.function_name(agent)
         env = function_environment(agent, s)
         env["MODEL_ID"] = model_id
@@ -92,7 +105,7 @@ def function_specs(options: StackOptions, model_id: str, dynamodb_endpoint: str)
             "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": options.endpoint,
             "AWS_LAMBDA_FUNCTION_NAME": name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(s.functions[agent].memory_mb),
-            "BRAIN_FUNCTION_ARN": arn_substitutions(s, s.region, ACCOUNT)[s.asl_substitution(agent)],
+            "BRAIN_FUNCTION_ARN": f"arn:aws:lambda:{s.region}:{ACCOUNT}:function:{name}",
             # As Lambda sets them: the task root (Powertools' "am I in Lambda" test) and the
             # X-Ray daemon's address. Each invoke carries an unsampled trace header.
             "LAMBDA_TASK_ROOT": str(REPO_ROOT),
@@ -100,6 +113,7 @@ def function_specs(options: StackOptions, model_id: str, dynamodb_endpoint: str)
             "PYTHONUNBUFFERED": "1",
             # The function's code root, as Lambda's task root: the repo's agents/ and brain_core/.
             "PYTHONPATH": str(REPO_ROOT),
+            **client_api_env(agent),
         }
         specs[name] = FunctionSpec(
             name=name,
@@ -196,6 +210,7 @@ class OfflineStack:
         self.pipe = None
         self.pools: dict = {}
         self.backend = None
+        self.client_api = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> OfflineStack:
@@ -257,6 +272,8 @@ class OfflineStack:
             self.pipe.stop()
             self.pipe.join(timeout=5)
             self.pipe = None
+        if self.client_api is not None:
+            self.client_api.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -332,6 +349,7 @@ class OfflineStack:
         ddb.update_time_to_live(
             TableName=s.idempotency_table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"}
         )
+        self._create_client_api(ddb)
         self.stream_arn = ddb.describe_table(TableName=s.messages_table)["Table"]["LatestStreamArn"]
         self.dlq_url = self.client("sqs").create_queue(QueueName=f"{s.app_name}-pipe-dlq")["QueueUrl"]
         definition = render_definition(ASL_PATH.read_text(), arn_substitutions(s, s.region, ACCOUNT))
@@ -342,8 +360,27 @@ class OfflineStack:
             type="EXPRESS",
         )["stateMachineArn"]
 
+    def _create_client_api(self, ddb) -> None:
+        from brain_local.client_api import ClientApiOptions, OfflineClientApi
+
+        o = self.options
+        tls_port = o.tls_port if o.tls_port is not None else (o.port + 1 if o.port else 0)
+        self.client_api = OfflineClientApi(
+            ClientApiOptions(state_dir=o.state_dir, tls_port=tls_port, users=o.users, static_dir=o.static_dir),
+            self.settings,
+            account=ACCOUNT,
+            host=o.host,
+        )
+        self.client_api.create_resources(self.client("cognito-idp"), ddb)
+
+    def _invoke_api(self, event: dict):
+        return self.pools[self.settings.function_name("api")].invoke(event)
+
     def function_specs(self):
-        return function_specs(self.options, self.backend.model_id, self.dynamodb_endpoint)
+        env = self.client_api.function_environment if self.client_api and self.client_api.front_door else None
+        return function_specs(
+            self.options, self.backend.model_id, self.dynamodb_endpoint, **({"client_api_env": env} if env else {})
+        )
 
     def _start_services(self) -> None:
         from werkzeug.serving import make_server
@@ -355,6 +392,7 @@ class OfflineStack:
         self.backend = make_backend(self.options)
         self._server = make_server(self.options.host, self.options.port, _Dispatcher(self), threaded=True)
         self.options.port = self._server.server_port  # port 0 asks for any free port
+        self.client_api.start(self.options.endpoint, self._invoke_api)
         # The engine's lambda.invoke goes to our endpoint, exactly as an SDK client configured
         # with this standard setting would.
         os.environ["AWS_ENDPOINT_URL_LAMBDA"] = self.options.endpoint
@@ -420,6 +458,7 @@ class OfflineStack:
             "stateMachineArn": self.state_machine_arn,
             "pipe": dict(self.pipe.counts) if self.pipe else {},
             "faults": self.fault_counts(),
+            "clientApi": self.client_api.health() if self.client_api else None,
             "functions": {
                 name: {
                     "invocations": pool.stats.invocations,

@@ -1,6 +1,6 @@
 """SelfReview λ: merge the insights, enforce the persona, write the reply exactly once,
-mark the stream done. Also the fallback path's writer: with $.error set it writes the
-graceful fallback reply (status = "fallback").
+mark the stream done, push the reply to the conversation's channel. Also the fallback path's
+writer: with $.error set it writes the graceful fallback reply (status = "fallback"), pushed too.
 
 Input: the workflow state. Output: {messageId, replyId, status, written}.
 """
@@ -13,6 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from brain_core.config import AgentEnv
 from brain_core.contracts import WorkflowInput
+from brain_core.events import ReplyChannel, events_publisher
 from brain_core.store import ChunkPublisher, ConversationStore, dynamodb_client
 
 from .review import compose
@@ -21,6 +22,7 @@ logger, tracer, metrics = Logger(), Tracer(), Metrics()
 ENV = AgentEnv.from_environ()
 DYNAMODB = dynamodb_client()
 STORE = ConversationStore(DYNAMODB, ENV.messages_table)
+EVENTS = events_publisher(ENV.events_http_endpoint, DYNAMODB.meta.region_name)
 
 
 @logger.inject_lambda_context(correlation_id_path="messageId")
@@ -37,6 +39,10 @@ def main(event: dict, context) -> dict:
         # On the complete path the language step says how many chunks it wrote; on the fallback
         # path it may have died part-way, so the stream is ended after whatever it did write.
         chunks.finish(None if "error" in event else (event.get("language") or {}).get("chunks"))
+        channel = ReplyChannel(EVENTS, ENV.events_namespace, message.owner, message.conversationId)
+        channel.reply(reply, chunks=chunks.seq - 1 if chunks.seq else None)  # the done chunk's seq
+        if channel.finish()[1]:
+            metrics.add_metric(name="EventPublishFailed", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="MessageProcessed", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="TotalLatency", unit=MetricUnit.Milliseconds, value=reply.timings.get("totalMs", 0))
         if "ttftMs" in reply.timings:
