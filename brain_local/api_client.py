@@ -285,3 +285,34 @@ class SignedInClient:
             if item.get("messageId") == f"{message_id}#reply":
                 return item
         return None
+
+
+def for_running_stack(health: dict, user: str, password: str | None = None) -> SignedInClient:
+    """A signed-in, connected client for the stack whose ``/brain/health`` is ``health``: its
+    state directory holds the configuration, the CA and the offline users' passwords."""
+    from brain_local.identity import UsersFile
+
+    state = Path(health["clientApi"]["stateDir"])
+    if password is None:
+        password = UsersFile(state / "users.json").read().get(user)
+        if password is None:
+            raise ValueError(f"no password for {user!r}: pass --password, or add the user with `brain user add`")
+    config = json.loads((state / "config.json").read_text())
+    return SignedInClient(config, state / "ca.pem").sign_in(user, password).connect()
+
+
+class BackendChat:
+    """The boto3 path with the same ``send`` as :class:`SignedInClient`: a trusted backend writes
+    the item itself (any ``owner``) and follows the reply in DynamoDB."""
+
+    def __init__(self, endpoint: str, owner: str):
+        from brain_local.client import BrainClient
+
+        self.client = BrainClient(endpoint)
+        self.owner = owner
+
+    def send(self, text: str, conversation_id: str, on_chunk: Callable[[str], None] | None = None) -> Exchange:
+        return self.client.send(text, conversation_id, self.owner, on_chunk=on_chunk)
+
+    def close(self) -> None:
+        pass

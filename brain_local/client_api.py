@@ -161,6 +161,7 @@ class OfflineClientApi:
     def health(self) -> dict:
         stats = self.events.stats if self.events else None
         return {
+            "stateDir": str(self.options.state_dir),
             "frontDoor": self.front_door.url if self.front_door else None,
             "userPoolId": self.pool.pool_id if self.pool else None,
             "userPoolClientId": self.pool.client_id if self.pool else None,

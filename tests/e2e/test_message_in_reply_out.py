@@ -44,8 +44,11 @@ def free_port() -> int:
 def endpoint(tmp_path_factory):
     port = free_port()
     log = open(tmp_path_factory.mktemp("up") / "brain-up.log", "w")  # noqa: SIM115 - brain up writes to it until the module ends
+    state = tmp_path_factory.mktemp("state")
     process = subprocess.Popen(
-        [sys.executable, "-m", "brain_local.cli", "up", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "brain_local.cli", "up", "--port", str(port), "--tls-port", "0", "--state-dir", state],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
