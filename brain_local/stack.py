@@ -409,7 +409,6 @@ class OfflineStack:
         self.lambda_app = LambdaApp(self.pools)
         self.bedrock_app = BedrockRuntimeApp(self.backend, ModelFaults(plan.model, seed=plan.seed))
         self.duplicate_delivery = RateFault(plan.duplicate_rate, f"{plan.seed}:duplicates")
-        threading.Thread(target=self._server.serve_forever, name="brain-endpoint", daemon=True).start()
 
         self.pipe = StreamPipe(
             self.client("dynamodbstreams"),
@@ -423,6 +422,9 @@ class OfflineStack:
         )
         self.pipe.start()
         self.pipe.ready.wait(10)
+        # Serve (and so answer /brain/health) only once the pipe reads the stream: a message
+        # written the moment the endpoint answers must start a run (DESIGN §6, start-up).
+        threading.Thread(target=self._server.serve_forever, name="brain-endpoint", daemon=True).start()
         if self.options.warm:
             for pool in self.pools.values():
                 pool.warm(self.options.warm)

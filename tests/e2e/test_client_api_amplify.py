@@ -11,11 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -23,6 +19,7 @@ import pytest
 
 from brain_local.api_client import SignedInClient
 from brain_local.identity import DEFAULT_PASSWORD
+from tests.e2e.conftest import brain_up
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NODE_CLIENT = REPO_ROOT / "clients" / "node" / "brain-client.mjs"
@@ -33,52 +30,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """`brain up` with a fast scripted model; its state directory (config.json, ca.pem)."""
-    state = tmp_path_factory.mktemp("state")
-    log = open(tmp_path_factory.mktemp("up") / "brain-up.log", "w")  # noqa: SIM115 - brain up writes to it until the module ends
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "brain_local.cli",
-            "up",
-            "--port",
-            str(port),
-            "--tls-port",
-            "0",
-            "--state-dir",
-            str(state),
-            "--ttft-ms",
-            "50",
-            "--tokens-per-second",
-            "300",
-            "--reply-tokens",
-            "40",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/brain/health", timeout=0.5)
-            break
-        except OSError:
-            assert process.poll() is None, "brain up exited: " + Path(log.name).read_text()
-            assert time.time() < deadline, "brain up did not come up in 60 s"
-            time.sleep(0.2)
-    yield state
-    process.terminate()
-    process.wait(timeout=20)
+    options = ("--ttft-ms", "50", "--tokens-per-second", "300", "--reply-tokens", "40")
+    with brain_up(tmp_path_factory, *options) as running:
+        yield running.state
 
 
 def amplify(stack: Path, plan: dict, timeout: float = 90) -> list[dict]:
@@ -100,6 +57,17 @@ def steps(lines: list[dict], step: str) -> list[dict]:
     return [line for line in lines if line["step"] == step]
 
 
+def converse(conv: str, *messages: dict) -> dict:
+    """The plan of a conversation of ada's: subscribe, post ``messages``, wait for each reply."""
+    return {
+        "mode": "converse",
+        "user": "ada",
+        "password": DEFAULT_PASSWORD,
+        "conversationId": conv,
+        "messages": messages,
+    }
+
+
 def conversation() -> str:
     return f"amplify-{uuid.uuid4().hex[:12]}"
 
@@ -112,16 +80,7 @@ def signed_in(stack: Path, user: str) -> SignedInClient:
 
 def test_ada_subscribes_posts_and_receives_the_chunks_in_order_then_the_reply_then_finds_both_in_history(stack):
     conv = conversation()
-    lines = amplify(
-        stack,
-        {
-            "mode": "converse",
-            "user": "ada",
-            "password": DEFAULT_PASSWORD,
-            "conversationId": conv,
-            "messages": [{"content": "Hello! I am Ada, and I live in Lisbon. What do you see?"}],
-        },
-    )
+    lines = amplify(stack, converse(conv, {"content": "Hello! I am Ada, and I live in Lisbon. What do you see?"}))
     [posted] = steps(lines, "posted")
     assert posted["status"] == 202
     message_id = posted["body"]["messageId"]
@@ -186,16 +145,8 @@ def test_bobs_history_of_adas_conversation_holds_none_of_adas_items(stack):
 
 def test_a_duplicated_client_message_id_gives_one_message_and_one_reply(stack):
     conv = conversation()
-    lines = amplify(
-        stack,
-        {
-            "mode": "converse",
-            "user": "ada",
-            "password": DEFAULT_PASSWORD,
-            "conversationId": conv,
-            "messages": [{"content": "Are you there?", "clientMessageId": f"retry-{uuid.uuid4().hex[:8]}", "times": 2}],
-        },
-    )
+    retry = {"content": "Are you there?", "clientMessageId": f"retry-{uuid.uuid4().hex[:8]}", "times": 2}
+    lines = amplify(stack, converse(conv, retry))
     first, second = steps(lines, "posted")
     assert first["status"] == second["status"] == 202
     assert first["body"]["messageId"] == second["body"]["messageId"]
