@@ -28,6 +28,7 @@ import time
 import urllib.parse
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,12 +173,15 @@ class SignedInClient:
         http_host = urllib.parse.urlsplit(self.config["API"]["Events"]["endpoint"]).netloc
         auth = {"Authorization": self.access_token, "host": http_host}
         self._auth = auth
-        self._socket = connect(
-            url,
-            subprotocols=["aws-appsync-event-ws", "header-" + _b64url(auth)],
-            ssl=self._ssl,
-            open_timeout=timeout,
-            max_size=2**22,
+        self._connection_scope = ExitStack()  # the socket lives until close()
+        self._socket = self._connection_scope.enter_context(
+            connect(
+                url,
+                subprotocols=["aws-appsync-event-ws", "header-" + _b64url(auth)],
+                ssl=self._ssl,
+                open_timeout=timeout,
+                max_size=2**22,
+            )
         )
         self._socket.send(json.dumps({"type": "connection_init"}))
         ack = json.loads(self._socket.recv(timeout))
@@ -228,8 +232,8 @@ class SignedInClient:
 
     def close(self) -> None:
         if self._socket is not None:
-            self._socket.close()
             self._socket = None
+            self._connection_scope.close()
 
     # -- one exchange --------------------------------------------------------------------------
     def send(

@@ -100,13 +100,21 @@ class FrontDoor:
         for service in self._services:
             service.add_routes(app)
         app.router.add_post("/", self.cognito)
-        app.router.add_get("/config.json", lambda _request: web.json_response(self._config()))
-        app.router.add_get("/ca.pem", lambda _request: web.FileResponse(self._ca_file))
+        app.router.add_get("/config.json", self.config_json)
+        app.router.add_get("/ca.pem", self.ca_pem)
         if self._static_dir is not None and self._static_dir.is_dir():
-            index = self._static_dir / "index.html"
-            app.router.add_get("/", lambda _request: web.FileResponse(index))
+            app.router.add_get("/", self.index)
             app.router.add_static("/", self._static_dir)
         return app
+
+    async def config_json(self, _request: web.Request) -> web.Response:
+        return web.json_response(self._config())
+
+    async def ca_pem(self, _request: web.Request) -> web.FileResponse:
+        return web.FileResponse(self._ca_file)
+
+    async def index(self, _request: web.Request) -> web.FileResponse:
+        return web.FileResponse(self._static_dir / "index.html")
 
     async def cognito(self, request: web.Request) -> web.Response:
         target = request.headers.get("X-Amz-Target", "")
