@@ -2,7 +2,7 @@
 
 from aws_cdk.assertions import Match
 
-from brain_core.config import function_environment
+from brain_core.config import SETTINGS, function_environment
 
 
 def table(synth, key):
@@ -42,9 +42,23 @@ def test_idempotency_table_matches_powertools_defaults(default):
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
 
 
+def test_conversations_are_per_owner_with_a_newest_first_index_and_kept(default):
+    resource = table(default, "conversations")
+    props = resource["Properties"]
+    assert props["KeySchema"] == [
+        {"AttributeName": "owner", "KeyType": "HASH"},
+        {"AttributeName": "conversationId", "KeyType": "RANGE"},
+    ]
+    [index] = props["LocalSecondaryIndexes"]
+    assert index["IndexName"] == SETTINGS.client_api.conversations_index
+    assert index["KeySchema"][1] == {"AttributeName": "updatedAt", "KeyType": "RANGE"}
+    assert resource["DeletionPolicy"] == "Retain"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
 def test_every_table_is_encrypted_on_demand_and_named_by_cloudformation(default):
     tables = default.of_type("AWS::DynamoDB::Table")
-    assert len(tables) == 3
+    assert len(tables) == 4
     for resource in tables.values():
         props = resource["Properties"]
         assert props["BillingMode"] == "PAY_PER_REQUEST"
