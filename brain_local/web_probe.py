@@ -160,16 +160,17 @@ class ChatPage:
         self.page.screenshot(path=str(path))
         return path
 
-    def wait_mid_stream(self, timeout_s: float = 30.0) -> bool:
-        """After a send: wait until the newest brain bubble shows words but no inner life yet."""
+    def wait_mid_stream(self, min_chars: int = 40, timeout_s: float = 30.0) -> bool:
+        """After a send: wait until the newest brain bubble shows ``min_chars`` of text but no
+        inner life yet."""
         deadline = time.monotonic() + timeout_s
-        script = """() => {
+        script = """(least) => {
             const b = [...document.querySelectorAll('[data-testid=message-brain]')].pop();
             const words = b ? b.querySelector('.text').textContent.length : 0;
-            return words > 40 && !b.querySelector('[data-testid=inner-life]');
+            return words >= least && !b.querySelector('[data-testid=inner-life]');
         }"""
         while time.monotonic() < deadline:
-            if self.page.evaluate(script):
+            if self.page.evaluate(script, min_chars):
                 return True
             time.sleep(0.02)
         return False

@@ -15,7 +15,7 @@ import type { BrainReply, HistoryItem, StreamEvent } from './contracts';
 import { LiveStream } from './live';
 import { configure, currentIdentity, type Identity, type PageConfig, SignedOut, signInAs, signInProblem, signOutNow } from './session';
 import { type ReplyStream, StreamRouter } from './stream';
-import { byId, ErrorBanner, renderConversations, Turn } from './view';
+import { byId, ErrorBanner, followingTheEnd, renderConversations, Turn } from './view';
 
 /** A reply that has shown no progress for this long is caught up from the API. */
 const STALL_MS = 2500;
@@ -291,16 +291,18 @@ function render(stream: ReplyStream): void {
   entry.gapSince = stream.hasGap ? (entry.gapSince ?? now) : null;
   if (stream.text && entry.firstWordsAt === null) entry.firstWordsAt = now;
   if (!stream.final) {
-    entry.turn.showText(stream.text);
+    followingTheEnd(els.log, () => entry.turn.showText(stream.text));
     return;
   }
   const reply = stream.reply as BrainReply;
   const since = (t: number | null) => (entry.startedAt === null || t === null ? null : t - entry.startedAt);
-  if (entry.startedAt === null) {
-    entry.turn.finish(reply, reply.timings.ttftMs ?? null, reply.timings.totalMs ?? null);
-  } else {
-    entry.turn.finish(reply, since(entry.firstWordsAt ?? now), since(now));
-  }
+  followingTheEnd(els.log, () => {
+    if (entry.startedAt === null) {
+      entry.turn.finish(reply, reply.timings.ttftMs ?? null, reply.timings.totalMs ?? null);
+    } else {
+      entry.turn.finish(reply, since(entry.firstWordsAt ?? now), since(now));
+    }
+  });
   waiting.delete(stream.messageId);
   router.close(stream.messageId);
 }

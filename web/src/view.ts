@@ -25,6 +25,13 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return element as T;
 }
 
+/** Make `change`, and keep the log scrolled to its end if it was there (a reader who scrolled up stays put). */
+export function followingTheEnd(log: HTMLElement, change: () => void): void {
+  const atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+  change();
+  if (atEnd) log.scrollTop = log.scrollHeight;
+}
+
 // -- numbers --------------------------------------------------------------------------------------
 export function duration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
