@@ -87,6 +87,7 @@ class SignedInClient:
         self._replies: dict[str, _Reply] = {}
         self._arrived = threading.Condition()
         self._acks: dict[str, queue.Queue] = {}
+        self._subscribed: set[str] = set()
 
     # -- identity ------------------------------------------------------------------------------
     def sign_in(self, username: str, password: str) -> SignedInClient:
@@ -202,6 +203,12 @@ class SignedInClient:
             raise SubscribeRefused(json.dumps(answer.get("errors")))
         return sub_id
 
+    def ensure_subscribed(self, conversation_id: str) -> None:
+        """Subscribe to the conversation's channel, once."""
+        if conversation_id not in self._subscribed:
+            self.subscribe(self.channel(conversation_id))
+            self._subscribed.add(conversation_id)
+
     def _read(self) -> None:
         from websockets.exceptions import ConnectionClosed
 
@@ -246,9 +253,7 @@ class SignedInClient:
     ) -> Exchange:
         """Post ``text`` and follow its reply on the pushed stream (subscribe first, once per
         conversation). ``on_chunk`` gets each chunk's text once, in ``seq`` order."""
-        if conversation_id not in getattr(self, "_subscribed", set()):
-            self.subscribe(self.channel(conversation_id))
-            self._subscribed = getattr(self, "_subscribed", set()) | {conversation_id}
+        self.ensure_subscribed(conversation_id)
         started = time.perf_counter()
         posted = self.post_message(conversation_id, text, client_message_id)
         message_id = posted["messageId"]

@@ -124,6 +124,8 @@ class EventsService:
             body = await request.json()
         except ValueError:
             return web.json_response({"errors": [_error("BadRequestException", "the body is not JSON")]}, status=400)
+        except ConnectionError:  # the publisher went away mid-request (its environment stopped)
+            return web.Response(status=499)
         channel, events = body.get("channel"), body.get("events")
         problem = self._publish_problem(channel, events)
         if problem:
