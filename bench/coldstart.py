@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.budgets import COMPUTE_ONLY_BUDGET_MS, FLOOR_FACTOR_BUDGET, PACKAGE_BUDGET_BYTES
 from bench.settings import REPO_ROOT
 from bench.stack_process import free_port
 from bench.stats import median, ratio
@@ -33,11 +34,8 @@ BARE = "bare interpreter"
 FLOOR = "floor"
 LANGCHAIN = "language (langchain)"
 
-#: Agents that create no AWS client at import: budgeted at 100 ms net (DESIGN §6).
+#: Agents that create no AWS client at import: budgeted at COMPUTE_ONLY_BUDGET_MS net (DESIGN §6).
 COMPUTE_ONLY = ("reasoning", "emotional", "depth")
-COMPUTE_ONLY_BUDGET_MS = 100.0
-FLOOR_FACTOR_BUDGET = 1.2
-PACKAGE_BUDGET_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -62,12 +60,12 @@ def function_specs(model_client: str) -> dict[str, FunctionSpec]:
     The endpoints are a port nobody listens on: handlers create clients at import but make no
     call until invoked.
     """
-    from brain_local.scripted_model import MODEL_ID
+    from brain_local.scripted_model import ScriptedPersonaModel
     from brain_local.stack import StackOptions
     from brain_local.stack import function_specs as stack_function_specs
 
     options = StackOptions(port=free_port(), model_client=model_client)
-    specs = stack_function_specs(options, MODEL_ID, options.endpoint)
+    specs = stack_function_specs(options, ScriptedPersonaModel(), options.endpoint)
     return {spec.handler.split(".")[1]: spec for spec in specs.values()}
 
 

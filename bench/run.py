@@ -79,7 +79,7 @@ def main() -> int:
         return 2
 
     # Imported here so a settings error is reported before the heavy imports.
-    from bench import coldstart, report, scenarios
+    from bench import coldstart, figures, report, scenarios
     from bench.stack_process import StackProcess
 
     run = run_metadata(settings)
@@ -167,7 +167,7 @@ def main() -> int:
         progress("nothing was measured: no report written")
         return 1
 
-    results = report.build_results(
+    results = figures.build_results(
         run=run,
         warm=warm,
         first_version=first_version,

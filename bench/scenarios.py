@@ -22,8 +22,9 @@ from ulid import ULID
 
 from bench.first_version import FirstVersionChain
 from bench.settings import BenchSettings
+from brain_core import workflow
 from brain_core.config import SETTINGS
-from brain_core.contracts import iso_timestamp
+from brain_core.contracts import TIMED_STEPS, iso_timestamp
 from brain_core.store import from_item
 from brain_local.client import BrainClient, Exchange, ReplyTimeout
 from brain_local.runs import history, state_durations
@@ -57,10 +58,9 @@ CONVERSATION = (
     "What was the last thing I told you about myself?",
 )
 
-#: Execution-history states, in workflow order (the Parallel state and its three branches).
-STATES = ("Perception", "Language", "PostProcess", "Reasoning", "Emotional", "Depth", "SelfReview")
-#: Per-step milliseconds each agent measured itself, as the reply item's ``timings`` carries them.
-STEPS = ("perception", "language", "reasoning", "emotional", "depth", "selfReview")
+#: Execution-history states of a run with no failure, in workflow order (the Parallel state and
+#: its three branches), as the ASL names them.
+STATES = tuple(state.name for state in workflow.happy_path() if state.runs_code)
 
 
 @dataclass
@@ -160,7 +160,7 @@ def _exchange(
         chunks=exchange.chunks,
         status=reply.get("status"),
         degraded=list(reply.get("degraded", [])),
-        steps={step: timings[step] for step in STEPS if step in timings},
+        steps={step: timings[step] for step in TIMED_STEPS if step in timings},
         error=None if exchange.reply else "no reply item",
     )
 
