@@ -8,6 +8,7 @@ history, the first version's ratios, and one flat map of every figure for ``benc
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from bench import budgets
 from bench.scenarios import STATES, MessageSample
@@ -54,7 +55,7 @@ STATE_STEPS = {state.name: step_name(state.agent) for state in workflow.happy_pa
 
 
 def orchestration_figures(samples: list[MessageSample]) -> dict:
-    figures = {"states": {state: summary(s.states.get(state) for s in samples) for state in STATES}}
+    figures: dict[str, Any] = {"states": {state: summary(s.states.get(state) for s in samples) for state in STATES}}
     figures["invokeOverheadMs"] = {
         state: summary(s.states[state] - s.steps[step] for s in samples if state in s.states and step in s.steps)
         for state, step in STATE_STEPS.items()
@@ -82,7 +83,7 @@ def timeline_medians(samples: list[MessageSample]) -> dict[str, float]:
             marks["replyVisible"] = s.total_ms
         for key, value in marks.items():
             points.setdefault(key, []).append(value)
-    return {key: round(median(values), 1) for key, values in sorted(points.items())}
+    return _rounded_medians(points)
 
 
 def build_results(
@@ -167,7 +168,13 @@ def _first_version_timeline(samples: list[MessageSample]) -> dict[str, float]:
         for step in TIMED_STEPS:
             elapsed += s.steps.get(step, 0.0)
             ends.setdefault(step, []).append(elapsed)
-    return {step: round(median(values), 1) for step, values in ends.items()}
+    return _rounded_medians(ends)
+
+
+def _rounded_medians(values_by_key: dict[str, list[float]]) -> dict[str, float]:
+    """Each key's median to 0.1, keys in order (every list has a value: a key exists because one does)."""
+    medians = {key: median(values) for key, values in sorted(values_by_key.items())}
+    return {key: round(value, 1) for key, value in medians.items() if value is not None}
 
 
 # -- a flat map of every figure, for bench.compare ---------------------------------------------

@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, cast
 
 import boto3
 from botocore.config import Config
@@ -49,6 +50,9 @@ from brain_core.store import ConversationStore, to_item
 from brain_core.tables import MESSAGES
 from brain_local.tables import create_table
 
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock_runtime.type_defs import InferenceConfigurationTypeDef, MessageTypeDef
+
 MIRROR_TABLE = "BenchFirstVersionMessages"
 #: The Messages table's keys, without its stream: the pipe must not see the chain's messages.
 MIRROR = replace(MESSAGES, stream_view=None, point_in_time_recovery=False)
@@ -69,28 +73,25 @@ class FirstVersionChain:
     def __init__(self, endpoint: str, model_id: str, settings: Settings = SETTINGS):
         self.settings = settings
         self.model_id = model_id
-        credentials = {
-            "endpoint_url": endpoint,
-            "region_name": settings.region,
-            "aws_access_key_id": "offline",
-            "aws_secret_access_key": "offline",
-        }
+        session = boto3.session.Session(
+            region_name=settings.region, aws_access_key_id="offline", aws_secret_access_key="offline"
+        )
         # Clients made once, as a warm Lambda of the first version would hold them.
-        self.dynamodb = boto3.client(
+        self.dynamodb = session.client(
             "dynamodb",
+            endpoint_url=endpoint,
             config=Config(retries={"mode": "standard", "max_attempts": 4}, tcp_keepalive=True),
-            **credentials,
         )
         # Non-streaming: the whole reply arrives in one response, so the read timeout must cover it.
-        self.bedrock = boto3.client(
+        self.bedrock = session.client(
             "bedrock-runtime",
+            endpoint_url=endpoint,
             config=Config(
                 connect_timeout=2,
                 read_timeout=300,
                 tcp_keepalive=True,
                 retries={"mode": "standard", "total_max_attempts": settings.bedrock_max_attempts},
             ),
-            **credentials,
         )
         self.store = ConversationStore(self.dynamodb, MIRROR_TABLE)
         self.inference = inference_config(settings.max_output_tokens, settings.temperature, settings.top_p)
@@ -128,9 +129,10 @@ class FirstVersionChain:
         t = time.perf_counter()
         response = self.bedrock.converse(
             modelId=self.model_id,
-            messages=perception.messages,
+            # The contracts carry Converse's shapes as plain dicts (no boto3 types at run time).
+            messages=cast("list[MessageTypeDef]", perception.messages),
             system=[{"text": perception.system}],
-            inferenceConfig=self.inference,
+            inferenceConfig=cast("InferenceConfigurationTypeDef", self.inference),
         )
         reply_text = "".join(block.get("text", "") for block in response["output"]["message"]["content"])
         usage = response.get("usage", {})

@@ -96,8 +96,13 @@ def main() -> int:
     )
 
     run_id = scenarios.new_run_id()
-    warm, first_version, load, health_after = [], [], None, None
-    cold_start, packages, unmatched = None, [], 0
+    warm: list[scenarios.MessageSample] = []
+    first_version: list[scenarios.MessageSample] = []
+    load: scenarios.LoadResult | None = None
+    health_after: dict | None = None
+    cold_start: dict | None = None
+    packages: list[dict] = []
+    unmatched = 0
     error: str | None = None
     try:
         with Phase(run, "cold start"):

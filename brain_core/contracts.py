@@ -149,12 +149,14 @@ class WorkflowInput(Contract):
         named in ``not_text``, so perception can refuse the message clearly instead of crashing."""
         if not isinstance(data, Mapping):
             raise ContractError("workflow input must be an object")
-        ids = {key: _require_str(data, key) for key in ("conversationId", "messageId")}
+        conversation_id, message_id = _require_str(data, "conversationId"), _require_str(data, "messageId")
         if strict:
-            return cls(**ids, **{key: _require_str(data, key) for key in ("owner", "content", "createdAt")})
+            owner, content, created_at = (_require_str(data, key) for key in ("owner", "content", "createdAt"))
+            return cls(conversation_id, message_id, owner, content, created_at)
         rest = {key: data.get(key) for key in ("owner", "content", "createdAt")}
+        owner, content, created_at = (value if isinstance(value, str) else "" for value in rest.values())
         not_text = tuple(key for key, value in rest.items() if not isinstance(value, str))
-        return cls(**ids, **{k: v if isinstance(v, str) else "" for k, v in rest.items()}, not_text=not_text)
+        return cls(conversation_id, message_id, owner, content, created_at, not_text=not_text)
 
     @property
     def reply_id(self) -> str:
@@ -304,6 +306,7 @@ def read_branch(agent: str, data: Any) -> BranchResult:
     """One element of ``insights``: ``agent``'s result, or its DegradedBranch. Anything else (a
     result that does not match its contract, or names another agent) counts as that branch
     degraded: a reply never claims a part it does not have."""
+    branch: BranchResult
     try:
         if isinstance(data, Mapping) and data.get("degraded"):
             branch = DegradedBranch.from_dict(data)

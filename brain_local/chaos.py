@@ -119,7 +119,7 @@ def run_chaos(
             time.sleep(0.05)  # conversations begin a moment apart, as people do
         while any(t.is_alive() for t in threads):
             time.sleep(1)
-            if progress:
+            if progress and stack.pipe:
                 progress(stack.pipe.counts["started"], messages)
         _wait_for_quiet(stack)
         _audit(stack, client, names, report)

@@ -187,7 +187,7 @@ def cmd_up(args) -> int:
     faults = FaultPlan.load(args.faults) if args.faults else None
     stack = OfflineStack(_options(args), faults=faults).start()
     endpoint = stack.options.endpoint
-    print(f"Brain in Cup offline stack on {endpoint}  (model: {stack.backend.model_id})")
+    print(f"Brain in Cup offline stack on {endpoint}  (model: {stack.backend.model_id if stack.backend else None})")
     if faults:
         print(f"  injecting faults: {json.dumps(faults.to_dict())}")
     print(

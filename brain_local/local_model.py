@@ -27,6 +27,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("brain.local_model")
 
@@ -115,10 +116,10 @@ def available(load: bool = True) -> tuple[bool, str]:
 
 _load_lock = threading.Lock()
 #: (file, context size, threads) -> (llama_cpp.Llama, the lock its generations take turns on)
-_loaded: dict[tuple, tuple[object, threading.Lock]] = {}
+_loaded: dict[tuple, tuple[Any, threading.Lock]] = {}
 
 
-def _shared_llama(path: Path, settings: LocalModelSettings) -> tuple[object, threading.Lock]:
+def _shared_llama(path: Path, settings: LocalModelSettings) -> tuple[Any, threading.Lock]:
     """One ``llama_cpp.Llama`` per (file, context size, threads) in this process, loaded on first
     use, and its lock: a llama.cpp context serves one generation at a time, whoever asks."""
     key = (str(path), settings.n_ctx, settings.n_threads, settings.n_threads_batch)
@@ -226,7 +227,10 @@ class SmolLM2Model:
     def prompt_tokens(self, request: dict, max_tokens: int) -> list[int]:
         """The ChatML prompt as tokens, the oldest messages dropped until it fits with room to reply."""
         llama = self.load()
-        tok = lambda s: llama.tokenize(s.encode("utf-8"), add_bos=False, special=True)  # noqa: E731
+
+        def tok(text: str) -> list[int]:
+            return llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
         head, blocks = chatml_blocks(system_prompt(request), request.get("messages", []))
         head_t, cue_t = tok(head), tok(f"{IM_START}assistant\n")
         block_t = [tok(b) for b in blocks]

@@ -35,8 +35,12 @@ from brain_local.forwarder import Forwarder
 from brain_local.tables import create_tables
 
 if TYPE_CHECKING:
+    from moto.core.models import MockAWS
+    from werkzeug.serving import BaseWSGIServer
+
     from brain_local.bedrock_service import ModelBackend
-    from brain_local.lambda_service import FunctionSpec
+    from brain_local.lambda_service import FunctionPool, FunctionSpec
+    from brain_local.pipe import StreamPipe
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT = "123456789012"
@@ -145,11 +149,12 @@ class OfflineStack:
         self.options = options or StackOptions()
         self.settings = self.options.settings
         self.faults = faults or FaultPlan(seed=self.options.seed)
-        self._mock = None
-        self._server = None
-        self.pipe = None
-        self.pools: dict = {}
-        self.backend = None
+        self._mock: MockAWS | None = None
+        self._server: BaseWSGIServer | None = None
+        self._dynamodb: subprocess.Popen[str] | None = None
+        self.pipe: StreamPipe | None = None
+        self.pools: dict[str, FunctionPool] = {}
+        self.backend: ModelBackend | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> OfflineStack:
@@ -199,6 +204,7 @@ class OfflineStack:
             text=True,
             env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
         )
+        assert self._dynamodb.stdout is not None  # a pipe: stdout=PIPE above
         line = self._dynamodb.stdout.readline()
         if not line.startswith("ready "):
             raise RuntimeError(f"the DynamoDB process did not start (exit code {self._dynamodb.poll()})")
@@ -220,7 +226,7 @@ class OfflineStack:
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
-        if getattr(self, "_dynamodb", None) is not None:
+        if self._dynamodb is not None:
             self._dynamodb.terminate()
             self._dynamodb.wait(timeout=10)
             self._dynamodb = None
@@ -232,7 +238,7 @@ class OfflineStack:
         from botocore.config import Config
 
         if service in ("dynamodb", "dynamodbstreams"):
-            return boto3.client(
+            return boto3.client(  # type: ignore[call-overload]  # boto3-stubs type a client by a literal name
                 service,
                 region_name=self.settings.region,
                 endpoint_url=self.dynamodb_endpoint,
@@ -240,7 +246,7 @@ class OfflineStack:
                 aws_secret_access_key="offline",
                 config=Config(max_pool_connections=32),
             )
-        return boto3.client(service, region_name=self.settings.region)
+        return boto3.client(service, region_name=self.settings.region)  # type: ignore[call-overload]  # as above
 
     def _create_resources(self) -> None:
         s = self.settings
@@ -256,7 +262,9 @@ class OfflineStack:
             type="EXPRESS",
         )["stateMachineArn"]
 
-    def function_specs(self):
+    def function_specs(self) -> dict[str, FunctionSpec]:
+        if self.backend is None:
+            raise RuntimeError("the stack has not started: no model backend yet")
         return function_specs(self.options, self.backend, self.dynamodb_endpoint)
 
     def _start_services(self) -> None:

@@ -335,6 +335,8 @@ class BrainStack(Stack):
             description="Brain in Cup pipe: Messages stream -> workflow",
         )
         stream_arn = self.messages_table.table_stream_arn
+        if stream_arn is None:
+            raise ValueError("the Messages table has no stream for the pipe to read (brain_core/tables.py)")
         role.add_to_policy(
             iam.PolicyStatement(sid="ReadMessagesStream", actions=list(STREAM_READ_ACTIONS), resources=[stream_arn])
         )
