@@ -3,8 +3,8 @@
 CDK (``cdk/``) and the offline stack (``brain_local``) both build their resources from
 :data:`SETTINGS`; they hand each function the environment produced by
 :func:`function_environment`, and the agents parse it back with :func:`AgentEnv.from_environ`.
-Nothing here imports boto3: compute-only agents import this module too, and their cold start
-is budgeted at 100 ms.
+The tables' shapes are in :mod:`brain_core.tables`; their names here. Nothing here imports
+boto3: compute-only agents import this module too, and their cold start is budgeted at 100 ms.
 """
 
 from __future__ import annotations

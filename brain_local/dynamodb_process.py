@@ -7,6 +7,9 @@ twenty concurrent conversations that alone saturated the one core the main proce
 Here it gets the other core. The main endpoint still serves DynamoDB (it forwards to this
 process), so clients see one endpoint; the functions are pointed here directly.
 
+Here moto departs from DynamoDB in two ways, to keep its CPU time and memory bounded
+(:func:`brain_local.moto_departures.apply_to_dynamodb`, which says why).
+
 It also owns the DynamoDB fault of a fault plan: ResponseChunks writes throttled at a rate
 (``ProvisionedThroughputExceededException``, which botocore retries), counted at
 ``GET /brain/faults``.

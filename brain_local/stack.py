@@ -11,8 +11,9 @@ One process, one endpoint (default ``http://127.0.0.1:4566``):
 - the Bedrock runtime API (``/model/...``) backed by a model (:mod:`brain_local.bedrock_service`);
 - the pipe (:mod:`brain_local.pipe`), polling the stream and starting executions.
 
-Tables, the state machine and the pipe come from :data:`brain_core.config.SETTINGS`, the
-configuration CDK deploys.
+Tables (:mod:`brain_core.tables`), the state machine (:mod:`brain_core.workflow`) and the pipe
+come from the configuration CDK deploys (:data:`brain_core.config.SETTINGS`); where moto has to
+depart from AWS, :mod:`brain_local.moto_departures` says how and why.
 """
 
 from __future__ import annotations
