@@ -58,3 +58,15 @@ def test_an_explicit_model_file_is_used(monkeypatch, tmp_path):
     model.write_bytes(b"GGUF")
     monkeypatch.setenv("BRAIN_LOCAL_MODEL_PATH", str(model))
     assert local_model.model_path() == model
+
+
+def test_the_offline_stack_configures_each_models_persona_through_the_function_environment():
+    from brain_local.scripted_model import ScriptedPersonaModel
+    from brain_local.stack import StackOptions, function_specs
+
+    options = StackOptions(port=4799)
+    for model, length in ((local_model.SmolLM2Model(), "condensed"), (ScriptedPersonaModel(), "full")):
+        specs = function_specs(options, model, "http://127.0.0.1:4798")
+        perception = next(spec for spec in specs.values() if spec.handler == "agents.perception.handler.main")
+        assert perception.environment["PERSONA_LENGTH"] == length
+        assert perception.environment["MODEL_ID"] == model.model_id
