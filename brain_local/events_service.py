@@ -61,7 +61,7 @@ def header_auth(protocols: list[str]) -> dict:
     return {}
 
 
-def channel_segments(channel: str) -> list[str] | None:
+def channel_segments(channel: object) -> list[str] | None:
     """``/a/b/c`` -> ``["a", "b", "c"]``; None when it is not a channel path."""
     if not isinstance(channel, str):
         return None
