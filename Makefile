@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: install web chromium local-model demo lint test test-unit test-integration test-e2e test-infra synth bench bench-web screenshot up clean
+.PHONY: install web chromium local-model demo lint typecheck test test-unit test-integration test-e2e test-infra synth bench bench-web screenshot up clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..." >&2; exit 1; }
@@ -64,7 +64,11 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	cd web && npm run --silent check
 
-test: install local-model lint
+# mypy over agents/, brain_core/, brain_local/, cdk/ and bench/ (pyproject.toml says how).
+typecheck: install
+	$(VENV)/bin/mypy
+
+test: install local-model lint typecheck
 	$(PY) -m pytest -q
 
 test-unit: install
@@ -94,4 +98,4 @@ screenshot: install
 	$(PY) -m bench.web_page --screenshot docs/web-chat.png --messages 0
 
 clean:
-	rm -rf $(VENV) cdk.out .brain .pytest_cache cdk/node_modules clients/node/node_modules web/node_modules web/dist web/build-tests
+	rm -rf $(VENV) cdk.out .brain .pytest_cache .mypy_cache .ruff_cache cdk/node_modules clients/node/node_modules web/node_modules web/dist web/build-tests

@@ -133,7 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     stack.start()
     try:
-        url = stack.health()["clientApi"]["web"]
+        health = stack.health()
+        url = (health or {}).get("clientApi", {}).get("web")
+        if not url:
+            raise RuntimeError(f"the stack serves no web chat: {health}")
         with chromium() as browser:
             page = ChatPage.open(browser, url, width=args.width, height=args.height)
             loaded = page_load(page)

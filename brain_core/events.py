@@ -68,7 +68,7 @@ class EventPublisher:
         self.attempts = attempts
         self._session = session or botocore.session.get_session()
         ca_bundle = self._session.get_config_variable("ca_bundle")
-        self._http = URLLib3Session(verify=ca_bundle or True, timeout=timeout_seconds, max_pool_connections=2)
+        self._http = URLLib3Session(verify=ca_bundle or True, timeout=timeout_seconds, max_pool_connections=2)  # type: ignore[arg-type]  # float seconds work: urllib3 takes them
         self._queue: deque[tuple[str, str]] = deque()
         self._lock = threading.Condition()
         self._sending = 0
@@ -141,7 +141,11 @@ class EventPublisher:
                 method="POST", url=self.endpoint, data=body.encode(), headers={"content-type": "application/json"}
             )
             try:
-                credentials = self._session.get_credentials().get_frozen_credentials()
+                found = self._session.get_credentials()
+                if found is None:
+                    log.warning("publish to %s: no AWS credentials", channel)
+                    return False
+                credentials = found.get_frozen_credentials()
                 SigV4Auth(credentials, "appsync", self.region).add_auth(request)
                 response = self._http.send(request.prepare())
             except BotoCoreError as exc:
@@ -194,11 +198,11 @@ class ReplyChannel:
         self.channel = channel_for(namespace, owner, conversation_id) if publisher else None
 
     def chunk(self, chunk: ResponseChunk) -> None:
-        if self.channel and chunk.text:
+        if self._publisher and self.channel and chunk.text:
             self._publisher.publish(self.channel, chunk_event(chunk))
 
     def reply(self, reply: ReplyItem, chunks: int | None = None) -> None:
-        if self.channel:
+        if self._publisher and self.channel:
             self._publisher.publish(self.channel, reply_event(reply, chunks))
 
     def finish(self, timeout: float | None = None) -> tuple[int, int]:

@@ -31,8 +31,12 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from brain_local.client import Exchange, ReplyTimeout
+
+if TYPE_CHECKING:
+    from websockets.sync.client import ClientConnection
 
 
 class ApiError(RuntimeError):
@@ -83,27 +87,27 @@ class SignedInClient:
         self._local = threading.local()
         self.access_token: str | None = None
         self.sub: str | None = None
-        self._socket = None
+        self._socket: ClientConnection | None = None
+        self._auth: dict[str, str | None] = {}
         self._replies: dict[str, _Reply] = {}
         self._arrived = threading.Condition()
         self._acks: dict[str, queue.Queue] = {}
+        self._subscribed: set[str] = set()
 
     # -- identity ------------------------------------------------------------------------------
     def sign_in(self, username: str, password: str) -> SignedInClient:
         import boto3
 
         cognito_config = self.config["Auth"]["Cognito"]
-        kwargs = {}
-        if cognito_config.get("userPoolEndpoint"):
-            kwargs.update(endpoint_url=cognito_config["userPoolEndpoint"], verify=str(self.ca_file or True))
-        region = cognito_config["userPoolId"].split("_", 1)[0]
+        endpoint = cognito_config.get("userPoolEndpoint")  # absent on AWS: Cognito's own
         cognito = boto3.client(
             "cognito-idp",
-            region_name=region,
+            region_name=cognito_config["userPoolId"].split("_", 1)[0],
+            endpoint_url=endpoint,
+            verify=str(self.ca_file) if endpoint and self.ca_file else True,
             # sign-in is unsigned; boto3 still wants credentials to exist offline
             aws_access_key_id="offline",
             aws_secret_access_key="offline",
-            **kwargs,
         )
         result = cognito.initiate_auth(
             ClientId=cognito_config["userPoolClientId"],
@@ -168,6 +172,7 @@ class SignedInClient:
     # -- the pushed stream ---------------------------------------------------------------------
     def connect(self, timeout: float = 10.0) -> SignedInClient:
         from websockets.sync.client import connect
+        from websockets.typing import Subprotocol
 
         url = realtime_url(self.config["API"]["Events"]["endpoint"])
         http_host = urllib.parse.urlsplit(self.config["API"]["Events"]["endpoint"]).netloc
@@ -177,14 +182,15 @@ class SignedInClient:
         self._socket = self._connection_scope.enter_context(
             connect(
                 url,
-                subprotocols=["aws-appsync-event-ws", "header-" + _b64url(auth)],
+                subprotocols=[Subprotocol("aws-appsync-event-ws"), Subprotocol("header-" + _b64url(auth))],
                 ssl=self._ssl,
                 open_timeout=timeout,
                 max_size=2**22,
             )
         )
-        self._socket.send(json.dumps({"type": "connection_init"}))
-        ack = json.loads(self._socket.recv(timeout))
+        socket = self._socket
+        socket.send(json.dumps({"type": "connection_init"}))
+        ack = json.loads(socket.recv(timeout))
         if ack.get("type") != "connection_ack":
             raise SubscribeRefused(f"connection refused: {ack}")
         threading.Thread(target=self._read, name="events-reader", daemon=True).start()
@@ -194,7 +200,7 @@ class SignedInClient:
         sub_id = str(uuid.uuid4())
         answers: queue.Queue = queue.Queue()
         self._acks[sub_id] = answers
-        self._socket.send(
+        self._open().send(
             json.dumps({"type": "subscribe", "id": sub_id, "channel": channel, "authorization": self._auth})
         )
         answer = answers.get(timeout=timeout)
@@ -202,11 +208,17 @@ class SignedInClient:
             raise SubscribeRefused(json.dumps(answer.get("errors")))
         return sub_id
 
+    def ensure_subscribed(self, conversation_id: str) -> None:
+        """Subscribe to the conversation's channel, once."""
+        if conversation_id not in self._subscribed:
+            self.subscribe(self.channel(conversation_id))
+            self._subscribed.add(conversation_id)
+
     def _read(self) -> None:
         from websockets.exceptions import ConnectionClosed
 
         try:
-            for raw in self._socket:
+            for raw in self._open():
                 frame = json.loads(raw)
                 kind = frame.get("type")
                 if kind == "data":
@@ -230,6 +242,11 @@ class SignedInClient:
                 state.reply = event
             self._arrived.notify_all()
 
+    def _open(self) -> ClientConnection:
+        if self._socket is None:
+            raise SubscribeRefused("not connected: connect() first")
+        return self._socket
+
     def close(self) -> None:
         if self._socket is not None:
             self._socket = None
@@ -246,9 +263,7 @@ class SignedInClient:
     ) -> Exchange:
         """Post ``text`` and follow its reply on the pushed stream (subscribe first, once per
         conversation). ``on_chunk`` gets each chunk's text once, in ``seq`` order."""
-        if conversation_id not in getattr(self, "_subscribed", set()):
-            self.subscribe(self.channel(conversation_id))
-            self._subscribed = getattr(self, "_subscribed", set()) | {conversation_id}
+        self.ensure_subscribed(conversation_id)
         started = time.perf_counter()
         posted = self.post_message(conversation_id, text, client_message_id)
         message_id = posted["messageId"]

@@ -23,6 +23,9 @@ log = logging.getLogger("brain.bedrock")
 
 class ModelBackend(Protocol):
     model_id: str
+    #: The persona this model can follow (``Settings.persona_length``): the offline stack
+    #: configures perception with it.
+    persona_length: str
 
     def stream(self, request: dict) -> Iterator[str]: ...
 

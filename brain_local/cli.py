@@ -33,9 +33,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from brain_core.contracts import TIMED_STEPS
 from brain_local.stack import DEFAULT_PORT, MODELS, OfflineStack, StackOptions
+from brain_local.text_table import milliseconds, text_table
 
-STEPS = ("perception", "language", "reasoning", "emotional", "depth", "selfReview")
 DEMO_TURNS = (
     "Hello! My name is Ada and I live in Lisbon.",
     "What does it feel like to float in that jar all day?",
@@ -50,19 +51,6 @@ def _tty(stream) -> bool:
 
 def _dim(text: str) -> str:
     return f"\x1b[2m{text}\x1b[0m" if _tty(sys.stdout) else text
-
-
-def table(headers: list[str], rows: list[list]) -> str:
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    line = lambda r: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))  # noqa: E731
-    return "\n".join([line(cells[0]), "  ".join("-" * w for w in widths)] + [line(r) for r in cells[1:]])
-
-
-def _ms(value) -> str:
-    if value is None:
-        return ""
-    return f"{value:.1f}" if value < 10 else f"{value:,.0f}"
 
 
 def stack_running(endpoint: str) -> dict | None:
@@ -143,14 +131,15 @@ def chatting(args, endpoint: str):
     boto3 path (``--via boto3``)."""
     from botocore.exceptions import ClientError
 
-    from brain_local.api_client import BackendChat, for_running_stack
+    from brain_local.api_client import BackendChat, SignedInClient, for_running_stack
 
+    client: BackendChat | SignedInClient
     if args.via == "boto3":
         client = BackendChat(endpoint, args.owner)
     else:
         try:
-            client = for_running_stack(stack_running(endpoint), args.user, args.password)
-        except (ValueError, ClientError) as exc:
+            client = for_running_stack(stack_running(endpoint) or {}, args.user, args.password)
+        except (ValueError, KeyError, ClientError) as exc:
             raise SystemExit(f"cannot sign in as {args.user}: {exc}") from None
     try:
         yield client
@@ -201,12 +190,13 @@ def timing_rows(exchanges) -> list[list]:
     for i, ex in enumerate(exchanges, 1):
         steps = (ex.reply or {}).get("timings", {})
         rows.append(
-            [i, _ms(ex.ttft_ms), _ms(ex.total_ms), _ms(steps.get("modelTtftMs"))] + [_ms(steps.get(s)) for s in STEPS]
+            [i, milliseconds(ex.ttft_ms), milliseconds(ex.total_ms), milliseconds(steps.get("modelTtftMs"))]
+            + [milliseconds(steps.get(s)) for s in TIMED_STEPS]
         )
     return rows
 
 
-TIMING_HEADERS = ["turn", "first text", "total", "model ttft"] + list(STEPS)
+TIMING_HEADERS = ["turn", "first text", "total", "model ttft"] + list(TIMED_STEPS)
 
 
 def converse(client, texts, conversation_id: str, out=sys.stdout):
@@ -244,7 +234,7 @@ def cmd_up(args) -> int:
     faults = FaultPlan.load(args.faults) if args.faults else None
     stack = OfflineStack(_options(args), faults=faults).start()
     endpoint = stack.options.endpoint
-    print(f"Brain in Cup offline stack on {endpoint}  (model: {stack.backend.model_id})")
+    print(f"Brain in Cup offline stack on {endpoint}  (model: {stack.backend.model_id if stack.backend else None})")
     if faults:
         print(f"  injecting faults: {json.dumps(faults.to_dict())}")
     print(
@@ -256,9 +246,10 @@ def cmd_up(args) -> int:
         f"state machine: {stack.state_machine_arn}"
     )
     api = stack.client_api
+    assert api is not None, "brain up always starts the client API"
     print(f"  client API (TLS, trust {api.ca_file}): {api.url}")
     print(f"    HTTP API {api.url}/api   Events {api.url}/event   Cognito {api.url}")
-    print(f"    user pool {api.pool.pool_id}, app client {api.pool.client_id}")
+    print(f"    user pool {api.user_pool.pool_id}, app client {api.user_pool.client_id}")
     print(f"    users: {', '.join(f'{name} (password {password})' for name, password in api.users.items())}")
     print(f"    aws-amplify configuration: {stack.options.state_dir / 'config.json'}")
     print(f"  function logs: {stack.options.log_dir}/   Ctrl-C to stop.")
@@ -288,7 +279,7 @@ def cmd_send(args) -> int:
             )
         else:
             [exchange] = converse(client, [args.text], conversation)
-            print(table(TIMING_HEADERS, timing_rows([exchange])))
+            print(text_table(TIMING_HEADERS, timing_rows([exchange])))
             print(_dim(f"conversation: {conversation}"))
     return 0 if exchange.reply else 1
 
@@ -315,13 +306,14 @@ def cmd_chat(args) -> int:
                 print_inner_life(exchange.reply)
             exchanges.append(exchange)
         if exchanges:
-            print(table(TIMING_HEADERS, timing_rows(exchanges)))
+            print(text_table(TIMING_HEADERS, timing_rows(exchanges)))
     return 0
 
 
 def cmd_runs(args) -> int:
     import boto3
 
+    from brain_core import workflow
     from brain_local.runs import recent_runs
     from brain_local.stack import ACCOUNT
 
@@ -337,20 +329,14 @@ def cmd_runs(args) -> int:
 
         arn = f"arn:aws:states:{SETTINGS.region}:{ACCOUNT}:stateMachine:{SETTINGS.state_machine_name}"
         runs = recent_runs(sfn, arn, args.limit)
-        names = [
-            "Perception",
-            "Language",
-            "PostProcess",
-            "Reasoning",
-            "Emotional",
-            "Depth",
-            "SelfReview",
-            "WriteFallbackReply",
-        ]
+        names = [state.name for state in workflow.states() if state.runs_code]
         print(
-            table(
+            text_table(
                 ["execution", "status", "total"] + names,
-                [[r.name, r.status, _ms(r.total_ms)] + [_ms(r.states.get(n)) for n in names] for r in runs],
+                [
+                    [r.name, r.status, milliseconds(r.total_ms)] + [milliseconds(r.states.get(n)) for n in names]
+                    for r in runs
+                ],
             )
         )
         if not runs:
@@ -372,13 +358,13 @@ def cmd_demo(args) -> int:
             "message was written;\nper step as each agent measured itself. Turn 1 includes the "
             "functions' cold starts.\n"
         )
-        print(table(TIMING_HEADERS, timing_rows(exchanges)))
+        print(text_table(TIMING_HEADERS, timing_rows(exchanges)))
         health = stack_running(endpoint) or {}
         colds = {n.removeprefix("brain-"): f["initMs"] for n, f in health.get("functions", {}).items() if f["initMs"]}
         if colds:
             print(
                 "\nCold starts (spawn to handler ready, ms): "
-                + ", ".join(f"{n} {'/'.join(_ms(v) for v in vs)}" for n, vs in colds.items())
+                + ", ".join(f"{n} {'/'.join(milliseconds(v) for v in vs)}" for n, vs in colds.items())
             )
     return 0 if all(e.reply for e in exchanges) else 1
 
@@ -435,7 +421,7 @@ def cmd_chaos(args) -> int:
 
         print(json.dumps({**asdict(report), "ok": report.ok}))
         return 0 if report.ok else 1
-    print(table(["", "count"], [[name, value] for name, value in report.rows()]))
+    print(text_table(["", "count"], [[name, value] for name, value in report.rows()]))
     print(_dim("injected: " + json.dumps(report.faults)))
     if not report.ok:
         print(

@@ -5,7 +5,6 @@ door (:mod:`brain_local.front_door`):
 
 - Cognito from moto (this process, under ``mock_aws``): the user pool, its app client and the
   users (:mod:`brain_local.identity`);
-- the Conversations table (each person's conversations, for ``GET /conversations``);
 - the HTTP API (:mod:`brain_local.http_api`), whose routes invoke the ``api`` function through
   the local Lambda pool, as API Gateway invokes it on AWS;
 - the Events API (:mod:`brain_local.events_service`), running the namespace's APPSYNC_JS file.
@@ -25,6 +24,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from brain_core.config import PUBLISHERS, Settings, web_page_settings
 from brain_local.identity import (
@@ -39,6 +39,11 @@ from brain_local.identity import (
     fetch_jwks,
 )
 
+if TYPE_CHECKING:
+    from brain_local.events_service import EventsService
+    from brain_local.front_door import FrontDoor
+    from brain_local.http_api import HttpApiEmulator
+
 log = logging.getLogger("brain.client_api")
 
 
@@ -52,36 +57,6 @@ class ClientApiOptions:
     ka_interval: float = 60.0
 
 
-def create_conversations_table(dynamodb, settings: Settings) -> None:
-    """Each person's conversations: pk ``owner``, sk ``conversationId``, newest first through
-    the local index ``byUpdatedAt`` (as the CDK stack defines it)."""
-    api = settings.client_api
-    dynamodb.create_table(
-        TableName=api.conversations_table,
-        KeySchema=[
-            {"AttributeName": "owner", "KeyType": "HASH"},
-            {"AttributeName": "conversationId", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "owner", "AttributeType": "S"},
-            {"AttributeName": "conversationId", "AttributeType": "S"},
-            {"AttributeName": "updatedAt", "AttributeType": "S"},
-        ],
-        LocalSecondaryIndexes=[
-            {
-                "IndexName": api.conversations_index,
-                "KeySchema": [
-                    {"AttributeName": "owner", "KeyType": "HASH"},
-                    {"AttributeName": "updatedAt", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-        SSESpecification={"Enabled": True},
-    )
-
-
 class OfflineClientApi:
     def __init__(self, options: ClientApiOptions, settings: Settings, account: str, host: str = "127.0.0.1"):
         self.options = options
@@ -91,21 +66,35 @@ class OfflineClientApi:
         self.pool: UserPool | None = None
         self.users: dict[str, str] = {}
         self.subs: dict[str, str] = {}
-        self.front_door = None
-        self.events = None
-        self.http_api = None
-        self._cognito = None
+        self.front_door: FrontDoor | None = None
+        self.events: EventsService | None = None
+        self.http_api: HttpApiEmulator | None = None
+        self.ca_file: Path | None = None
+        self._cognito: Any = None
+
+    @property
+    def user_pool(self) -> UserPool:
+        if self.pool is None:
+            raise RuntimeError("the user pool is not created yet: create_resources() first")
+        return self.pool
+
+    @property
+    def door(self) -> FrontDoor:
+        if self.front_door is None:
+            raise RuntimeError("the front door is not running: start() first")
+        return self.front_door
 
     # -- resources -------------------------------------------------------------------------------
-    def create_resources(self, cognito, dynamodb) -> None:
+    def create_resources(self, cognito) -> None:
+        """The user pool, its app client and the users (the Conversations table is one of the
+        stack's tables, brain_core/tables.py)."""
         self._cognito = cognito
         self.pool = create_user_pool(cognito, self.settings.client_api, self.settings.region)
-        create_conversations_table(dynamodb, self.settings)
         for name, password in self.options.users or [(u, DEFAULT_PASSWORD) for u in DEFAULT_USERS]:
             self.add_user(name, password)
 
     def add_user(self, name: str, password: str) -> str:
-        sub = add_user(self._cognito, self.pool, name, password)
+        sub = add_user(self._cognito, self.user_pool, name, password)
         self.users[name], self.subs[name] = password, sub
         return sub
 
@@ -121,10 +110,11 @@ class OfflineClientApi:
         api = self.settings.client_api
         ca = LocalCA.in_directory(self.options.state_dir)
         self.ca_file = ca.ca_file
-        verifier = TokenVerifier(lambda: fetch_jwks(endpoint, self.pool), self.pool)
-        self.events = EventsService(verifier, NamespaceHandlers(), api.events_namespace, self.options.ka_interval)
-        self.http_api = HttpApiEmulator(api.routes, verifier, invoke_api, account=self.account)
-        self.front_door = FrontDoor(
+        pool = self.user_pool
+        verifier = TokenVerifier(lambda: fetch_jwks(endpoint, pool), pool)
+        events = EventsService(verifier, NamespaceHandlers(), api.events_namespace, self.options.ka_interval)
+        http_api = HttpApiEmulator(api.routes, verifier, invoke_api, account=self.account)
+        door = FrontDoor(
             self.host,
             self.options.tls_port,
             ca.server_context(),
@@ -134,18 +124,19 @@ class OfflineClientApi:
             ca_file=ca.ca_file,
             static_dir=self.options.static_dir,
         )
-        self.front_door.add(self.events)
-        self.front_door.add(self.http_api)
-        self.front_door.start()
+        door.add(events)
+        door.add(http_api)
+        door.start()
+        self.events, self.http_api, self.front_door = events, http_api, door
         self._write_state()
-        return self.front_door.url
+        return door.url
 
     @property
     def url(self) -> str:
-        return self.front_door.url
+        return self.door.url
 
     def amplify_config(self) -> dict:
-        return amplify_config(self.pool, self.front_door.url)
+        return amplify_config(self.user_pool, self.door.url)
 
     def page_config(self) -> dict:
         """The web chat's ``/config.json``: the aws-amplify configuration and the page's own
@@ -170,7 +161,7 @@ class OfflineClientApi:
         and the CA bundle that signs its certificate."""
         env = {"AWS_CA_BUNDLE": str(self.ca_file)}
         if function in PUBLISHERS:
-            env["EVENTS_HTTP_ENDPOINT"] = f"{self.front_door.url}/event"
+            env["EVENTS_HTTP_ENDPOINT"] = f"{self.door.url}/event"
         return env
 
     def health(self) -> dict:

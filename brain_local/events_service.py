@@ -61,7 +61,7 @@ def header_auth(protocols: list[str]) -> dict:
     return {}
 
 
-def channel_segments(channel: str) -> list[str] | None:
+def channel_segments(channel: object) -> list[str] | None:
     """``/a/b/c`` -> ``["a", "b", "c"]``; None when it is not a channel path."""
     if not isinstance(channel, str):
         return None
@@ -124,6 +124,8 @@ class EventsService:
             body = await request.json()
         except ValueError:
             return web.json_response({"errors": [_error("BadRequestException", "the body is not JSON")]}, status=400)
+        except ConnectionError:  # the publisher went away mid-request (its environment stopped)
+            return web.Response(status=499)
         channel, events = body.get("channel"), body.get("events")
         problem = self._publish_problem(channel, events)
         if problem:

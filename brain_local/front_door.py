@@ -115,6 +115,7 @@ class FrontDoor:
         return web.FileResponse(self._ca_file)
 
     async def index(self, _request: web.Request) -> web.FileResponse:
+        assert self._static_dir is not None  # the route exists only with a static directory
         return web.FileResponse(self._static_dir / "index.html")
 
     async def cognito(self, request: web.Request) -> web.Response:
@@ -148,7 +149,9 @@ class FrontDoor:
                 loop.run_until_complete(self._runner.setup())
                 site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self._ssl, backlog=256)
                 loop.run_until_complete(site.start())
-                self.port = site._server.sockets[0].getsockname()[1]  # port 0 asks for any free port
+                server = site._server
+                assert isinstance(server, asyncio.Server)
+                self.port = server.sockets[0].getsockname()[1]  # port 0 asks for any free port
             except BaseException as exc:  # noqa: BLE001 - reported to start(), which raises it
                 failure.append(exc)
                 ready.set()

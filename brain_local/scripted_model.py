@@ -116,6 +116,7 @@ class ScriptedPersonaModel:
     """Serves Converse/ConverseStream requests with :func:`compose_reply`, paced like a model."""
 
     model_id = MODEL_ID
+    persona_length = "full"
 
     def __init__(self, settings: ScriptSettings = ScriptSettings()):
         self.settings = settings

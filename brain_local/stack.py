@@ -13,8 +13,9 @@ One process, one endpoint (default ``http://127.0.0.1:4566``):
 - the client API (:mod:`brain_local.client_api`): Cognito from moto, the HTTP API and the
   Events API behind a TLS front door of its own (``--tls-port``), and ``.brain/config.json``.
 
-Tables, the state machine and the pipe come from :data:`brain_core.config.SETTINGS`, the
-configuration CDK deploys.
+Tables (:mod:`brain_core.tables`), the state machine (:mod:`brain_core.workflow`) and the pipe
+come from the configuration CDK deploys (:data:`brain_core.config.SETTINGS`); where moto has to
+depart from AWS, :mod:`brain_local.moto_departures` says how and why.
 """
 
 from __future__ import annotations
@@ -25,14 +26,28 @@ import os
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from brain_core import workflow
 from brain_core.config import AGENTS, FUNCTIONS, SETTINGS, Settings, function_environment
+from brain_local import moto_departures
 from brain_local.faults import FaultPlan, ModelFaults, RateFault
+from brain_local.forwarder import Forwarder
+from brain_local.tables import create_tables
+
+if TYPE_CHECKING:
+    from moto.core.models import MockAWS
+    from werkzeug.serving import BaseWSGIServer
+
+    from brain_local.bedrock_service import ModelBackend
+    from brain_local.client_api import OfflineClientApi
+    from brain_local.lambda_service import FunctionPool, FunctionSpec
+    from brain_local.pipe import StreamPipe
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ASL_PATH = REPO_ROOT / "statemachine" / "brain.asl.json"
 #: The web chat as `make install` builds it (web/, npm run build): served at the front door's /.
 WEB_DIST = REPO_ROOT / "web" / "dist"
 ACCOUNT = "123456789012"
@@ -47,14 +62,6 @@ def arn_substitutions(settings: Settings, region: str, account: str) -> dict[str
         settings.asl_substitution(a): f"arn:aws:lambda:{region}:{account}:function:{settings.function_name(a)}"
         for a in AGENTS
     }
-
-
-def render_definition(asl_text: str, substitutions: dict[str, str]) -> str:
-    for name, value in substitutions.items():
-        asl_text = asl_text.replace("${" + name + "}", value)
-    if "${" in asl_text:
-        raise ValueError("the ASL has a substitution nobody provides: " + asl_text[asl_text.index("${") :][:60])
-    return asl_text
 
 
 @dataclass
@@ -85,19 +92,26 @@ class StackOptions:
 
 
 def function_specs(
-    options: StackOptions, model_id: str, dynamodb_endpoint: str, client_api_env=lambda function: {}
-) -> dict:
-    """Each function's FunctionSpec: the environment CDK gives it, plus what Lambda itself sets
-    (and what reaching the client API's front door takes: ``client_api_env(function)``)."""
+    options: StackOptions,
+    model: ModelBackend,
+    dynamodb_endpoint: str,
+    client_api_env: Callable[[str], dict[str, str]] | None = None,
+) -> dict[str, FunctionSpec]:
+    """Each function's FunctionSpec: the environment CDK gives it, configured for the model
+    behind the local Bedrock endpoint (its id, and the persona length it can follow), plus what
+    Lambda itself sets (and what reaching the client API's front door takes: ``client_api_env``)."""
     from brain_local.lambda_service import FunctionSpec, worker_environment
 
-    s = options.settings
+    s = replace(
+        options.settings,
+        model_id=model.model_id,
+        model_client=options.model_client,
+        persona_length=model.persona_length,
+    )
     specs = {}
     for agent in FUNCTIONS:
         name = s.function_name(agent)
         env = function_environment(agent, s)
-        env["MODEL_ID"] = model_id
-        env["MODEL_CLIENT"] = options.model_client
         extra = {
             "AWS_REGION": s.region,
             "AWS_DEFAULT_REGION": s.region,
@@ -115,7 +129,7 @@ def function_specs(
             "PYTHONUNBUFFERED": "1",
             # The function's code root, as Lambda's task root: the repo's agents/ and brain_core/.
             "PYTHONPATH": str(REPO_ROOT),
-            **client_api_env(agent),
+            **(client_api_env(agent) if client_api_env else {}),
         }
         specs[name] = FunctionSpec(
             name=name,
@@ -126,57 +140,6 @@ def function_specs(
             arn=extra["BRAIN_FUNCTION_ARN"],
         )
     return specs
-
-
-def _reuse_engine_lambda_clients() -> None:
-    """moto's engine builds a new boto3 client for every Lambda task (~10 ms each, DESIGN §7);
-    Step Functions keeps its connections. Reuse one client per region: boto3 clients are
-    thread-safe, and the requests they send are unchanged."""
-    from functools import lru_cache
-
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
-
-    if getattr(lambda_eval_utils.boto_client_for, "brain_cached", False):
-        return
-    build = lambda_eval_utils.boto_client_for
-
-    @lru_cache(maxsize=8)
-    def cached(region: str, service: str):
-        return build(region=region, service=service)
-
-    def boto_client_for(region: str, service: str, state_credentials=None):
-        return cached(region, service)
-
-    boto_client_for.brain_cached = True
-    lambda_eval_utils.boto_client_for = boto_client_for
-
-
-def _reuse_parsed_definitions() -> None:
-    """moto's engine lexes and parses the ASL with ANTLR at every StartExecution (~55 ms here,
-    most of the offline pipe's delay); Step Functions does not. Keep each definition's parse
-    tree and build a fresh program from it per execution (the cheap step, ~6 ms), so no
-    evaluation state is shared between executions."""
-    from moto.stepfunctions.parser.asl.parse import asl_parser
-    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
-
-    parser = asl_parser.AmazonStateLanguageParser
-    if getattr(parser.parse, "brain_cached", False):
-        return
-    parse = parser.parse
-    trees: dict = {}
-    lock = threading.Lock()
-
-    def parse_once(definition: str):
-        tree = trees.get(definition)
-        if tree is None:
-            program, tree = parse(definition)
-            with lock:
-                trees[definition] = tree
-            return program, tree
-        return Preprocessor().visit(tree), tree
-
-    parse_once.brain_cached = True
-    parser.parse = staticmethod(parse_once)
 
 
 #: The model backends behind the local Bedrock endpoint (``--model``).
@@ -207,12 +170,13 @@ class OfflineStack:
         self.options = options or StackOptions()
         self.settings = self.options.settings
         self.faults = faults or FaultPlan(seed=self.options.seed)
-        self._mock = None
-        self._server = None
-        self.pipe = None
-        self.pools: dict = {}
-        self.backend = None
-        self.client_api = None
+        self._mock: MockAWS | None = None
+        self._server: BaseWSGIServer | None = None
+        self._dynamodb: subprocess.Popen[str] | None = None
+        self.pipe: StreamPipe | None = None
+        self.pools: dict[str, FunctionPool] = {}
+        self.backend: ModelBackend | None = None
+        self.client_api: OfflineClientApi | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> OfflineStack:
@@ -230,8 +194,7 @@ class OfflineStack:
         self._start_dynamodb()
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
-        _reuse_engine_lambda_clients()
-        _reuse_parsed_definitions()
+        moto_departures.apply_to_step_functions()
         try:
             self._create_resources()
             self._start_services()
@@ -263,11 +226,12 @@ class OfflineStack:
             text=True,
             env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
         )
+        assert self._dynamodb.stdout is not None  # a pipe: stdout=PIPE above
         line = self._dynamodb.stdout.readline()
         if not line.startswith("ready "):
             raise RuntimeError(f"the DynamoDB process did not start (exit code {self._dynamodb.poll()})")
         self.dynamodb_endpoint = f"http://127.0.0.1:{line.split()[1]}"
-        self._forward = _Forwarder(self.dynamodb_endpoint)
+        self._forward = Forwarder(self.dynamodb_endpoint)
 
     def stop(self) -> None:
         if self.pipe is not None:
@@ -286,7 +250,7 @@ class OfflineStack:
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
-        if getattr(self, "_dynamodb", None) is not None:
+        if self._dynamodb is not None:
             self._dynamodb.terminate()
             self._dynamodb.wait(timeout=10)
             self._dynamodb = None
@@ -298,7 +262,7 @@ class OfflineStack:
         from botocore.config import Config
 
         if service in ("dynamodb", "dynamodbstreams"):
-            return boto3.client(
+            return boto3.client(  # type: ignore[call-overload]  # boto3-stubs type a client by a literal name
                 service,
                 region_name=self.settings.region,
                 endpoint_url=self.dynamodb_endpoint,
@@ -306,55 +270,16 @@ class OfflineStack:
                 aws_secret_access_key="offline",
                 config=Config(max_pool_connections=32),
             )
-        return boto3.client(service, region_name=self.settings.region)
+        return boto3.client(service, region_name=self.settings.region)  # type: ignore[call-overload]  # as above
 
     def _create_resources(self) -> None:
         s = self.settings
         ddb = self.client("dynamodb")
-        ddb.create_table(
-            TableName=s.messages_table,
-            KeySchema=[
-                {"AttributeName": "conversationId", "KeyType": "HASH"},
-                {"AttributeName": "messageId", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "conversationId", "AttributeType": "S"},
-                {"AttributeName": "messageId", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-            SSESpecification={"Enabled": True},
-        )
-        ddb.update_continuous_backups(
-            TableName=s.messages_table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
-        )
-        ddb.create_table(
-            TableName=s.chunks_table,
-            KeySchema=[{"AttributeName": "messageId", "KeyType": "HASH"}, {"AttributeName": "seq", "KeyType": "RANGE"}],
-            AttributeDefinitions=[
-                {"AttributeName": "messageId", "AttributeType": "S"},
-                {"AttributeName": "seq", "AttributeType": "N"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-            SSESpecification={"Enabled": True},
-        )
-        ddb.update_time_to_live(
-            TableName=s.chunks_table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"}
-        )
-        ddb.create_table(
-            TableName=s.idempotency_table,
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-            SSESpecification={"Enabled": True},
-        )
-        ddb.update_time_to_live(
-            TableName=s.idempotency_table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"}
-        )
-        self._create_client_api(ddb)
+        create_tables(ddb, s)
+        self._create_client_api()
         self.stream_arn = ddb.describe_table(TableName=s.messages_table)["Table"]["LatestStreamArn"]
         self.dlq_url = self.client("sqs").create_queue(QueueName=f"{s.app_name}-pipe-dlq")["QueueUrl"]
-        definition = render_definition(ASL_PATH.read_text(), arn_substitutions(s, s.region, ACCOUNT))
+        definition = workflow.render(workflow.asl_text(), arn_substitutions(s, s.region, ACCOUNT))
         self.state_machine_arn = self.client("stepfunctions").create_state_machine(
             name=s.state_machine_name,
             definition=definition,
@@ -362,7 +287,7 @@ class OfflineStack:
             type="EXPRESS",
         )["stateMachineArn"]
 
-    def _create_client_api(self, ddb) -> None:
+    def _create_client_api(self) -> None:
         from brain_local.client_api import ClientApiOptions, OfflineClientApi
 
         o = self.options
@@ -373,16 +298,17 @@ class OfflineStack:
             account=ACCOUNT,
             host=o.host,
         )
-        self.client_api.create_resources(self.client("cognito-idp"), ddb)
+        self.client_api.create_resources(self.client("cognito-idp"))
 
-    def _invoke_api(self, event: dict):
+    def _invoke_api(self, event: dict) -> tuple[object, str | None]:
         return self.pools[self.settings.function_name("api")].invoke(event)
 
-    def function_specs(self):
-        env = self.client_api.function_environment if self.client_api and self.client_api.front_door else None
-        return function_specs(
-            self.options, self.backend.model_id, self.dynamodb_endpoint, **({"client_api_env": env} if env else {})
-        )
+    def function_specs(self) -> dict[str, FunctionSpec]:
+        if self.backend is None:
+            raise RuntimeError("the stack has not started: no model backend yet")
+        api = self.client_api
+        env = api.function_environment if api is not None and api.front_door is not None else None
+        return function_specs(self.options, self.backend, self.dynamodb_endpoint, env)
 
     def _start_services(self) -> None:
         from werkzeug.serving import make_server
@@ -394,6 +320,8 @@ class OfflineStack:
         self.backend = make_backend(self.options)
         self._server = make_server(self.options.host, self.options.port, _Dispatcher(self), threaded=True)
         self.options.port = self._server.server_port  # port 0 asks for any free port
+        if self.client_api is None:
+            raise RuntimeError("the client API's resources were not created")
         self.client_api.start(self.options.endpoint, self._invoke_api)
         # The engine's lambda.invoke goes to our endpoint, exactly as an SDK client configured
         # with this standard setting would.
@@ -496,46 +424,3 @@ class _Dispatcher:
             start_response("200 OK", [("Content-Type", "application/json")])
             return [json.dumps(self.stack.health()).encode()]
         return self.moto(environ, start_response)
-
-
-class _Forwarder:
-    """Passes a request on to the DynamoDB process, one keep-alive connection per thread."""
-
-    _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
-
-    def __init__(self, endpoint: str):
-        self._host, self._port = endpoint.removeprefix("http://").split(":")
-        self._local = threading.local()
-
-    def _connection(self):
-        import http.client
-
-        if getattr(self._local, "connection", None) is None:
-            self._local.connection = http.client.HTTPConnection(self._host, int(self._port), timeout=30)
-        return self._local.connection
-
-    def __call__(self, environ, start_response):
-        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        headers = {
-            key[5:].replace("_", "-").title(): value
-            for key, value in environ.items()
-            if key.startswith("HTTP_") and key[5:].lower().replace("_", "-") not in self._HOP_BY_HOP
-        }
-        headers["Content-Type"] = environ.get("CONTENT_TYPE", "application/x-amz-json-1.0")
-        for attempt in range(2):
-            connection = self._connection()
-            try:
-                connection.request(environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/"), body, headers)
-                response = connection.getresponse()
-                data = response.read()
-                break
-            except (ConnectionError, OSError):
-                connection.close()
-                self._local.connection = None
-                if attempt:
-                    raise
-        start_response(
-            f"{response.status} {response.reason}",
-            [(k, v) for k, v in response.getheaders() if k.lower() not in self._HOP_BY_HOP],
-        )
-        return [data]

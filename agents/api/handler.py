@@ -6,11 +6,11 @@ Input: an API Gateway HTTP API event (payload format 2.0). Output: its proxy res
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
 
 from brain_core.config import SETTINGS, AgentEnv
 from brain_core.store import dynamodb_client
+from brain_core.tables import CONVERSATIONS_BY_UPDATED
 
 from .conversation_tables import ConversationTables
 from .conversations import Limits
@@ -29,7 +29,7 @@ LIMITS = Limits(
     namespace=ENV.events_namespace,
 )
 STORE = ConversationTables(
-    DYNAMODB, ENV.messages_table, ENV.conversations_table, API.conversations_index, ENV.chunks_table
+    DYNAMODB, ENV.messages_table, ENV.conversations_table, CONVERSATIONS_BY_UPDATED, ENV.chunks_table
 )
 # A retried POST with the same clientMessageId (same caller, same conversation) gets the first answer.
 IDEMPOTENCY = IdempotencyConfig(
@@ -44,10 +44,8 @@ APP = build_resolver(
     idempotent=lambda function: idempotent_function(
         function, data_keyword_argument="request", persistence_store=PERSISTENCE, config=IDEMPOTENCY
     ),
-    on_posted=lambda posted: (
-        logger.set_correlation_id(posted["messageId"]),
-        metrics.add_metric(name="MessageAccepted", unit=MetricUnit.Count, value=1),
-    ),
+    logger=logger,
+    metrics=metrics,
 )
 
 

@@ -18,7 +18,9 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
@@ -31,10 +33,12 @@ def build_resolver(
     store: logic.Store,
     limits: logic.Limits,
     idempotent: Callable[[Callable], Callable],
-    on_posted: Callable[[dict], None] = lambda posted: None,
+    logger: Logger,
+    metrics: Metrics,
 ) -> APIGatewayHttpResolver:
     """The resolver with its routes. ``idempotent`` wraps the post for requests that carry a
-    clientMessageId (Powertools' ``idempotent_function``, keyword argument ``request``)."""
+    clientMessageId (Powertools' ``idempotent_function``, keyword argument ``request``). Once a
+    message is written, its id is the correlation id of what is logged after."""
     app = APIGatewayHttpResolver()
     post_once = idempotent(logic.post_message)
 
@@ -65,7 +69,8 @@ def build_resolver(
             raise logic.ApiError(
                 409, "ClientMessageIdReused", "this clientMessageId was sent with other content"
             ) from exc
-        on_posted(posted)
+        logger.set_correlation_id(posted["messageId"])
+        metrics.add_metric(name="MessageAccepted", unit=MetricUnit.Count, value=1)
         return Response(202, content_types.APPLICATION_JSON, posted)
 
     @app.get("/conversations/<conversationId>/messages")

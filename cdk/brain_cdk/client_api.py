@@ -10,8 +10,7 @@
   whose publish is IAM only (no browser can forge a chunk), one namespace ``brain`` whose
   ``onSubscribe`` is ``appsync/brain_namespace.js`` (the same file the offline stack runs);
   only the publishing functions' roles may publish, and only to that namespace.
-- **Conversations**: each person's conversations (pk ``owner``, sk ``conversationId``, the local
-  index ``byUpdatedAt`` for newest first).
+Its table, Conversations, is built with the others from ``brain_core.tables``.
 
 :meth:`ClientApi.amplify_config` is the aws-amplify v6 configuration of all of it, output as the
 stack's ``AmplifyConfig`` (``cdk deploy --outputs-file`` gives it as a JSON string): the same shape
@@ -27,7 +26,6 @@ from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_appsync as appsync
 from aws_cdk import aws_cognito as cognito
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -54,14 +52,13 @@ class ClientApi(Construct):
         self.settings, self.options = settings, options
         self.api_settings = settings.client_api
         self._identity()
-        self.conversations_table = self._conversations_table()
         self.events = self._events()
         self.http_api: apigw.HttpApi | None = None
 
     # -- identity --------------------------------------------------------------------------------
     def _identity(self) -> None:
         options, api = self.options, self.api_settings
-        if options.user_pool_id:
+        if options.user_pool_id and options.user_pool_client_id:
             self.user_pool = cognito.UserPool.from_user_pool_id(self, "Users", options.user_pool_id)
             self.user_pool_client = cognito.UserPoolClient.from_user_pool_client_id(
                 self, "WebClient", options.user_pool_client_id
@@ -100,26 +97,6 @@ class ClientApi(Construct):
             id_token_validity=Duration.hours(1),
             refresh_token_validity=Duration.days(30),
         )
-
-    # -- data ------------------------------------------------------------------------------------
-    def _conversations_table(self) -> dynamodb.Table:
-        table = dynamodb.Table(
-            self,
-            "Conversations",
-            partition_key=dynamodb.Attribute(name="owner", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="conversationId", type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            removal_policy=RemovalPolicy.RETAIN,  # the users' data, as Messages
-        )
-        table.add_local_secondary_index(
-            index_name=self.api_settings.conversations_index,
-            sort_key=dynamodb.Attribute(name="updatedAt", type=dynamodb.AttributeType.STRING),
-        )
-        return table
 
     # -- pushed streaming ------------------------------------------------------------------------
     def _events(self) -> appsync.EventApi:
@@ -179,6 +156,7 @@ class ClientApi(Construct):
             )
         )
         cfn = events.node.default_child
+        assert isinstance(cfn, appsync.CfnApi)
         cfn.add_property_override(
             "EventConfig.LogConfig", {"CloudWatchLogsRoleArn": role.role_arn, "LogLevel": "ERROR"}
         )

@@ -153,3 +153,23 @@ def test_a_duplicated_client_message_id_gives_one_message_and_one_reply(stack):
     [history] = steps(lines, "history")
     roles = [i["role"] for i in history["body"]["items"]]
     assert roles == ["user", "brain"]
+
+
+def test_the_readmes_node_example_streams_a_reply(stack):
+    """clients/node/chat.mjs, as the README shows it: configure, sign in, subscribe, send."""
+    run = subprocess.run(
+        [
+            "node",
+            "--experimental-websocket",
+            str(REPO_ROOT / "clients" / "node" / "chat.mjs"),
+            str(stack / "config.json"),
+            "Hello, brain! What do you feel?",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NODE_EXTRA_CA_CERTS": str(stack / "ca.pem")},
+        timeout=90,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    streamed, inner_life = run.stdout.rstrip("\n").rsplit("\n", 1)
+    assert streamed.strip() and inner_life.startswith("  emotion ")

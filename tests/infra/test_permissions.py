@@ -5,6 +5,7 @@ import json
 import pytest
 
 from brain_core.config import FUNCTIONS, PUBLISHERS, SETTINGS
+from brain_core.tables import CONVERSATIONS_BY_UPDATED
 
 from .conftest import REPO_ROOT
 
@@ -68,7 +69,7 @@ def test_dynamodb_actions_per_table(default, agent):
         assert isinstance(table_arn, dict) and table_arn.get("Fn::GetAtt", [None, None])[1] == "Arn", table_arn
         table_id = table_arn["Fn::GetAtt"][0]
         # Beside the table, only its named index (the conversations list), never index/*.
-        index = SETTINGS.client_api.conversations_index
+        index = CONVERSATIONS_BY_UPDATED
         assert resources[1:] in ([], [{"Fn::Join": ["", [table_arn, f"/index/{index}"]]}]), resources
         granted.setdefault(tables[table_id], set()).update(dynamo)
     assert granted == EXPECTED_DYNAMODB[agent]

@@ -1,8 +1,10 @@
 """Point 1: the tables of DESIGN §3."""
 
+import pytest
 from aws_cdk.assertions import Match
 
-from brain_core.config import SETTINGS, function_environment
+from brain_core.config import function_environment
+from brain_core.tables import CONVERSATIONS_BY_UPDATED, TABLES
 
 
 def table(synth, key):
@@ -50,7 +52,7 @@ def test_conversations_are_per_owner_with_a_newest_first_index_and_kept(default)
         {"AttributeName": "conversationId", "KeyType": "RANGE"},
     ]
     [index] = props["LocalSecondaryIndexes"]
-    assert index["IndexName"] == SETTINGS.client_api.conversations_index
+    assert index["IndexName"] == CONVERSATIONS_BY_UPDATED
     assert index["KeySchema"][1] == {"AttributeName": "updatedAt", "KeyType": "RANGE"}
     assert resource["DeletionPolicy"] == "Retain"
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
@@ -58,7 +60,7 @@ def test_conversations_are_per_owner_with_a_newest_first_index_and_kept(default)
 
 def test_every_table_is_encrypted_on_demand_and_named_by_cloudformation(default):
     tables = default.of_type("AWS::DynamoDB::Table")
-    assert len(tables) == 4
+    assert len(tables) == len(TABLES)
     for resource in tables.values():
         props = resource["Properties"]
         assert props["BillingMode"] == "PAY_PER_REQUEST"
@@ -90,3 +92,69 @@ def test_functions_get_the_real_table_names(default):
                 "Environment": {"Variables": Match.object_like({"IDEMPOTENCY_TABLE": refs["idempotency"]})},
             },
         )
+
+
+# -- the offline stack builds the same tables --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def offline(tmp_path_factory):
+    """Each table of a running offline stack: DescribeTable, DescribeTimeToLive and
+    DescribeContinuousBackups, by spec key."""
+    from brain_local.stack import OfflineStack, StackOptions
+
+    options = StackOptions(port=0, log_dir=tmp_path_factory.mktemp("logs"), state_dir=tmp_path_factory.mktemp("state"))
+    with OfflineStack(options) as stack:
+        ddb = stack.client("dynamodb")
+        described = {}
+        for spec in TABLES:
+            name = getattr(stack.settings, spec.setting)
+            described[spec.key] = {
+                "table": ddb.describe_table(TableName=name)["Table"],
+                "ttl": ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"],
+                "backups": ddb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"],
+            }
+        yield described
+
+
+def _as_deployed(props: dict) -> dict:
+    """A CloudFormation table's properties, in the terms DynamoDB describes a table in."""
+    return {
+        "keys": props["KeySchema"],
+        "attributes": sorted(props["AttributeDefinitions"], key=lambda a: a["AttributeName"]),
+        "billing": props["BillingMode"],
+        "encrypted": props.get("SSESpecification", {}).get("SSEEnabled", False),
+        "stream": props.get("StreamSpecification", {}).get("StreamViewType"),
+        "ttl": props["TimeToLiveSpecification"]["AttributeName"]
+        if props.get("TimeToLiveSpecification", {}).get("Enabled")
+        else None,
+        "pitr": props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled", False),
+        "indexes": _indexes(props.get("LocalSecondaryIndexes", [])),
+    }
+
+
+def _indexes(indexes: list[dict]) -> list:
+    return sorted((i["IndexName"], [tuple(k.items()) for k in i["KeySchema"]]) for i in indexes)
+
+
+def _as_described(described: dict) -> dict:
+    table = described["table"]
+    stream = table.get("StreamSpecification", {})
+    return {
+        "keys": table["KeySchema"],
+        "attributes": sorted(table["AttributeDefinitions"], key=lambda a: a["AttributeName"]),
+        "billing": table["BillingModeSummary"]["BillingMode"],
+        "encrypted": table.get("SSEDescription", {}).get("Status") == "ENABLED",
+        "stream": stream.get("StreamViewType") if stream.get("StreamEnabled") else None,
+        "ttl": described["ttl"].get("AttributeName") if described["ttl"]["TimeToLiveStatus"] == "ENABLED" else None,
+        "pitr": described["backups"]["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED",
+        "indexes": _indexes(table.get("LocalSecondaryIndexes", [])),
+    }
+
+
+def test_the_offline_stack_builds_the_tables_the_template_deploys(default, offline):
+    assert set(offline) == set(default.stack.tables) == {spec.key for spec in TABLES}
+    for key in offline:
+        deployed = _as_deployed(table(default, key)["Properties"])
+        assert _as_described(offline[key]) == deployed, key
+        assert deployed["keys"] == [k for spec in TABLES if spec.key == key for k in spec.key_schema()]
