@@ -117,6 +117,17 @@ def test_a_wrong_password_gets_a_clear_message_that_can_be_dismissed(page):
     assert page.testid("message-input").is_visible()
 
 
+def test_signing_out_returns_to_the_sign_in_form_and_stays_out_after_a_reload(page):
+    signed_in(page)
+    page.send("Before I go.")
+    page.page.get_by_role("button", name="Sign out").click()
+    page.testid("sign-in-user").wait_for(state="visible")
+    assert page.testid("message-user").count() == 0 and page.testid("conversation-list").locator("li").count() == 0
+    page.page.reload()
+    page.testid("sign-in-user").wait_for(state="visible")
+    assert page.testid("message-input").is_hidden()
+
+
 # -- sending and streaming ----------------------------------------------------------------------
 def test_the_bubble_and_thinking_come_at_once_then_the_reply_streams_then_the_inner_life(stack, page, tmp_path):
     signed_in(page)

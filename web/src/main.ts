@@ -118,18 +118,24 @@ els.signInForm.addEventListener('submit', async (event) => {
   }
 });
 
-els.signOut.addEventListener('click', async () => {
+/** Forget everything of the signed-in person on this page and show the sign-in form. */
+async function leaveChat(): Promise<void> {
   await live?.close();
   live = null;
   router = new StreamRouter();
   waiting.clear();
   identity = null;
   conversationId = null;
+  conversationsShown = [];
   els.log.replaceChildren();
   els.list.replaceChildren();
+  showSignIn();
+}
+
+els.signOut.addEventListener('click', async () => {
   errors.dismiss();
   await signOutNow();
-  showSignIn();
+  await leaveChat();
 });
 
 // -- conversations ----------------------------------------------------------------------------------
@@ -197,7 +203,7 @@ function showHistory(id: string, items: HistoryItem[]): void {
       turn.finish(reply, reply.timings.ttftMs ?? null, reply.timings.totalMs ?? null);
     } else {
       // Still being answered (sent before a reload, or from elsewhere): follow it.
-      await_(id, item.messageId, turn, null);
+      follow(id, item.messageId, turn, null);
       void catchUp(item.messageId);
     }
   }
@@ -250,7 +256,7 @@ async function send(conv: string, content: string, clientMessageId: string, turn
     const posted = await api.postMessage(conv, content, clientMessageId);
     turn.messageId = posted.messageId;
     touchConversation(conv, content.trim().slice(0, 80));
-    const stream = await_(conv, posted.messageId, turn, startedAt);
+    const stream = follow(conv, posted.messageId, turn, startedAt);
     render(stream); // events may have come before the POST's answer
   } catch (error) {
     turn.failed();
@@ -263,7 +269,8 @@ async function send(conv: string, content: string, clientMessageId: string, turn
   }
 }
 
-function await_(conv: string, messageId: string, turn: Turn, startedAt: number | null): ReplyStream {
+/** Wait for the reply to `messageId`: its stream, bound to its turn on the page. */
+function follow(conv: string, messageId: string, turn: Turn, startedAt: number | null): ReplyStream {
   const now = performance.now();
   waiting.set(messageId, {
     turn,
@@ -347,7 +354,7 @@ setInterval(() => {
 function problem(error: unknown): void {
   if (error instanceof SignedOut) {
     errors.show(error.message);
-    showSignIn();
+    void leaveChat();
     return;
   }
   errors.show((error as Error)?.message ?? String(error));
