@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import time
 from collections import deque
@@ -68,7 +69,19 @@ class EventPublisher:
         self.attempts = attempts
         self._session = session or botocore.session.get_session()
         ca_bundle = self._session.get_config_variable("ca_bundle")
-        self._http = URLLib3Session(verify=ca_bundle or True, timeout=timeout_seconds, max_pool_connections=2)  # type: ignore[arg-type]  # float seconds work: urllib3 takes them
+        # As botocore's clients set them (URLLib3Session alone sets none): without TCP_NODELAY the
+        # body, sent after the headers, waits for a delayed ACK: ~40 ms per publish, measured here.
+        # (The stubs type these as strings; urllib3 takes (level, option, value) tuples.)
+        socket_options: list = [
+            (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),
+            (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
+        ]
+        self._http = URLLib3Session(
+            verify=ca_bundle or True,
+            timeout=timeout_seconds,  # type: ignore[arg-type]  # float seconds work: urllib3 takes them
+            max_pool_connections=2,
+            socket_options=socket_options,
+        )
         self._queue: deque[tuple[str, str]] = deque()
         self._lock = threading.Condition()
         self._sending = 0

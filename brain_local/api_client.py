@@ -27,6 +27,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+from collections import deque
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -93,6 +94,9 @@ class SignedInClient:
         self._arrived = threading.Condition()
         self._acks: dict[str, queue.Queue] = {}
         self._subscribed: set[str] = set()
+        #: Messages whose reply has been handed over: their late events (a chunk publish slower
+        #: than the reply's) are dropped, not kept.
+        self._finished: deque[str] = deque(maxlen=1000)
 
     # -- identity ------------------------------------------------------------------------------
     def sign_in(self, username: str, password: str) -> SignedInClient:
@@ -233,6 +237,8 @@ class SignedInClient:
 
     def _on_event(self, event: dict) -> None:
         with self._arrived:
+            if event.get("messageId") in self._finished:
+                return
             state = self._replies.setdefault(event.get("messageId", ""), _Reply(chunks={}))
             if event.get("type") == "chunk" and event.get("text"):
                 if state.first_chunk_at is None:
@@ -282,6 +288,7 @@ class SignedInClient:
                     break
                 self._arrived.wait(max(0.0, min(1.0, deadline - time.perf_counter())))
             state = self._replies.pop(message_id)
+            self._finished.append(message_id)
         reply = state.reply or self._caught_up(conversation_id, message_id)
         if reply is None:
             raise ReplyTimeout(f"no reply to {message_id} within {timeout:.0f} s")
