@@ -51,6 +51,8 @@ class InvokeFaultRates:
 
     raise_rate: float = 0.0
     die_rate: float = 0.0
+    #: Every invoke takes this much longer: a slow function (for tests of what runs at once).
+    delay_ms: float = 0.0
 
 
 @dataclass
@@ -224,6 +226,8 @@ class FunctionPool:
         try:
             if worker is None:
                 worker = self._start()
+            if self.faults.delay_ms:
+                time.sleep(self.faults.delay_ms / 1000)
             answer = worker.invoke(payload, request_id, self._fault())
             healthy = True
             self.stats.duration_ms.append(answer.get("durationMs", 0.0))

@@ -46,12 +46,11 @@ def wait_reply(client, conversation_id: str, message_id: str, timeout: float = 6
 
 
 def executions_for(stack, message_id: str) -> list[dict]:
-    sfn = stack.client("stepfunctions")
-    return [
-        e
-        for e in sfn.list_executions(stateMachineArn=stack.state_machine_arn, maxResults=1000)["executions"]
-        if e["name"].startswith(message_id)
-    ]
+    """The runs started for one message (the pipe names each after its messageId), every page."""
+    pages = (
+        stack.client("stepfunctions").get_paginator("list_executions").paginate(stateMachineArn=stack.state_machine_arn)
+    )
+    return [e for page in pages for e in page["executions"] if e["name"].startswith(message_id)]
 
 
 def wait_executions_done(stack, message_id: str, timeout: float = 60) -> list[dict]:
