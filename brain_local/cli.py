@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 import threading
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -61,9 +62,18 @@ def _ms(value) -> str:
 
 
 def stack_running(endpoint: str) -> dict | None:
+    """The health of the stack at ``endpoint`` (ready or not), or None if nothing answers there."""
     try:
         with urllib.request.urlopen(f"{endpoint}/brain/health", timeout=0.5) as response:
             return json.load(response)
+    except urllib.error.HTTPError as error:  # 503: a stack that is there but not well
+        try:
+            health = json.load(error)
+        except ValueError:
+            return None
+        problems = "; ".join(health.get("problems", []))
+        print(f"warning: the stack at {endpoint} is {health.get('status')}: {problems}", file=sys.stderr)
+        return health
     except (OSError, ValueError):
         return None
 
@@ -98,6 +108,7 @@ def _options(args) -> StackOptions:
         model_client=args.model_client,
         warm=getattr(args, "warm", 0),
         settings=replace(SETTINGS, log_level=args.log_level.upper()),
+        data_dir=Path(args.data_dir) if getattr(args, "data_dir", None) else None,
     )
     if getattr(args, "log_dir", None):
         options.log_dir = Path(args.log_dir)
@@ -198,27 +209,53 @@ def cmd_up(args) -> int:
     faults = FaultPlan.load(args.faults) if args.faults else None
     stack = OfflineStack(_options(args), faults=faults).start()
     endpoint = stack.options.endpoint
-    print(f"Brain in Cup offline stack on {endpoint}  (model: {stack.backend.model_id})")
+    print(f"Brain in Cup offline stack on {endpoint}  (model: {stack.backend.model_id}): ready")
     if faults:
         print(f"  injecting faults: {json.dumps(faults.to_dict())}")
     print(
         f"  export AWS_ENDPOINT_URL={endpoint} AWS_REGION={stack.settings.region} "
-        f"AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline"
+        f"AWS_DEFAULT_REGION={stack.settings.region} AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline"
     )
     print(
         f"  tables: {stack.settings.messages_table}, {stack.settings.chunks_table};  "
         f"state machine: {stack.state_machine_arn}"
     )
-    print(f"  function logs: {stack.options.log_dir}/   Ctrl-C to stop.", flush=True)
+    if stack.options.data_dir:
+        restored = stack.restored
+        print(
+            f"  data dir: {stack.options.data_dir} ({restored.get('items', 0)} items restored, "
+            f"{restored.get('replayed', 0)} journaled writes replayed)"
+        )
+    else:
+        print("  data: in memory, gone when this stops (--data-dir DIR keeps it)")
+    print(f"  function logs: {stack.options.log_dir}/   health: {endpoint}/brain/health   Ctrl-C to stop.", flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
-        stopped.wait()
+        watch_health(stack, stopped)
     except KeyboardInterrupt:
         pass
     finally:
         stack.stop()
     return 0
+
+
+def watch_health(stack, stopped: threading.Event, every: float = 1.0, out=sys.stderr) -> None:
+    """Until ``stopped``: say at once, and loudly, when the stack stops being ready, and when it is again."""
+    said = ("ready", [])
+    while not stopped.wait(every):
+        now = stack.problems()
+        if now == said:
+            continue
+        status, problems = now
+        if status == "ready":
+            print(f"[brain] ready again (it was {said[0]}: {'; '.join(said[1])})", file=out, flush=True)
+        elif status == "failed":
+            bar = "!" * 78
+            print(f"{bar}\n[brain] FAILED: {'; '.join(problems)}\n{bar}", file=out, flush=True)
+        else:
+            print(f"[brain] {status}: {'; '.join(problems)}", file=out, flush=True)
+        said = now
 
 
 def cmd_send(args) -> int:
@@ -425,6 +462,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warm", type=int, default=0, help="execution environments to start per function up front")
     p.add_argument("--faults", help="a fault plan JSON file: inject failures on purpose (see brain_local/faults.py)")
     p.add_argument("--log-dir", help="where the functions' logs go (default .brain/logs)")
+    p.add_argument(
+        "--data-dir",
+        default=os.environ.get("BRAIN_DATA_DIR"),
+        help="keep the tables here across restarts (a crash loses at most the last second); default: in memory",
+    )
     p.set_defaults(func=cmd_up)
 
     p = sub.add_parser("send", help="send one message and stream the reply")

@@ -4,16 +4,11 @@ Nothing from this project is imported on the client side: table names and the en
 the client knows.
 """
 
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from datetime import UTC, datetime
-from pathlib import Path
 
-import boto3
 import pytest
+
+from tests.e2e.user_side import BrainUp, conversation_items, put_message
 
 REPLY_FIELDS = (
     "conversationId",
@@ -34,53 +29,17 @@ REPLY_FIELDS = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory):
-    port = free_port()
-    log = open(tmp_path_factory.mktemp("up") / "brain-up.log", "w")  # noqa: SIM115 - brain up writes to it until the module ends
-    process = subprocess.Popen(
-        [sys.executable, "-m", "brain_local.cli", "up", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/brain/health", timeout=0.5)
-            break
-        except OSError:
-            assert process.poll() is None, "brain up exited: " + Path(log.name).read_text()
-            assert time.time() < deadline, "brain up did not come up in 60 s"
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+def stack(tmp_path_factory):
+    up = BrainUp(tmp_path_factory.mktemp("up") / "brain-up.log")
+    up.wait_ready()
+    yield up
+    up.stop()
 
 
 @pytest.fixture
-def dynamodb(endpoint):
-    return boto3.client(
-        "dynamodb", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="any", aws_secret_access_key="any"
-    )
-
-
-def put_message(dynamodb, conversation, message_id, owner, content):
-    dynamodb.put_item(
-        TableName="BrainMessages",
-        Item={
-            "conversationId": {"S": conversation},
-            "messageId": {"S": message_id},
-            "role": {"S": "user"},
-            "owner": {"S": owner},
-            "content": {"S": content},
-            "createdAt": {"S": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")},
-        },
-    )
+def dynamodb(stack):
+    return stack.client("dynamodb")
 
 
 def watch(dynamodb, conversation, message_id, timeout=60):
@@ -117,11 +76,7 @@ def test_a_message_put_with_boto3_gets_exactly_one_streamed_reply(dynamodb):
     put_message(dynamodb, "e2e-1", "01JE2E0000000000000000001A", "grace", "Hello! I am Grace. What do you see?")
     early, chunks, reply = watch(dynamodb, "e2e-1", "01JE2E0000000000000000001A")
 
-    items = dynamodb.query(
-        TableName="BrainMessages",
-        KeyConditionExpression="conversationId = :c",
-        ExpressionAttributeValues={":c": {"S": "e2e-1"}},
-    )["Items"]
+    items = conversation_items(dynamodb, "e2e-1")
     replies = [i for i in items if i["role"]["S"] == "brain"]
     assert len(replies) == 1
     assert set(REPLY_FIELDS) <= set(reply)
@@ -138,8 +93,7 @@ def test_a_message_put_with_boto3_gets_exactly_one_streamed_reply(dynamodb):
     assert "".join(c["text"]["S"] for c in text_chunks) == reply["content"]["S"]
 
 
-def test_brain_replies_and_other_roles_do_not_start_a_workflow(dynamodb, endpoint):
-    before = _started(endpoint)
+def test_brain_replies_and_other_roles_do_not_start_a_workflow(dynamodb, stack):
     dynamodb.put_item(
         TableName="BrainMessages",
         Item={
@@ -150,12 +104,15 @@ def test_brain_replies_and_other_roles_do_not_start_a_workflow(dynamodb, endpoin
             "content": {"S": "not for the brain"},
         },
     )
-    time.sleep(0.5)
-    assert _started(endpoint) == before
-
-
-def _started(endpoint):
-    import json
-
-    with urllib.request.urlopen(f"{endpoint}/brain/health") as response:
-        return json.load(response)["pipe"]["started"]
+    # The pipe reads the stream in order: once the user message written after it is answered,
+    # the system message has been read, and filtered out or not.
+    put_message(dynamodb, "e2e-2", "01JE2E0000000000000000002B", "grace", "And this one is.")
+    watch(dynamodb, "e2e-2", "01JE2E0000000000000000002B")
+    names = [e["name"] for e in stack.executions()]
+    assert any(n.startswith("01JE2E0000000000000000002B") for n in names)
+    assert not any(n.startswith("01JE2E0000000000000000002A") for n in names)
+    replies = dynamodb.get_item(
+        TableName="BrainMessages",
+        Key={"conversationId": {"S": "e2e-2"}, "messageId": {"S": "01JE2E0000000000000000002A#reply"}},
+    )
+    assert "Item" not in replies
