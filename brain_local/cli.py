@@ -393,6 +393,8 @@ def cmd_chaos(args) -> int:
         print(json.dumps({**asdict(report), "ok": report.ok}))
         return 0 if report.ok else 1
     print(table(["", "count"], [[name, value] for name, value in report.rows()]))
+    if report.fallback_causes:
+        print(_dim("fallbacks caught after: " + json.dumps(report.fallback_causes)))
     print(_dim("injected: " + json.dumps(report.faults)))
     if not report.ok:
         print(
