@@ -178,7 +178,7 @@ def _audit(stack, client, conversations: list[str], report: ChaosReport) -> None
             if output.get("written"):
                 writers[output["messageId"]] += 1
                 if output.get("status") == "fallback":
-                    causes[_fallback_cause(sfn, execution["executionArn"])] += 1
+                    causes[fallback_cause(sfn, execution["executionArn"])] += 1
             elif "written" in output:
                 report.suppressed_duplicates += 1
         token = page.get("nextToken")
@@ -192,7 +192,7 @@ def _audit(stack, client, conversations: list[str], report: ChaosReport) -> None
     report.dead_lettered = int(attributes["Attributes"]["ApproximateNumberOfMessages"])
 
 
-def _fallback_cause(sfn, execution_arn: str) -> str:
+def fallback_cause(sfn, execution_arn: str) -> str:
     """The state whose failure the fallback path caught, and its error (from the run's history)."""
     from brain_local.runs import history
 
