@@ -214,7 +214,8 @@ def cmd_up(args) -> int:
         print(f"  injecting faults: {json.dumps(faults.to_dict())}")
     print(
         f"  export AWS_ENDPOINT_URL={endpoint} AWS_REGION={stack.settings.region} "
-        f"AWS_DEFAULT_REGION={stack.settings.region} AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline"
+        f"AWS_DEFAULT_REGION={stack.settings.region} AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline\n"
+        f"  (an older AWS CLI ignores AWS_ENDPOINT_URL: give it --endpoint-url {endpoint})"
     )
     print(
         f"  tables: {stack.settings.messages_table}, {stack.settings.chunks_table};  "

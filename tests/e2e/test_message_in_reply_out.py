@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.e2e.user_side import BrainUp, conversation_items, put_message
+from tests.e2e.user_side import conversation_items, put_message
 
 REPLY_FIELDS = (
     "conversationId",
@@ -27,14 +27,6 @@ REPLY_FIELDS = (
     "model",
     "createdAt",
 )
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    up = BrainUp(tmp_path_factory.mktemp("up") / "brain-up.log")
-    up.wait_ready()
-    yield up
-    up.stop()
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 Each round starts `brain up` as a user does, polls ListTables in a tight loop as an impatient
 script would, and puts a message the moment the endpoint first answers. Before the fix the
-pipe opened its shard at LATEST 45-80 ms after the endpoint began serving, and such a message
-was never answered (15 of 15 fresh stacks). ``BRAIN_STARTUP_STACKS`` sets how many fresh
-stacks (default 2 here; the closing figures used 20).
+pipe opened its shard at LATEST after the endpoint began serving, and such a message was never
+answered: 0 of 20 fresh stacks; after it, 20 of 20. ``BRAIN_STARTUP_STACKS`` sets how many fresh
+stacks (default 2 here; ``BRAIN_STARTUP_STACKS=20`` for the figure).
 """
 
 import os
