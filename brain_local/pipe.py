@@ -224,6 +224,7 @@ class StreamPipe(threading.Thread):
             for shard_id, seq in self._checkpoints.load().items()
         }
         self._described_at = 0.0
+        self._read_at = time.monotonic()  # the end of the last pass that read every shard
         self._operation = "DescribeStream"  # the call under way, for the status when one fails
         self._lock = threading.Lock()
 
@@ -231,6 +232,10 @@ class StreamPipe(threading.Thread):
     def status(self) -> dict:
         return {
             "state": self.state,
+            #: How long since the pipe last read every shard: seconds while a call hangs (a paused
+            #: DynamoDB answers nothing, and fails nothing either, until its timeout).
+            "secondsSinceRead": round(time.monotonic() - self._read_at, 1),
+            "operation": self._operation,
             "lastError": self.last_error,
             "counts": dict(self.counts),
             "shards": {
@@ -244,6 +249,7 @@ class StreamPipe(threading.Thread):
         raises if the stream cannot be read (the stack then fails to start, loudly)."""
         with self._lock:
             self._describe()
+        self._read_at = time.monotonic()
         self.state = "running"
 
     def stop(self) -> None:
@@ -322,6 +328,7 @@ class StreamPipe(threading.Thread):
                 shard.closed = True
                 self._described_at = 0.0
         self._settle()
+        self._read_at = time.monotonic()
         return busy
 
     def _describe(self) -> None:

@@ -20,8 +20,8 @@ the Bedrock backend, the pipe with its shards open — and only then serves its 
 then the endpoint's socket is bound but not answering: a client that connects early waits, and
 its first request is answered by a stack that will process it. ``GET /brain/health`` answers
 ``"status": "ready"`` (HTTP 200) while every part works, and otherwise ``"degraded"`` (the pipe
-is retrying a failed call) or ``"failed"`` (the pipe has stopped, or the DynamoDB process has
-exited), with HTTP 503 and the reasons in ``problems``.
+is retrying a failed call, or has waited more than 3 s on one) or ``"failed"`` (the pipe has
+stopped, or the DynamoDB process has exited), with HTTP 503 and the reasons in ``problems``.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 ASL_PATH = REPO_ROOT / "statemachine" / "brain.asl.json"
 ACCOUNT = "123456789012"
 DEFAULT_PORT = 4566
+#: A pipe that has not finished a pass over its shards for this long is reported degraded.
+PIPE_STALLED_SECONDS = 3.0
 
 log = logging.getLogger("brain.stack")
 
@@ -535,6 +537,8 @@ class OfflineStack:
             problems.append(f"the pipe has stopped: no new message starts a workflow ({error.get('error')})")
         elif pipe["state"] == "retrying":
             problems.append(f"the pipe is retrying {error.get('operation')}: {error.get('error')}")
+        elif pipe["secondsSinceRead"] > PIPE_STALLED_SECONDS:
+            problems.append(f"the pipe has waited {pipe['secondsSinceRead']} s on {pipe['operation']}")
         return ("failed" if failed else "degraded" if problems else "ready"), problems
 
     def health(self) -> dict:

@@ -31,9 +31,12 @@ def test_messages_before_during_and_after_a_5_s_dynamodb_pause_are_each_answered
     time.sleep(PAUSE_AT_SECONDS)
     os.kill(stack._dynamodb.pid, signal.SIGSTOP)
     try:
-        time.sleep(PAUSE_SECONDS)
+        time.sleep(PAUSE_SECONDS - 1)
+        during = stack.health()
+        time.sleep(1)
     finally:
         os.kill(stack._dynamodb.pid, signal.SIGCONT)
+    assert during["status"] == "degraded" and "the pipe has waited" in during["problems"][0], during["problems"]
     for sender in senders:
         sender.join(60)
     assert sorted(sent) == list(range(MESSAGES)), "a write was not accepted"
