@@ -1,6 +1,8 @@
 """`brain up --data-dir DIR`: a developer's conversations survive a restart, a clean stop and
 a kill -9; no answered message is processed again, and none is lost."""
 
+import time
+
 import pytest
 
 from tests.e2e.user_side import BrainUp, conversation_items, put_message, wait_reply
@@ -58,6 +60,7 @@ def test_conversations_survive_restarts_and_a_kill_and_no_message_is_processed_t
     first_reply = wait_reply(dynamodb, CONVERSATION, FIRST)
     assert first_reply is not None
     streamed = chunks(dynamodb, FIRST)
+    _wait(lambda: settled(up), "the pipe's checkpoint to catch up")  # the run has ended, not only replied
     up.stop()  # a clean stop
 
     up = start()
@@ -86,8 +89,6 @@ def test_conversations_survive_restarts_and_a_kill_and_no_message_is_processed_t
 
 
 def _wait(condition, what: str, limit: float = 30.0) -> None:
-    import time
-
     deadline = time.time() + limit
     while not condition():
         assert time.time() < deadline, f"waited {limit:.0f} s for {what}"
