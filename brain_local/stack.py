@@ -515,7 +515,7 @@ class OfflineStack:
 
     def _dynamodb_faults(self) -> dict:
         try:
-            with urllib.request.urlopen(f"{self.dynamodb_endpoint}/brain/faults", timeout=2) as response:
+            with urllib.request.urlopen(f"{self.dynamodb_endpoint}/brain/faults", timeout=0.5) as response:
                 return json.load(response)
         except (OSError, ValueError):
             return {}  # a paused or stopped DynamoDB process: health says so from the pipe's state
