@@ -89,11 +89,11 @@ def test_a_live_run_keeps_its_record_past_the_lease_and_a_duplicate_waits_for_it
         release.wait(5)
         return {"answer": 42, "took_over": lease.took_over, "renewals": lease.renewals}
 
-    step, _, lease = leased_step(records, slow)
+    step, _, lease = leased_step(records, slow, seconds=2.0, renew_every=0.4)
     first = {}
     runner = threading.Thread(target=lambda: first.update(step({"messageId": "m1"}, Context())))
     runner.start()
-    time.sleep(2.0)  # twice the lease: without renewal the record would have lapsed
+    time.sleep(3.0)  # past the lease: without renewal the record would have lapsed
     with pytest.raises(IdempotencyAlreadyInProgressError):
         step({"messageId": "m1"}, Context())
     release.set()
