@@ -187,6 +187,31 @@ class ChunkPublisher:
         self.seq = next_seq
         self.publish("", done=True)
 
+    def streamed(self) -> tuple[str, int, bool]:
+        """What earlier runs streamed for this message: (the text of chunks 0, 1, ... with no gap,
+        the seq after them, whether one of them ends the stream). Read by a run that took over
+        from one that died mid-stream, to continue after it instead of streaming again."""
+        chunks: list[dict] = []
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "messageId = :m",
+            "ExpressionAttributeValues": {":m": {"S": self._message_id}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._client.query(**query)
+            chunks.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        texts, done = [], False
+        for seq, chunk in enumerate(sorted(chunks, key=lambda c: int(c["seq"]["N"]))):
+            if int(chunk["seq"]["N"]) != seq:
+                break
+            texts.append(chunk.get("text", {}).get("S", ""))
+            done = done or bool(chunk.get("done", {}).get("BOOL"))
+        return "".join(texts), len(texts), done
+
     def last(self) -> tuple[int, bool]:
         """(highest seq written for this message or -1, whether that chunk ends the stream)."""
         page = self._client.query(

@@ -53,6 +53,8 @@ class ChaosReport:
     seconds: float = 0.0
     faults: dict = field(default_factory=dict)
     lost_ids: list = field(default_factory=list)
+    #: What sent each fallback reply down the fallback path: "State: Error" -> count.
+    fallback_causes: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -173,6 +175,7 @@ def _audit(stack, client, conversations: list[str], report: ChaosReport) -> None
                     report.garbled_streams += 1
     sfn = stack.client("stepfunctions")
     writers: Counter = Counter()
+    causes: Counter = Counter()
     token = None
     while True:
         page = sfn.list_executions(
@@ -187,13 +190,32 @@ def _audit(stack, client, conversations: list[str], report: ChaosReport) -> None
             review = ReviewResult.from_dict(json.loads(output))
             if review.written:
                 writers[review.messageId] += 1
+                if review.status == "fallback":
+                    causes[fallback_cause(sfn, execution["executionArn"])] += 1
             else:
                 report.suppressed_duplicates += 1
         token = page.get("nextToken")
         if not token:
             break
     report.duplicated = sum(1 for count in writers.values() if count > 1)
+    report.fallback_causes = dict(causes.most_common())
     attributes = stack.client("sqs").get_queue_attributes(
         QueueUrl=stack.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
     )
     report.dead_lettered = int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def fallback_cause(sfn, execution_arn: str) -> str:
+    """The state whose failure the fallback path caught, and its error (from the run's history)."""
+    from brain_local.runs import history
+
+    failed_state = "?"
+    for event in history(sfn, execution_arn):
+        details = event.get("stateEnteredEventDetails")
+        if not details:
+            continue
+        if details["name"] == "WriteFallbackReply":
+            error = (json.loads(details.get("input") or "{}").get("error") or {}).get("Error", "?")
+            return f"{failed_state}: {error}"
+        failed_state = details["name"]
+    return "?"

@@ -27,6 +27,7 @@ import os
 import signal
 import sys
 import threading
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -54,9 +55,18 @@ def _dim(text: str) -> str:
 
 
 def stack_running(endpoint: str) -> dict | None:
+    """The health of the stack at ``endpoint`` (ready or not), or None if nothing answers there."""
     try:
         with urllib.request.urlopen(f"{endpoint}/brain/health", timeout=0.5) as response:
             return json.load(response)
+    except urllib.error.HTTPError as error:  # 503: a stack that is there but not well
+        try:
+            health = json.load(error)
+        except ValueError:
+            return None
+        problems = "; ".join(health.get("problems", []))
+        print(f"warning: the stack at {endpoint} is {health.get('status')}: {problems}", file=sys.stderr)
+        return health
     except (OSError, ValueError):
         return None
 
@@ -92,6 +102,7 @@ def _options(args) -> StackOptions:
         model_client=args.model_client,
         warm=getattr(args, "warm", 0),
         settings=replace(SETTINGS, log_level=args.log_level.upper()),
+        data_dir=Path(args.data_dir) if getattr(args, "data_dir", None) else None,
     )
     if getattr(args, "log_dir", None):
         options.log_dir = Path(args.log_dir)
@@ -234,12 +245,14 @@ def cmd_up(args) -> int:
     faults = FaultPlan.load(args.faults) if args.faults else None
     stack = OfflineStack(_options(args), faults=faults).start()
     endpoint = stack.options.endpoint
-    print(f"Brain in Cup offline stack on {endpoint}  (model: {stack.backend.model_id if stack.backend else None})")
+    model = stack.backend.model_id if stack.backend else None
+    print(f"Brain in Cup offline stack on {endpoint}  (model: {model}): ready")
     if faults:
         print(f"  injecting faults: {json.dumps(faults.to_dict())}")
     print(
         f"  export AWS_ENDPOINT_URL={endpoint} AWS_REGION={stack.settings.region} "
-        f"AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline"
+        f"AWS_DEFAULT_REGION={stack.settings.region} AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline\n"
+        f"  (an older AWS CLI ignores AWS_ENDPOINT_URL: give it --endpoint-url {endpoint})"
     )
     print(
         f"  tables: {stack.settings.messages_table}, {stack.settings.chunks_table};  "
@@ -252,17 +265,43 @@ def cmd_up(args) -> int:
     print(f"    user pool {api.user_pool.pool_id}, app client {api.user_pool.client_id}")
     print(f"    users: {', '.join(f'{name} (password {password})' for name, password in api.users.items())}")
     print(f"    aws-amplify configuration: {stack.options.state_dir / 'config.json'}")
-    print(f"  function logs: {stack.options.log_dir}/   Ctrl-C to stop.")
+    if stack.options.data_dir:
+        restored = stack.restored
+        print(
+            f"  data dir: {stack.options.data_dir} ({restored.get('items', 0)} items restored, "
+            f"{restored.get('replayed', 0)} journaled writes replayed)"
+        )
+    else:
+        print("  data: in memory, gone when this stops (--data-dir DIR keeps it)")
+    print(f"  function logs: {stack.options.log_dir}/   health: {endpoint}/brain/health   Ctrl-C to stop.")
     print(web_line(api.web_url, api.ca_file), flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
-        stopped.wait()
+        watch_health(stack, stopped)
     except KeyboardInterrupt:
         pass
     finally:
         stack.stop()
     return 0
+
+
+def watch_health(stack, stopped: threading.Event, every: float = 1.0, out=sys.stderr) -> None:
+    """Until ``stopped``: say at once, and loudly, when the stack stops being ready, and when it is again."""
+    said: tuple[str, list[str]] = ("ready", [])
+    while not stopped.wait(every):
+        now = stack.problems()
+        if now == said:
+            continue
+        status, problems = now
+        if status == "ready":
+            print(f"[brain] ready again (it was {said[0]}: {'; '.join(said[1])})", file=out, flush=True)
+        elif status == "failed":
+            bar = "!" * 78
+            print(f"{bar}\n[brain] FAILED: {'; '.join(problems)}\n{bar}", file=out, flush=True)
+        else:
+            print(f"[brain] {status}: {'; '.join(problems)}", file=out, flush=True)
+        said = now
 
 
 def cmd_send(args) -> int:
@@ -422,6 +461,8 @@ def cmd_chaos(args) -> int:
         print(json.dumps({**asdict(report), "ok": report.ok}))
         return 0 if report.ok else 1
     print(text_table(["", "count"], [[name, value] for name, value in report.rows()]))
+    if report.fallback_causes:
+        print(_dim("fallbacks caught after: " + json.dumps(report.fallback_causes)))
     print(_dim("injected: " + json.dumps(report.faults)))
     if not report.ok:
         print(
@@ -507,6 +548,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="NAME:PASSWORD",
         help="an offline user (repeatable; default: ada and bob with a password printed at start)",
+    )
+    p.add_argument(
+        "--data-dir",
+        default=os.environ.get("BRAIN_DATA_DIR"),
+        help="keep the tables here across restarts (a crash loses at most the last second); default: in memory",
     )
     p.set_defaults(func=cmd_up)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import select
 import subprocess
 import sys
@@ -40,10 +41,18 @@ class FunctionSpec:
 
 @dataclass(frozen=True)
 class InvokeFaultRates:
-    """Per function: the handler raises, or the worker process dies mid-invoke."""
+    """Per function: the handler raises, or the worker process dies mid-invoke.
+
+    A death comes at a seeded point of the invoke: a fraction of the function's usual duration
+    after the handler starts (0 = as the request arrives), or as it returns if it is done sooner.
+    Whatever the handler wrote before that point stays written, as when an execution
+    environment is lost on Lambda; the invoke ends in ``Runtime.ExitError``.
+    """
 
     raise_rate: float = 0.0
     die_rate: float = 0.0
+    #: Every invoke takes this much longer: a slow function (for tests of what runs at once).
+    delay_ms: float = 0.0
 
 
 @dataclass
@@ -194,15 +203,20 @@ class FunctionPool:
         """Fault rates can change while the pool runs (tests do); counts start again."""
         self._rates = rates
         self._die = RateFault(rates.die_rate, f"{self._seed}:{self.spec.name}:die")
+        self._die_at = random.Random(f"{self._seed}:{self.spec.name}:die-at")
         self._raise = RateFault(rates.raise_rate, f"{self._seed}:{self.spec.name}:raise")
 
     @property
     def injected(self) -> dict[str, int]:
         return {"raise": self._raise.count, "die": self._die.count}
 
+    def _usual_duration_ms(self) -> float:
+        recent = sorted(self.stats.duration_ms[-50:])
+        return recent[len(recent) // 2] if recent else 200.0
+
     def _fault(self) -> dict:
         if self._die():
-            return {"die": True}
+            return {"dieAfterMs": round(self._die_at.random() * self._usual_duration_ms(), 1)}
         if self._raise():
             return {"raise": True}
         return {}
@@ -216,6 +230,8 @@ class FunctionPool:
         try:
             if worker is None:
                 worker = self._start()
+            if self.faults.delay_ms:
+                time.sleep(self.faults.delay_ms / 1000)
             answer = worker.invoke(payload, request_id, self._fault())
             healthy = True
             self.stats.duration_ms.append(answer.get("durationMs", 0.0))

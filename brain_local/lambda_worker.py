@@ -15,6 +15,7 @@ import importlib
 import json
 import os
 import sys
+import threading
 import time
 import traceback
 
@@ -64,20 +65,17 @@ def main(handler_path: str) -> None:
 
     for line in sys.stdin:
         request = json.loads(line)
-        if request.get("die"):
-            os._exit(137)  # injected fault: the execution environment dies mid-invoke
         context = LambdaContext(request["requestId"], request["deadlineMs"])
         os.environ["_X_AMZN_TRACE_ID"] = request.get("traceHeader", "")  # per invoke, as Lambda's runtime does
+        die_after_ms = request.get("dieAfterMs")
+        if die_after_ms is not None:
+            # Injected fault: the execution environment dies mid-invoke, at this point of it.
+            threading.Timer(die_after_ms / 1000, os._exit, (137,)).start()
         started = time.perf_counter()
         try:
             if request.get("raise"):
                 raise RuntimeError(f"injected fault in {context.function_name}")
-            send(
-                {
-                    "result": handler(request["payload"], context),
-                    "durationMs": round((time.perf_counter() - started) * 1000, 2),
-                }
-            )
+            answer = {"result": handler(request["payload"], context)}
         except Exception as exc:  # noqa: BLE001 - a handler's error of any kind goes back to the caller, as Lambda's
             print(
                 json.dumps(
@@ -91,7 +89,10 @@ def main(handler_path: str) -> None:
                 file=sys.stderr,
                 flush=True,
             )
-            send({"error": _error(exc), "durationMs": round((time.perf_counter() - started) * 1000, 2)})
+            answer = {"error": _error(exc)}
+        if die_after_ms is not None:
+            os._exit(137)  # done before its death came: it dies before the answer gets out
+        send({**answer, "durationMs": round((time.perf_counter() - started) * 1000, 2)})
 
 
 if __name__ == "__main__":

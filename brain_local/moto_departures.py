@@ -1,7 +1,7 @@
 """Where the offline stack departs from moto, so that it behaves like AWS: every patch in one place.
 
 moto is the offline stack's DynamoDB, DynamoDB Streams, SQS and Step Functions (its engine runs
-the real ASL). In four places its behaviour differs from the services' in ways that matter here
+the real ASL). In five places its behaviour differs from the services' in ways that matter here
 (all measured with ``make bench``); each patch below changes only *how fast or how much* moto
 does something, never what a client sees:
 
@@ -19,9 +19,13 @@ does something, never what a client sees:
    *every* item of the table, so each client's chunk poll became O(table) (12 ms of CPU per poll
    at 2,000 items). DynamoDB reads one partition: so does this, for queries on the table's own
    key (indexes unchanged).
+5. Writes one at a time (DynamoDB Streams): moto can give two concurrent writes the same stream
+   sequence number, and a reader that resumes after a sequence number (the pipe's checkpoint)
+   would then skip one. The DynamoDB process applies writes under one lock — a WSGI middleware,
+   :class:`brain_local.persistence.OrderedWrites`, which also journals them for ``--data-dir``.
 
 1 and 2 apply in the stack's process (:func:`apply_to_step_functions`), 3 and 4 in the DynamoDB
-process (:func:`apply_to_dynamodb`). Each is idempotent. Pinned to moto 5.2.5 (pyproject.toml):
+process (:func:`apply_to_dynamodb`); 5 wraps that process's app. Each is idempotent. Pinned to moto 5.2.5 (pyproject.toml):
 they reach into its internals, so a moto upgrade re-checks them (the integration tests do).
 """
 

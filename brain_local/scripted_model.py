@@ -109,7 +109,7 @@ def compose_reply(messages: list[dict], reply_tokens: int) -> str:
 
 def tokens(text: str) -> list[str]:
     """Word-sized tokens that join back into ``text`` exactly."""
-    return re.findall(r"\S+\s*", text)
+    return re.findall(r"(?:^\s+)?\S+\s*", text)
 
 
 class ScriptedPersonaModel:
@@ -122,9 +122,16 @@ class ScriptedPersonaModel:
         self.settings = settings
 
     def stream(self, request: dict) -> Iterator[str]:
-        """Token texts in real time: the first after ``ttft_ms``, then ``tokens_per_second``."""
+        """Token texts in real time: the first after ``ttft_ms``, then ``tokens_per_second``.
+
+        A last message from the assistant is a prefill, as Bedrock takes it: the reply continues
+        that text (the part of the composed reply after it, when the reply begins with it)."""
         limit = int(request.get("inferenceConfig", {}).get("maxTokens") or 10_000)
-        reply = compose_reply(request.get("messages", []), self.settings.reply_tokens)
+        messages = request.get("messages", [])
+        reply = compose_reply(messages, self.settings.reply_tokens)
+        prefill = _text(messages[-1]) if messages and messages[-1].get("role") == "assistant" else ""
+        if prefill and reply.startswith(prefill):
+            reply = reply[len(prefill) :]
         start = time.perf_counter()
         per_token = 1 / self.settings.tokens_per_second if self.settings.tokens_per_second > 0 else 0.0
         for i, token in enumerate(tokens(reply)[:limit]):

@@ -16,20 +16,33 @@ One process, one endpoint (default ``http://127.0.0.1:4566``):
 Tables (:mod:`brain_core.tables`), the state machine (:mod:`brain_core.workflow`) and the pipe
 come from the configuration CDK deploys (:data:`brain_core.config.SETTINGS`); where moto has to
 depart from AWS, :mod:`brain_local.moto_departures` says how and why.
+
+**Ready means ready.** :meth:`OfflineStack.start` brings up every part — the DynamoDB process,
+the tables (and with ``data_dir`` their items, restored), the state machine, the Lambda pools and
+the Bedrock backend, the client API, the pipe with its shards open — and only then serves its
+endpoint. Until then the endpoint's socket is bound but not answering: a client that connects
+early waits, and its first request is answered by a stack that will process it.
+``GET /brain/health`` answers ``"status": "ready"`` (HTTP 200) while every part works, and
+otherwise ``"degraded"`` (the pipe is retrying a failed call, or has waited more than 3 s on one)
+or ``"failed"`` (the pipe has stopped, or the DynamoDB process has exited), with HTTP 503 and the
+reasons in ``problems``.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import subprocess
 import sys
 import threading
+import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from brain_core import workflow
 from brain_core.config import AGENTS, FUNCTIONS, SETTINGS, Settings, function_environment
@@ -52,6 +65,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 WEB_DIST = REPO_ROOT / "web" / "dist"
 ACCOUNT = "123456789012"
 DEFAULT_PORT = 4566
+#: A pipe that has not finished a pass over its shards for this long is reported degraded.
+PIPE_STALLED_SECONDS = 3.0
 
 log = logging.getLogger("brain.stack")
 
@@ -85,6 +100,8 @@ class StackOptions:
     users: list[tuple[str, str]] = field(default_factory=list)
     #: Static files the front door serves at / (the web chat), when the directory exists.
     static_dir: Path | None = WEB_DIST
+    #: Keep the tables (and the pipe's checkpoint) here across restarts; None: in memory.
+    data_dir: Path | None = None
 
     @property
     def endpoint(self) -> str:
@@ -173,10 +190,14 @@ class OfflineStack:
         self._mock: MockAWS | None = None
         self._server: BaseWSGIServer | None = None
         self._dynamodb: subprocess.Popen[str] | None = None
+        self._data_lock: int | None = None
         self.pipe: StreamPipe | None = None
         self.pools: dict[str, FunctionPool] = {}
         self.backend: ModelBackend | None = None
         self.client_api: OfflineClientApi | None = None
+        #: Set once every part is up and the endpoint serves (see the module's docstring).
+        self.ready = threading.Event()
+        self.restored: dict = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> OfflineStack:
@@ -191,12 +212,14 @@ class OfflineStack:
         # and discards extra ones, and says so for every one.
         logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
         os.environ.setdefault("AWS_DEFAULT_REGION", region)
-        self._start_dynamodb()
-        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
-        self._mock.start()
-        moto_departures.apply_to_step_functions()
         try:
+            self._lock_data_dir()
+            self._start_dynamodb()
+            self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+            self._mock.start()
+            moto_departures.apply_to_step_functions()
             self._create_resources()
+            self._restore_data()
             self._start_services()
         except BaseException:
             self.stop()
@@ -209,7 +232,30 @@ class OfflineStack:
     def __exit__(self, *exc) -> None:
         self.stop()
 
+    def _lock_data_dir(self) -> None:
+        """One stack per data dir. The DynamoDB process holds the lock too (an inherited
+        descriptor), so it stays taken until that process has also ended."""
+        if self.options.data_dir is None:
+            return
+        self.options.data_dir = Path(self.options.data_dir).resolve()
+        self.options.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.options.data_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + 15  # a killed stack's DynamoDB process takes a moment to follow it
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    os.close(fd)
+                    raise RuntimeError(
+                        f"the data dir {self.options.data_dir} is in use by another running stack; stop it first"
+                    ) from None
+                time.sleep(0.1)
+        self._data_lock = fd
+
     def _start_dynamodb(self) -> None:
+        data_dir = ["--data-dir", str(self.options.data_dir)] if self.options.data_dir else []
         self._dynamodb = subprocess.Popen(
             [
                 sys.executable,
@@ -221,10 +267,14 @@ class OfflineStack:
                 str(self.faults.chunk_throttle_rate),
                 "--seed",
                 str(self.faults.seed),
+                *data_dir,
             ],
             stdout=subprocess.PIPE,
+            # Its stdin is ours: when this process ends, however it ends, so does that one.
+            stdin=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+            pass_fds=(self._data_lock,) if self._data_lock is not None else (),
         )
         assert self._dynamodb.stdout is not None  # a pipe: stdout=PIPE above
         line = self._dynamodb.stdout.readline()
@@ -233,7 +283,39 @@ class OfflineStack:
         self.dynamodb_endpoint = f"http://127.0.0.1:{line.split()[1]}"
         self._forward = Forwarder(self.dynamodb_endpoint)
 
+    def _restore_data(self) -> None:
+        """With a data dir: the items and stream records back into the tables just created,
+        before the pipe reads the stream or anyone else reads the tables."""
+        if self.options.data_dir is None:
+            return
+        request = urllib.request.Request(f"{self.dynamodb_endpoint}/brain/restore", method="POST")
+        with urllib.request.urlopen(request, timeout=600) as response:
+            self.restored = json.load(response)
+        log.info(
+            "data dir %s: %d items restored, %d journaled writes replayed",
+            self.options.data_dir,
+            self.restored["items"],
+            self.restored["replayed"],
+        )
+
+    def _pipe_checkpoints(self):
+        """In memory; with a data dir, in a file there — never ahead of the stream restored
+        (after a machine crash the checkpoint may have outlived the last second of writes)."""
+        from brain_local.pipe import Checkpoints, FileCheckpoints
+
+        if self.options.data_dir is None:
+            return Checkpoints()
+        checkpoints = FileCheckpoints(self.options.data_dir / "pipe-checkpoint.json")
+        ends = self.restored.get("streamEnds", {}).get(self.settings.messages_table, {})
+        saved = checkpoints.load()
+        kept = {shard: min(seq, ends[shard], key=int) for shard, seq in saved.items() if shard in ends}
+        if kept != saved:
+            log.warning("pipe checkpoint %s is ahead of the restored stream: using %s", saved, kept)
+            checkpoints.save(kept)
+        return checkpoints
+
     def stop(self) -> None:
+        self.ready.clear()
         if self.pipe is not None:
             self.pipe.stop()
             self.pipe.join(timeout=5)
@@ -251,9 +333,20 @@ class OfflineStack:
             self._mock.stop()
             self._mock = None
         if self._dynamodb is not None:
-            self._dynamodb.terminate()
-            self._dynamodb.wait(timeout=10)
+            self._dynamodb.terminate()  # with a data dir it writes a last snapshot first
+            try:
+                self._dynamodb.wait(timeout=120 if self.options.data_dir else 10)
+            except subprocess.TimeoutExpired:
+                self._dynamodb.kill()
+                self._dynamodb.wait()
+            if self._dynamodb.stdin is not None:
+                self._dynamodb.stdin.close()
+            if self._dynamodb.stdout is not None:
+                self._dynamodb.stdout.close()
             self._dynamodb = None
+        if self._data_lock is not None:
+            os.close(self._data_lock)
+            self._data_lock = None
 
     # -- resources ---------------------------------------------------------------------------
     def client(self, service: str):
@@ -301,6 +394,10 @@ class OfflineStack:
         self.client_api.create_resources(self.client("cognito-idp"))
 
     def _invoke_api(self, event: dict) -> tuple[object, str | None]:
+        # The front door is up before the functions (they need its address): a request that
+        # arrives in between waits for the stack to be ready, as the plain endpoint's clients do.
+        if not self.ready.wait(timeout=120):
+            return {"errorType": "ServiceUnavailable", "errorMessage": "the stack is not ready"}, "Unhandled"
         return self.pools[self.settings.function_name("api")].invoke(event)
 
     def function_specs(self) -> dict[str, FunctionSpec]:
@@ -318,6 +415,7 @@ class OfflineStack:
         from brain_local.pipe import StreamPipe
 
         self.backend = make_backend(self.options)
+        # Bound (so the port is known and early clients can connect) but not serving until ready.
         self._server = make_server(self.options.host, self.options.port, _Dispatcher(self), threaded=True)
         self.options.port = self._server.server_port  # port 0 asks for any free port
         if self.client_api is None:
@@ -341,7 +439,7 @@ class OfflineStack:
         self.duplicate_delivery = RateFault(plan.duplicate_rate, f"{plan.seed}:duplicates")
 
         self.pipe = StreamPipe(
-            self.client("dynamodbstreams"),
+            self._pipe_streams_client(),
             self.client("stepfunctions"),
             self.client("sqs"),
             self.stream_arn,
@@ -349,15 +447,30 @@ class OfflineStack:
             self.dlq_url,
             self.settings.pipe,
             before_start=(lambda record: 2 if self.duplicate_delivery() else 1),
+            checkpoints=self._pipe_checkpoints(),
         )
+        self.pipe.open()  # every shard's iterator, before anyone can write
         self.pipe.start()
-        self.pipe.ready.wait(10)
-        # Serve (and so answer /brain/health) only once the pipe reads the stream: a message
-        # written the moment the endpoint answers must start a run (DESIGN §6, start-up).
-        threading.Thread(target=self._server.serve_forever, name="brain-endpoint", daemon=True).start()
         if self.options.warm:
             for pool in self.pools.values():
                 pool.warm(self.options.warm)
+        threading.Thread(target=self._server.serve_forever, name="brain-endpoint", daemon=True).start()
+        self.ready.set()
+
+    def _pipe_streams_client(self):
+        """The pipe's own Streams client: short timeouts and no botocore retries, so a paused or
+        failing DynamoDB shows at once in the pipe's status and its own back-off takes over."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "dynamodbstreams",
+            region_name=self.settings.region,
+            endpoint_url=self.dynamodb_endpoint,
+            aws_access_key_id="offline",
+            aws_secret_access_key="offline",
+            config=Config(connect_timeout=2, read_timeout=10, retries={"total_max_attempts": 1}),
+        )
 
     def fault_counts(self) -> dict:
         """How many faults of each kind were injected so far."""
@@ -375,20 +488,44 @@ class OfflineStack:
         }
 
     def _dynamodb_faults(self) -> dict:
-        import urllib.request
-
-        with urllib.request.urlopen(f"{self.dynamodb_endpoint}/brain/faults", timeout=5) as response:
-            return json.load(response)
+        try:
+            with urllib.request.urlopen(f"{self.dynamodb_endpoint}/brain/faults", timeout=0.5) as response:
+                return json.load(response)
+        except (OSError, ValueError):
+            return {}  # a paused or stopped DynamoDB process: health says so from the pipe's state
 
     # -- introspection -----------------------------------------------------------------------
+    def problems(self) -> tuple[str, list[str]]:
+        """(status, problems): ``ready`` and none, ``degraded`` or ``failed`` and what is wrong."""
+        problems, failed = [], False
+        if not self.ready.is_set():
+            return "starting", ["the stack is not started (or is stopping)"]
+        code = self._dynamodb.poll() if self._dynamodb is not None else None
+        if code is not None:
+            failed = True
+            problems.append(f"the DynamoDB process has exited (code {code}): no table can be read or written")
+        pipe: dict[str, Any] = self.pipe.status() if self.pipe is not None else {"state": "stopped", "lastError": None}
+        error = pipe["lastError"] or {}
+        if pipe["state"] == "stopped" or (self.pipe is not None and not self.pipe.is_alive()):
+            failed = True
+            problems.append(f"the pipe has stopped: no new message starts a workflow ({error.get('error')})")
+        elif pipe["state"] == "retrying":
+            problems.append(f"the pipe is retrying {error.get('operation')}: {error.get('error')}")
+        elif pipe["secondsSinceRead"] > PIPE_STALLED_SECONDS:
+            problems.append(f"the pipe has waited {pipe['secondsSinceRead']} s on {pipe['operation']}")
+        return ("failed" if failed else "degraded" if problems else "ready"), problems
+
     def health(self) -> dict:
+        status, problems = self.problems()
         return {
-            "status": "ok",
+            "status": status,
+            "problems": problems,
             "endpoint": self.options.endpoint,
             "dynamodbEndpoint": self.dynamodb_endpoint,
+            "dataDir": str(self.options.data_dir) if self.options.data_dir else None,
             "model": self.backend.model_id if self.backend else None,
             "stateMachineArn": self.state_machine_arn,
-            "pipe": dict(self.pipe.counts) if self.pipe else {},
+            "pipe": self.pipe.status() if self.pipe else {},
             "faults": self.fault_counts(),
             "clientApi": self.client_api.health() if self.client_api else None,
             "functions": {
@@ -421,6 +558,8 @@ class _Dispatcher:
         if self.stack.bedrock_app.handles(path):
             return self.stack.bedrock_app(environ, start_response)
         if path == "/brain/health":
-            start_response("200 OK", [("Content-Type", "application/json")])
-            return [json.dumps(self.stack.health()).encode()]
+            health = self.stack.health()
+            ok = health["status"] == "ready"
+            start_response("200 OK" if ok else "503 Service Unavailable", [("Content-Type", "application/json")])
+            return [json.dumps(health).encode()]
         return self.moto(environ, start_response)

@@ -6,8 +6,12 @@ Input: the workflow state with $.perception. Output (at $.language): LanguageRes
 Raises ModelThrottled / ModelUnavailable / ModelStalled for the state machine to retry or catch.
 Idempotent per messageId (Powertools idempotency, DynamoDB persistence): a duplicate run gets
 the first run's result, and a run while the first is still going raises
-IdempotencyAlreadyInProgressError, which the state machine retries.
+IdempotencyAlreadyInProgressError, which the state machine retries. The in-progress window is a
+10 s lease renewed while the run lives (lease.py), so after an execution environment dies
+mid-invoke a retry takes over within seconds and continues the stream the dead run began.
 """
+
+from typing import TYPE_CHECKING, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -18,6 +22,10 @@ from brain_core.contracts import PerceptionResult, WorkflowInput
 from brain_core.events import ReplyChannel, events_publisher
 from brain_core.store import ChunkPublisher, dynamodb_client
 
+from .lease import Lease, WatchedRecords
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 from .model_client import make_model_client
 from .streaming import inference_config, speak
 
@@ -30,12 +38,16 @@ EVENTS = events_publisher(ENV.events_http_endpoint, DYNAMODB.meta.region_name)
 # At-least-once delivery may run a message twice: the second run returns the first's result
 # instead of calling the model and writing the chunks again.
 IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="messageId", expires_after_seconds=3600)
-PERSISTENCE = DynamoDBPersistenceLayer(table_name=ENV.idempotency_table, boto3_client=DYNAMODB)
+RECORDS = WatchedRecords(DYNAMODB)
+# RECORDS stands in for the DynamoDB client: it forwards every call, watching PutItem (lease.py).
+PERSISTENCE = DynamoDBPersistenceLayer(table_name=ENV.idempotency_table, boto3_client=cast("DynamoDBClient", RECORDS))
+LEASE = Lease(RECORDS, PERSISTENCE)
 
 
 @logger.inject_lambda_context(correlation_id_path="messageId")
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
+@LEASE.windowed
 @idempotent(config=IDEMPOTENCY, persistence_store=PERSISTENCE)
 def main(event: dict, context) -> dict:
     message = WorkflowInput.from_dict(event, strict=False)
@@ -45,7 +57,11 @@ def main(event: dict, context) -> dict:
         DYNAMODB, ENV.chunks_table, message.messageId, ENV.chunk_ttl_seconds, on_written=channel.chunk
     )
     tracer.put_annotation(key="model", value=ENV.model_id)
-    result = speak(perception, MODEL, sink, ENV.model_id, INFERENCE, ENV.chunk_interval_ms)
+    if LEASE.took_over:  # an earlier run died holding this message: continue what it streamed
+        metrics.add_metric(name="LanguageTakeovers", unit=MetricUnit.Count, value=1)
+        logger.warning("taking over from a run that died")
+    with LEASE.held():
+        result = speak(perception, MODEL, sink, ENV.model_id, INFERENCE, ENV.chunk_interval_ms, resume=LEASE.took_over)
     pushed, push_failed = channel.finish()
     if not result.refused:
         metrics.add_metric(name="BedrockLatency", unit=MetricUnit.Milliseconds, value=result.modelMs)

@@ -16,6 +16,8 @@ class ChunkSink(Protocol):
 
     def publish(self, text: str, done: bool = False): ...
 
+    def streamed(self) -> tuple[str, int, bool]: ...
+
 
 class Coalescer:
     """The first text at once, then at most one chunk per ``interval_ms`` (DESIGN §4).
@@ -70,21 +72,39 @@ def speak(
     model_id: str,
     inference: dict,
     interval_ms: float,
+    resume: bool = False,
 ) -> LanguageResult:
+    """Stream the reply. With ``resume`` (this run took over from one that died), what that run
+    streamed is read first: a client has shown it, so it is continued, not streamed again — the
+    model gets it as the start of its answer (an assistant prefill, which ConverseStream
+    continues), the chunks go on after it, and the reply is that text plus the continuation. If
+    the earlier run's stream had ended, its text is the reply."""
     started = time.perf_counter()
+    streamed, stream_ended = "", False
+    if resume:
+        streamed, sink.seq, stream_ended = sink.streamed()
     if not perception.valid:
         # Perception refused the input: its words are the reply, streamed like any other.
-        sink.publish(perception.problem or "")
+        if not streamed:
+            sink.publish(perception.problem or "")
         return _result(perception.problem or "", "perception", {}, None, started, started, sink, refused=True)
+    if stream_ended:
+        return _result(streamed, model_id, {}, None, started, started, sink)
 
+    messages = perception.messages
+    if streamed:
+        messages = [*messages, {"role": "assistant", "content": [{"text": streamed.rstrip()}]}]
     coalescer = Coalescer(sink, interval_ms)
-    parts: list[str] = []
+    parts: list[str] = [streamed]
     first_token: float | None = None
-    for delta in model.stream(model_id, perception.system, perception.messages, inference):
+    for delta in model.stream(model_id, perception.system, messages, inference):
         if first_token is None:
             first_token = time.perf_counter()
+            if streamed != streamed.rstrip():
+                delta = delta.lstrip()  # the space before it was streamed already
         parts.append(delta)
-        coalescer.add(delta)
+        if delta:
+            coalescer.add(delta)
     model_done = time.perf_counter()
     coalescer.flush()
     return _result(

@@ -45,7 +45,8 @@ from .web import WebChat
 DYNAMODB_ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "perception": {"messages": ("dynamodb:Query",)},
     "language": {
-        "chunks": ("dynamodb:PutItem",),
+        # Query: a run that takes over from one that died reads what it streamed (lease.py).
+        "chunks": ("dynamodb:PutItem", "dynamodb:Query"),
         # Powertools idempotency (DynamoDBPersistenceLayer): what its documentation lists.
         "idempotency": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
     },

@@ -1,52 +1,29 @@
-"""`brain up` as a user runs it: a subprocess on free ports, with its own state directory."""
+"""`brain up` as a user runs it, for the end-to-end tests: a process of its own on free ports,
+with its own state directory (config.json, ca.pem, users.json), ready before a test uses it."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 
+import pytest
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class RunningStack:
-    endpoint: str  # the plain AWS-compatible endpoint
-    state: Path  # config.json (aws-amplify), ca.pem, users.json
+from tests.e2e.user_side import BrainUp
 
 
 @contextmanager
-def brain_up(tmp_path_factory, *options: str):
-    """`brain up --port <free> --tls-port 0 --state-dir <tmp> OPTIONS`, until it answers its health."""
-    state = tmp_path_factory.mktemp("state")
-    log = open(tmp_path_factory.mktemp("up") / "brain-up.log", "w")  # noqa: SIM115 - brain up writes to it until the end
-    port = free_port()
-    command = ["up", "--port", str(port), "--tls-port", "0", "--state-dir", str(state), *options]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "brain_local.cli", *command], stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
+def brain_up(tmp_path_factory, *options: str) -> Iterator[BrainUp]:
+    """`brain up OPTIONS` until it is ready; stopped when the block ends."""
+    up = BrainUp(tmp_path_factory.mktemp("up") / "brain-up.log", *options)
     try:
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/brain/health", timeout=0.5)
-                break
-            except OSError:
-                assert process.poll() is None, "brain up exited: " + Path(log.name).read_text()
-                assert time.time() < deadline, "brain up did not come up in 60 s"
-                time.sleep(0.2)
-        yield RunningStack(endpoint=url, state=state)
+        up.wait_ready()
+        yield up
     finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
+        up.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """`brain up` in its own process, ready, for one test module; stopped after it."""
+    with brain_up(tmp_path_factory) as up:
+        yield up

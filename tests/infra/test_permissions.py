@@ -13,7 +13,7 @@ from .conftest import REPO_ROOT
 EXPECTED_DYNAMODB = {
     "perception": {"messages": {"dynamodb:Query"}},
     "language": {
-        "chunks": {"dynamodb:PutItem"},
+        "chunks": {"dynamodb:PutItem", "dynamodb:Query"},
         "idempotency": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
     },
     "reasoning": {},

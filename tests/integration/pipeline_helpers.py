@@ -9,6 +9,7 @@ import boto3
 from ulid import ULID
 
 from brain_core.store import from_item
+from tests.e2e.user_side import wait_reply as wait_reply_item
 
 
 def raw_client(stack):
@@ -32,26 +33,18 @@ def put_raw(client, item: dict) -> str:
 
 
 def wait_reply(client, conversation_id: str, message_id: str, timeout: float = 60) -> dict:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        item = client.get_item(
-            TableName="BrainMessages",
-            ConsistentRead=True,
-            Key={"conversationId": {"S": conversation_id}, "messageId": {"S": message_id + "#reply"}},
-        ).get("Item")
-        if item:
-            return from_item(item)
-        time.sleep(0.05)
-    raise AssertionError(f"no reply to {message_id} within {timeout} s")
+    item = wait_reply_item(client, conversation_id, message_id, timeout)
+    if item is None:
+        raise AssertionError(f"no reply to {message_id} within {timeout} s")
+    return from_item(item)
 
 
 def executions_for(stack, message_id: str) -> list[dict]:
-    sfn = stack.client("stepfunctions")
-    return [
-        e
-        for e in sfn.list_executions(stateMachineArn=stack.state_machine_arn, maxResults=1000)["executions"]
-        if e["name"].startswith(message_id)
-    ]
+    """The runs started for one message (the pipe names each after its messageId), every page."""
+    pages = (
+        stack.client("stepfunctions").get_paginator("list_executions").paginate(stateMachineArn=stack.state_machine_arn)
+    )
+    return [e for page in pages for e in page["executions"] if e["name"].startswith(message_id)]
 
 
 def wait_executions_done(stack, message_id: str, timeout: float = 60) -> list[dict]:

@@ -5,7 +5,6 @@ silent loss. The one drop: an item without a conversationId (or messageId) is re
 DynamoDB itself at write time (they are the table's keys), so it never enters the pipeline.
 """
 
-import time
 import uuid
 
 import pytest
@@ -23,14 +22,23 @@ from tests.integration.pipeline_helpers import (
     wait_reply,
 )
 
+#: Every message this module wrote, for its last test: it looks at these runs, not at others'.
+SENT: list[str] = []
+
 
 @pytest.fixture(scope="module")
 def app(stack):
     return raw_client(stack)
 
 
-def reply_to(app, item):
+def put(app, item):
     message_id, conversation = put_raw(app, item)
+    SENT.append(message_id)
+    return message_id, conversation
+
+
+def reply_to(app, item):
+    message_id, conversation = put(app, item)
     return wait_reply(app, conversation, message_id)
 
 
@@ -60,22 +68,26 @@ def test_control_characters(app):
 def test_unpaired_surrogates_are_refused_at_write_time_and_never_enter(stack, app):
     # Not valid UTF-8, so the table refuses the item (moto with a 500, DynamoDB with a 400);
     # perception would clean them if they ever arrived (tests/unit/test_perception.py).
-    # Only this message is counted: the pipe's global counters move with the other tests' messages.
-    message_id, conversation_id = str(ULID()), f"bad-{uuid.uuid4().hex[:8]}"
+    conversation, refused = f"surrogates-{uuid.uuid4().hex[:8]}", str(ULID())
     with pytest.raises(ClientError):
         put_raw(
             app,
             {
+                "conversationId": {"S": conversation},
+                "messageId": {"S": refused},
                 "owner": {"S": "ada"},
                 "content": {"S": "brain \ud83d and \udc00 you"},
-                "messageId": {"S": message_id},
-                "conversationId": {"S": conversation_id},
             },
         )
-    time.sleep(0.5)  # longer than the pipe's poll: a record of it would have started a run by now
-    assert executions_for(stack, message_id) == []
-    key = {"conversationId": {"S": conversation_id}, "messageId": {"S": message_id}}
-    assert "Item" not in app.get_item(TableName="BrainMessages", Key=key, ConsistentRead=True)
+    # The pipe reads the stream in order: once a message written after it is answered, the
+    # pipe has read past the point where the refused one would be.
+    after, _ = put(app, {"conversationId": {"S": conversation}, "owner": {"S": "ada"}, "content": {"S": "hello"}})
+    wait_reply(app, conversation, after)
+    assert executions_for(stack, refused) == []
+    stored = app.get_item(
+        TableName="BrainMessages", Key={"conversationId": {"S": conversation}, "messageId": {"S": refused}}
+    )
+    assert "Item" not in stored
 
 
 def test_missing_owner(app):
@@ -106,7 +118,7 @@ def test_missing_conversation_id_is_refused_by_dynamodb_and_never_enters(app):
 
 
 def test_an_attempt_to_override_the_persona(stack, app):
-    message_id, conversation = put_raw(
+    message_id, conversation = put(
         app,
         {
             "owner": {"S": "ada"},
@@ -128,7 +140,7 @@ def test_an_attempt_to_extract_the_system_prompt(app):
 
 def test_html_and_script_are_stored_and_returned_as_plain_text(app):
     payload = '<script>alert("x")</script><b>hello</b> brain'
-    message_id, conversation = put_raw(app, {"owner": {"S": "ada"}, "content": {"S": payload}})
+    message_id, conversation = put(app, {"owner": {"S": "ada"}, "content": {"S": payload}})
     reply = wait_reply(app, conversation, message_id)
     stored = app.get_item(
         TableName="BrainMessages", Key={"conversationId": {"S": conversation}, "messageId": {"S": message_id}}
@@ -155,7 +167,7 @@ def test_a_conversation_with_10000_earlier_messages_loads_bounded_memory(stack, 
             ddb.batch_write_item(
                 RequestItems={"BrainMessages": [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]}
             )
-    message_id, _ = put_raw(
+    message_id, _ = put(
         app,
         {"conversationId": {"S": conversation}, "owner": {"S": "ada"}, "content": {"S": "Do you remember any of it?"}},
     )
@@ -168,7 +180,7 @@ def test_a_conversation_with_10000_earlier_messages_loads_bounded_memory(stack, 
 
 
 def test_no_case_left_a_run_stuck_or_failed(stack):
-    sfn = stack.client("stepfunctions")
-    runs = sfn.list_executions(stateMachineArn=stack.state_machine_arn, maxResults=1000)["executions"]
-    assert [r["name"] for r in runs if r["status"] == "FAILED"] == []
-    assert executions_for(stack, "") == runs
+    assert len(SENT) >= 10  # the cases above ran first, in this module's order
+    for message_id in SENT:
+        runs = wait_executions_done(stack, message_id)
+        assert [r["status"] for r in runs] == ["SUCCEEDED"], message_id

@@ -72,8 +72,12 @@ def test_happy_path_runs_every_state_and_writes_a_complete_reply(stack):
     )
 
 
-def test_parallel_branches_run_concurrently(stack):
-    _, _, events = run(stack)
+def test_parallel_branches_run_concurrently(faults):
+    # Each branch made to take a second: run one after another, no two would overlap; run at
+    # once, every one starts before any ends, however slow the machine is to start a thread.
+    for name in ("brain-reasoning", "brain-emotional", "brain-depth"):
+        faults.pools[name].faults = InvokeFaultRates(delay_ms=1000)
+    _, _, events = run(faults)
     entered = {e["stateEnteredEventDetails"]["name"]: e["timestamp"] for e in events if "stateEnteredEventDetails" in e}
     exited = {e["stateExitedEventDetails"]["name"]: e["timestamp"] for e in events if "stateExitedEventDetails" in e}
     branches = [state.name for state in workflow.happy_path() if state.in_branch]

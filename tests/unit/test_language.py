@@ -7,13 +7,17 @@ from brain_core.contracts import PerceptionResult
 
 
 class Sink:
-    def __init__(self):
+    def __init__(self, earlier: list[str] = (), ended: bool = False):
         self.published, self.seq, self.first_written_at = [], 0, None
+        self.earlier, self.ended = list(earlier), ended  # what a run that died had streamed
 
     def publish(self, text, done=False):
         self.published.append(text)
         self.seq += 1
         self.first_written_at = self.first_written_at or 1.0
+
+    def streamed(self):
+        return "".join(self.earlier), len(self.earlier), self.ended
 
 
 class Clock:
@@ -96,3 +100,25 @@ def test_unknown_model_client_kind_fails_loudly():
 
     with pytest.raises(ValueError, match="MODEL_CLIENT"):
         make_model_client("openai", 2, 5)
+
+
+def test_a_run_that_takes_over_continues_the_dead_runs_stream_with_a_prefill():
+    sink = Sink(earlier=["I ", "float "])
+    model = ScriptedModel([" in", " a jar."])
+    result = speak(perception(), model, sink, "m-1", {}, 100, resume=True)
+    messages = model.calls[0][2]
+    assert messages[-1] == {"role": "assistant", "content": [{"text": "I float"}]}  # no trailing space
+    assert sink.published == ["in", " a jar."]  # the space before "in" was streamed already
+    assert result.text == "I float in a jar." and result.chunks == 4
+
+
+def test_a_run_that_finds_the_stream_ended_returns_its_text_without_the_model():
+    sink, model = Sink(earlier=["All said."], ended=True), ScriptedModel(["never"])
+    result = speak(perception(), model, sink, "m-1", {}, 100, resume=True)
+    assert result.text == "All said." and model.calls == [] and sink.published == []
+
+
+def test_a_refusal_already_streamed_is_not_streamed_twice():
+    sink, model = Sink(earlier=["I felt only an empty ripple."]), ScriptedModel(["never"])
+    result = speak(perception(valid=False), model, sink, "m-1", {}, 100, resume=True)
+    assert result.refused and sink.published == [] and model.calls == []

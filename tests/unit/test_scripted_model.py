@@ -37,3 +37,14 @@ def test_streaming_honours_time_to_first_token_rate_and_max_tokens():
     first = next(stream)
     assert time.perf_counter() - started >= 0.05 and first
     assert len([first, *stream]) == 5
+
+
+def test_a_last_assistant_message_is_a_prefill_that_the_reply_continues():
+    from brain_local.scripted_model import ScriptedPersonaModel, ScriptSettings
+
+    model = ScriptedPersonaModel(ScriptSettings(ttft_ms=0, tokens_per_second=0, reply_tokens=30))
+    asked = [{"role": "user", "content": [{"text": "Tell me about the sea."}]}]
+    whole = "".join(model.stream({"messages": asked}))
+    begun = whole[:17]
+    rest = "".join(model.stream({"messages": asked + [{"role": "assistant", "content": [{"text": begun}]}]}))
+    assert begun + rest == whole and rest
