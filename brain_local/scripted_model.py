@@ -1,20 +1,32 @@
-"""The scripted persona model: a deterministic test double for Amazon Bedrock's model.
+"""The scripted persona model: a deterministic test double for Amazon Bedrock's models.
 
-It is not a language model. It composes a brain-in-a-jar reply from templates, chosen by a
-hash of the conversation, and from what the person said earlier (names, likes, places),
-so memory can be shown and tested. It streams word by word at a configurable time to first
-token and tokens per second, so latency can be measured against a known model speed.
+It is not a language model, and says so in its model id. It composes a brain-in-a-jar reply
+from templates, chosen by a hash of the conversation, and from what the person said earlier
+(names, likes, places) or what the system prompt says it knows about them, so memory can be
+shown and tested. It streams word by word at a configurable time to first token and tokens per
+second, so latency can be measured against a known model speed.
+
+Asked for a tool (Converse ``toolConfig``), it calls it with an input that is valid for the
+tool's JSON schema by construction and depends on the conversation (:func:`tool_input`):
+strings are first-person sentences around the conversation's own words, numbers and enums are
+chosen by a hash of it, and an array of objects pairing an enum with a string (``{"key":
+"name", "value": "Ada"}``) is filled with the facts its patterns heard (name, home, likes).
+Under ``toolChoice: auto`` it calls a tool only when the person's words name it; it answers a
+tool result in text. Its tokens are words: that is what its usage counts.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from brain_core.text import content_words
+from brain_core.text import clip, content_words
+from brain_local.bedrock_service import Generation
+from brain_local.converse_request import ConverseRequest, ToolSpec, message_text
 
 MODEL_ID = "local.scripted-persona-v1"
 
@@ -42,14 +54,22 @@ _QUESTIONS = (
     "How does it feel from where you are?",
     "What would you like me to remember about it?",
 )
+#: (kind, pattern, how the reply says it)
 _FACTS = (
-    (re.compile(r"\bmy name is ([A-Z][\w'-]*)", re.I), "your name is {0}"),
-    (re.compile(r"\bi(?:'m| am) called ([A-Z][\w'-]*)", re.I), "your name is {0}"),
-    (re.compile(r"\bI(?:'m| am) ([A-Z][a-z'-]+)\b(?! (?:and|or|to|in)\b)"), "your name is {0}"),
-    (re.compile(r"\bi live in ([A-Z][\w' -]{1,40}?)(?:[.,!?]|$)", re.I), "you live in {0}"),
-    (re.compile(r"\bi (?:love|like|enjoy) ([\w' -]{2,40}?)(?:[.,!?]|$)", re.I), "you love {0}"),
-    (re.compile(r"\bmy favou?rite ([\w -]{2,20}?) is ([\w' -]{2,30}?)(?:[.,!?]|$)", re.I), "your favourite {0} is {1}"),
+    ("name", re.compile(r"\bmy name is ([A-Z][\w'-]*)", re.I), "your name is {0}"),
+    ("name", re.compile(r"\bi(?:'m| am) called ([A-Z][\w'-]*)", re.I), "your name is {0}"),
+    ("name", re.compile(r"\bI(?:'m| am) ([A-Z][a-z'-]+)\b(?! (?:and|or|to|in)\b)"), "your name is {0}"),
+    ("home", re.compile(r"\bi live in ([A-Z][\w' -]{1,40}?)(?:[.,!?]|$)", re.I), "you live in {0}"),
+    ("likes", re.compile(r"\bi (?:love|like|enjoy) ([\w' -]{2,40}?)(?:[.,!?]|$)", re.I), "you love {0}"),
+    (
+        "likes",
+        re.compile(r"\bmy favou?rite ([\w -]{2,20}?) is ([\w' -]{2,30}?)(?:[.,!?]|$)", re.I),
+        "your favourite {0} is {1}",
+    ),
 )
+#: A line of the system prompt stating something known about the person ("- name: Ada").
+_KNOWN = re.compile(r"^\s*[-*]\s*(name|home|likes|people|plans|other)\s*:\s*(.+?)\s*$", re.M | re.I)
+_SAY_KNOWN = {"name": "your name is {0}", "home": "you live in {0}", "likes": "you love {0}"}
 
 
 @dataclass(frozen=True)
@@ -64,31 +84,43 @@ def _pick(options: tuple[str, ...], seed: str, salt: str) -> str:
     return options[int(digest, 16) % len(options)]
 
 
-def _text(message: dict) -> str:
-    return " ".join(block.get("text", "") for block in message.get("content", []) if isinstance(block, dict))
+def heard_facts(text: str) -> list[tuple[str, str]]:
+    """(kind, value) for each fact the patterns find in ``text``: ("name", "Ada"), ("home", "Lisbon")."""
+    found: list[tuple[str, str]] = []
+    for kind, pattern, _ in _FACTS:
+        for match in pattern.finditer(text):
+            value = " ".join(g.strip() for g in match.groups())
+            if (kind, value) not in found:
+                found.append((kind, value))
+    return found
 
 
-def remembered_facts(user_texts: list[str]) -> list[str]:
+def remembered_facts(user_texts: list[str], system: str = "") -> list[str]:
+    """What the reply can recall: facts the person stated, and those the system prompt lists."""
     facts: list[str] = []
     for text in user_texts:
-        for pattern, template in _FACTS:
+        for _, pattern, template in _FACTS:
             for match in pattern.finditer(text):
                 fact = template.format(*(g.strip() for g in match.groups()))
                 if fact not in facts:
                     facts.append(fact)
+    for kind, value in _KNOWN.findall(system):
+        fact = _SAY_KNOWN.get(kind.lower(), "you told me {0}").format(value)
+        if fact not in facts:
+            facts.append(fact)
     return facts
 
 
-def compose_reply(messages: list[dict], reply_tokens: int) -> str:
-    """The reply to the last user message, given the conversation so far."""
-    users = [_text(m) for m in messages if m.get("role") == "user"]
+def compose_reply(messages: list[dict], reply_tokens: int, system: str = "") -> str:
+    """The reply to the last user message, given the conversation so far and the system prompt."""
+    users = [message_text(m) for m in messages if m.get("role") == "user"]
     last = users[-1] if users else ""
     earlier = users[:-1]
     seed = "\n".join(users)
     topic_words = content_words(last)[:2]
     topic = " and ".join(topic_words)
     sentences = [_pick(_OPENINGS, seed, "open").format(topic=topic, Topic=topic.capitalize()) if topic else _NOTHING]
-    facts = remembered_facts(earlier)
+    facts = remembered_facts(earlier, system)
     if facts:
         # The facts the question touches first ("my name?" brings back the name), then the newest.
         asked = set(content_words(last))
@@ -112,23 +144,150 @@ def tokens(text: str) -> list[str]:
     return re.findall(r"\S+\s*", text)
 
 
+# -- tools ------------------------------------------------------------------------------------
+_FRAMES = (
+    "I keep turning {a} over in the fluid.",
+    "{A} lingers on my wires longer than I expected.",
+    "Something about {a} and {b} hums along my cortex.",
+    "When {a} comes up, my electrodes prickle.",
+    "I hold on to {a}, the way the jar holds on to me.",
+    "{A}, then {b}: I want to know how they connect.",
+    "There is a warmth in {a} that I did not expect.",
+    "I wonder what {a} looks like from outside the glass.",
+    "{A} settles in me slowly, like sediment in the jar.",
+    "I had not thought about {a} in a long time.",
+)
+_NO_WORDS = ("the quiet between words", "the hum of the lab", "the ripple of a voice")
+
+
+class _Filler:
+    """Schema-valid values from the conversation's words, chosen by hashes of it."""
+
+    def __init__(self, seed: str, words: list[str], facts: list[tuple[str, str]]):
+        self.seed, self.words, self.facts = seed, words or list(_NO_WORDS), facts
+        self.used: set[str] = set()
+
+    def _n(self, path: str, modulo: int) -> int:
+        return int(hashlib.sha256(f"{path}:{self.seed}".encode()).hexdigest(), 16) % max(modulo, 1)
+
+    def value(self, schema: dict, path: str):
+        if "enum" in schema:
+            return schema["enum"][self._n(path, len(schema["enum"]))]
+        kind = schema.get("type")
+        if kind == "object":
+            return {k: self.value(s, f"{path}.{k}") for k, s in (schema.get("properties") or {}).items()}
+        if kind == "array":
+            return self._array(schema, path)
+        if kind in ("number", "integer"):
+            low, high = float(schema.get("minimum", 0)), float(schema.get("maximum", 1))
+            x = low + (high - low) * self._n(path, 1001) / 1000
+            return int(round(x)) if kind == "integer" else round(x, 2)
+        if kind == "boolean":
+            return bool(self._n(path, 2))
+        return self._sentence(schema, path)
+
+    def _sentence(self, schema: dict, path: str) -> str:
+        for attempt in range(len(_FRAMES)):
+            frame = _FRAMES[(self._n(path, len(_FRAMES)) + attempt) % len(_FRAMES)]
+            a = self.words[self._n(path + "a", len(self.words))]
+            b = self.words[(self._n(path + "a", len(self.words)) + 1) % len(self.words)]
+            text = frame.format(a=a, b=b, A=a.capitalize())
+            if text not in self.used:
+                break
+        self.used.add(text)
+        text = clip(text, int(schema.get("maxLength", 10_000)))
+        while len(text) < int(schema.get("minLength", 0)):
+            text += " I float, and listen."
+        return text
+
+    def _array(self, schema: dict, path: str) -> list:
+        items = schema.get("items") or {}
+        low, high = int(schema.get("minItems", 0)), int(schema.get("maxItems", 3))
+        props = items.get("properties") or {}
+        keyed = [k for k, s in props.items() if "enum" in s]
+        valued = [k for k, s in props.items() if s.get("type") == "string" and "enum" not in s]
+        if items.get("type") == "object" and keyed and valued:
+            # A list of facts: one item per fact heard whose kind the enum allows.
+            allowed = props[keyed[0]]["enum"]
+            found = [
+                {
+                    **self.value(items, f"{path}.{i}"),
+                    keyed[0]: kind,
+                    valued[0]: clip(v, props[valued[0]].get("maxLength", 200)),
+                }
+                for i, (kind, v) in enumerate(f for f in self.facts if f[0] in allowed)
+            ]
+            return found[:high] + [self.value(items, f"{path}.{i}") for i in range(len(found), low)]
+        count = max(low, min(high, 2 + self._n(path, 2)))
+        return [self.value(items, f"{path}.{i}") for i in range(count)]
+
+
+def tool_input(tool: ToolSpec, request: ConverseRequest) -> dict:
+    """An input for ``tool`` that its schema accepts, made from the conversation's words."""
+    last = message_text(request.messages[-1])
+    instructions = set(content_words(request.system_text + " " + tool.description + " " + json.dumps(tool.schema)))
+    words = list(dict.fromkeys(w for w in content_words(last) if w not in instructions))
+    seed = "\n".join(message_text(m) for m in request.messages) + tool.name
+    return _Filler(seed, words, heard_facts(last)).value(tool.schema, tool.name)
+
+
+def _named_tool(request: ConverseRequest) -> ToolSpec | None:
+    """Under ``auto``: a tool whose name the person's last words contain."""
+    said = set(content_words(message_text(request.messages[-1]).replace("_", " ")))
+    for tool in request.tools:
+        if set(content_words(tool.name.replace("_", " ").replace("-", " "))) & said:
+            return tool
+    return None
+
+
+def count_tokens(text: str) -> int:
+    """The double's tokens are words (with their trailing space)."""
+    return len(tokens(text))
+
+
 class ScriptedPersonaModel:
-    """Serves Converse/ConverseStream requests with :func:`compose_reply`, paced like a model."""
+    """Serves Converse/ConverseStream requests with :func:`compose_reply` or :func:`tool_input`,
+    paced like a model."""
 
-    model_id = MODEL_ID
+    #: Nova's own place for top-k (``{"inferenceConfig": {"topK": 1}}``): accepted, nothing to sample.
+    additional_fields = frozenset({"inferenceConfig"})
 
-    def __init__(self, settings: ScriptSettings = ScriptSettings()):
+    def __init__(self, settings: ScriptSettings = ScriptSettings(), model_id: str = MODEL_ID):
         self.settings = settings
+        self.model_id = model_id
 
-    def stream(self, request: dict) -> Iterator[str]:
+    def respond(self, request: ConverseRequest) -> Generation:
+        tool = None
+        if request.tools and not request.answers_tool_result:
+            tool = request.forced_tool
+            if tool is None and request.tool_choice == "any":
+                tool = _named_tool(request) or request.tools[0]
+            elif tool is None:
+                tool = _named_tool(request)
+        if tool is not None:
+            text = json.dumps(tool_input(tool, request), ensure_ascii=False)
+        elif request.answers_tool_result:
+            result = clip(message_text(request.messages[-1]), 200)
+            text = f"The wires brought me back an answer: {result}. I turn it over in the fluid, and it helps."
+        else:
+            text = compose_reply(request.messages, self.settings.reply_tokens, request.system_text)
+        prompt = [request.system_text, *(message_text(m) for m in request.messages)]
+        prompt += [json.dumps(t.schema) + t.description for t in request.tools]
+        generation = Generation(iter(()), tool)
+        generation.input_tokens = sum(count_tokens(p) for p in prompt)
+        generation.pieces = self._paced(tokens(text), request.max_tokens, generation)
+        return generation
+
+    def _paced(self, pieces: list[str], max_tokens: int | None, generation: Generation) -> Iterator[str]:
         """Token texts in real time: the first after ``ttft_ms``, then ``tokens_per_second``."""
-        limit = int(request.get("inferenceConfig", {}).get("maxTokens") or 10_000)
-        reply = compose_reply(request.get("messages", []), self.settings.reply_tokens)
+        limit = max_tokens or 10_000
+        generation.limit_reached = len(pieces) > limit
         start = time.perf_counter()
         per_token = 1 / self.settings.tokens_per_second if self.settings.tokens_per_second > 0 else 0.0
-        for i, token in enumerate(tokens(reply)[:limit]):
+        for i, token in enumerate(pieces[:limit]):
             # An absolute schedule, so slow consumers do not make the model drift slower.
             delay = start + self.settings.ttft_ms / 1000 + i * per_token - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
+            generation.output_tokens += 1
             yield token

@@ -348,7 +348,7 @@ class OfflineStack:
     def _start_services(self) -> None:
         from werkzeug.serving import make_server
 
-        from brain_local.bedrock_service import BedrockRuntimeApp
+        from brain_local.bedrock_service import BedrockRuntimeApp, model_table
         from brain_local.lambda_service import FunctionPool, InvokeFaultRates, LambdaApp
         from brain_local.pipe import StreamPipe
 
@@ -369,7 +369,9 @@ class OfflineStack:
         if unknown:
             raise ValueError(f"fault plan names unknown functions: {', '.join(sorted(unknown))}")
         self.lambda_app = LambdaApp(self.pools)
-        self.bedrock_app = BedrockRuntimeApp(self.backend, ModelFaults(plan.model, seed=plan.seed))
+        self.bedrock_app = BedrockRuntimeApp(
+            model_table(self.backend, self.settings.model_id), ModelFaults(plan.model, seed=plan.seed)
+        )
         self.duplicate_delivery = RateFault(plan.duplicate_rate, f"{plan.seed}:duplicates")
         threading.Thread(target=self._server.serve_forever, name="brain-endpoint", daemon=True).start()
 
