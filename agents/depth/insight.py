@@ -1,0 +1,80 @@
+"""Depth's model call: memories, a self-reflection, and durable facts about the person, as a
+forced tool's input.
+
+The schema is the output contract: a memory of at most 300 characters, a reflection of at most
+240, and at most five facts, each a kind (name, home, likes, people, plans, other) and a value of
+at most 80 characters — what the long-term memory keeps per owner. :mod:`brain_core.insight`
+makes the call, validates it and falls back to :mod:`agents.depth.novelty` when it fails.
+"""
+
+from __future__ import annotations
+
+from brain_core.contracts import Turn
+from brain_core.insight import INNER_VOICE, InsightTool
+from brain_core.text import clip
+
+FACT_KINDS = ("name", "home", "likes", "people", "plans", "other")
+
+TOOL = InsightTool(
+    name="record_depth",
+    description="Record what this brings back to you, how you see yourself in it, and what to remember "
+    "about the person for good.",
+    schema={
+        "type": "object",
+        "properties": {
+            "memories": {
+                "type": "string",
+                "description": "what this exchange brings back from earlier, in one or two sentences",
+                "minLength": 8,
+                "maxLength": 300,
+            },
+            "selfReflection": {
+                "type": "string",
+                "description": "one sentence about yourself: how you answered, and how you want to be",
+                "minLength": 8,
+                "maxLength": 240,
+            },
+            "facts": {
+                "type": "array",
+                "description": "durable facts the person told about themselves (their name, where they live, "
+                "what they like, people in their life, plans); none when they told none",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "key": {"type": "string", "enum": list(FACT_KINDS)},
+                        "value": {"type": "string", "minLength": 1, "maxLength": 80},
+                    },
+                    "required": ["key", "value"],
+                },
+                "maxItems": 5,
+            },
+        },
+        "required": ["memories", "selfReflection", "facts"],
+    },
+    max_tokens=350,
+)
+
+SYSTEM = INNER_VOICE + " Now you look deeper: at what you remember, at yourself, and at the person."
+
+
+def prompt(user_text: str, reply: str, history: list[Turn], known: list[str]) -> str:
+    earlier = [t.content for t in history if t.role == "user"][-4:]
+    lines = [f"Earlier the person said: {clip(t, 200)}" for t in earlier]
+    if known:
+        lines.append("You already know: " + "; ".join(known))
+    lines += [
+        f"The person said: {clip(user_text, 1200)}",
+        f"You answered: {clip(reply, 1200)}",
+        "Record what this brings back, how you see yourself, and the facts worth keeping.",
+    ]
+    return "\n".join(lines)
+
+
+def depth_from(answer: dict) -> tuple[str, str, list[dict]]:
+    """(memories, self-reflection, facts as ``{"key", "value"}``, the first of each key kept)."""
+    facts: dict[tuple[str, str], dict] = {}
+    for fact in answer["facts"]:
+        value = " ".join(fact["value"].split())
+        if value:
+            facts.setdefault((fact["key"], value.lower()), {"key": fact["key"], "value": value})
+    return answer["memories"].strip(), answer["selfReflection"].strip(), list(facts.values())

@@ -1,0 +1,71 @@
+"""Emotional's model call: the emotion of the person's message and of the reply, and the
+sensations that go with the brain's, as a forced tool's input.
+
+The schema is the output contract: labels from the heuristic's own set (so a reply reads the
+same whichever produced it), valence -1..1, arousal 0..1, one to three sensations of at most
+120 characters. :mod:`brain_core.insight` makes the call, validates it and falls back to
+:mod:`agents.emotional.affect` when it fails.
+"""
+
+from __future__ import annotations
+
+from brain_core.contracts import Emotion
+from brain_core.insight import INNER_VOICE, InsightTool
+from brain_core.text import clip
+
+from .affect import SENSATIONS
+
+LABELS = sorted(SENSATIONS)
+
+
+def _emotion(whose: str) -> dict:
+    return {
+        "type": "object",
+        "description": f"the emotion of {whose}",
+        "properties": {
+            "label": {"type": "string", "enum": LABELS},
+            "valence": {"type": "number", "minimum": -1, "maximum": 1, "description": "-1 unpleasant .. 1 pleasant"},
+            "arousal": {"type": "number", "minimum": 0, "maximum": 1, "description": "0 calm .. 1 intense"},
+        },
+        "required": ["label", "valence", "arousal"],
+    }
+
+
+TOOL = InsightTool(
+    name="record_feelings",
+    description="Record what the person felt, what you feel, and what that feels like inside your jar.",
+    schema={
+        "type": "object",
+        "properties": {
+            "userEmotion": _emotion("the person's message"),
+            "emotion": _emotion("your own answer: what you feel"),
+            "sensations": {
+                "type": "array",
+                "description": "one to three bodily sensations of a brain in a jar that go with your feeling "
+                "(the fluid, the wires, the glass, the pump), each a short phrase",
+                "items": {"type": "string", "minLength": 4, "maxLength": 120},
+                "minItems": 1,
+                "maxItems": 3,
+            },
+        },
+        "required": ["userEmotion", "emotion", "sensations"],
+    },
+    max_tokens=300,
+)
+
+SYSTEM = INNER_VOICE + " Now you notice what you feel, and what the person seems to feel."
+
+
+def prompt(user_text: str, reply: str) -> str:
+    return (
+        f"The person said: {clip(user_text, 1200)}\n"
+        f"You answered: {clip(reply, 1200)}\n"
+        "Record the feelings of this exchange."
+    )
+
+
+def feelings_from(answer: dict) -> tuple[Emotion, Emotion, list[str]]:
+    """(the brain's emotion, the person's, the sensations)."""
+    own, theirs = Emotion.from_dict(answer["emotion"]), Emotion.from_dict(answer["userEmotion"])
+    sensations = list(dict.fromkeys(s.strip() for s in answer["sensations"] if s.strip()))
+    return own, theirs, sensations
