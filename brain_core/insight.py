@@ -46,6 +46,14 @@ INNER_VOICE = (
 )
 
 
+def exchange_prompt(user_text: str, reply: str, ask: str, context: list[str] | None = None) -> str:
+    """The user message of an insight call: any ``context`` lines, the exchange, the request."""
+    from brain_core.text import clip
+
+    lines = [*(context or []), f"The person said: {clip(user_text, 1200)}", f"You answered: {clip(reply, 1200)}", ask]
+    return "\n".join(lines)
+
+
 class InsightFailed(Exception):
     """The model gave no usable insight this turn; ``reason`` says why."""
 

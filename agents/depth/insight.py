@@ -10,7 +10,7 @@ makes the call, validates it and falls back to :mod:`agents.depth.novelty` when 
 from __future__ import annotations
 
 from brain_core.contracts import Turn
-from brain_core.insight import INNER_VOICE, InsightTool
+from brain_core.insight import INNER_VOICE, InsightTool, exchange_prompt
 from brain_core.text import clip
 
 FACT_KINDS = ("name", "home", "likes", "people", "plans", "other")
@@ -62,12 +62,8 @@ def prompt(user_text: str, reply: str, history: list[Turn], known: list[str]) ->
     lines = [f"Earlier the person said: {clip(t, 200)}" for t in earlier]
     if known:
         lines.append("You already know: " + "; ".join(known))
-    lines += [
-        f"The person said: {clip(user_text, 1200)}",
-        f"You answered: {clip(reply, 1200)}",
-        "Record what this brings back, how you see yourself, and the facts worth keeping.",
-    ]
-    return "\n".join(lines)
+    ask = "Record what this brings back, how you see yourself, and the facts worth keeping."
+    return exchange_prompt(user_text, reply, ask, lines)
 
 
 def depth_from(answer: dict) -> tuple[str, str, list[dict]]:

@@ -10,8 +10,7 @@ same whichever produced it), valence -1..1, arousal 0..1, one to three sensation
 from __future__ import annotations
 
 from brain_core.contracts import Emotion
-from brain_core.insight import INNER_VOICE, InsightTool
-from brain_core.text import clip
+from brain_core.insight import INNER_VOICE, InsightTool, exchange_prompt
 
 from .affect import SENSATIONS
 
@@ -57,11 +56,7 @@ SYSTEM = INNER_VOICE + " Now you notice what you feel, and what the person seems
 
 
 def prompt(user_text: str, reply: str) -> str:
-    return (
-        f"The person said: {clip(user_text, 1200)}\n"
-        f"You answered: {clip(reply, 1200)}\n"
-        "Record the feelings of this exchange."
-    )
+    return exchange_prompt(user_text, reply, "Record the feelings of this exchange.")
 
 
 def feelings_from(answer: dict) -> tuple[Emotion, Emotion, list[str]]:

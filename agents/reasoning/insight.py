@@ -7,8 +7,7 @@ characters); :mod:`brain_core.insight` makes the call, validates it and falls ba
 
 from __future__ import annotations
 
-from brain_core.insight import INNER_VOICE, InsightTool
-from brain_core.text import clip
+from brain_core.insight import INNER_VOICE, InsightTool, exchange_prompt
 
 TOOL = InsightTool(
     name="record_thoughts",
@@ -34,11 +33,7 @@ SYSTEM = INNER_VOICE + " Now you think about what was just said and what you ans
 
 
 def prompt(user_text: str, reply: str) -> str:
-    return (
-        f"The person said: {clip(user_text, 1200)}\n"
-        f"You answered: {clip(reply, 1200)}\n"
-        "Record the thoughts this exchange left in you."
-    )
+    return exchange_prompt(user_text, reply, "Record the thoughts this exchange left in you.")
 
 
 def thoughts_from(answer: dict) -> list[str]:
