@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from brain_core.contracts import Turn
 from brain_core.insight import INNER_VOICE, InsightTool, exchange_prompt
-from brain_core.text import clip
+from brain_core.text import clip, content_words, words
 
 FACT_KINDS = ("name", "home", "likes", "people", "plans", "other")
 
@@ -66,11 +66,21 @@ def prompt(user_text: str, reply: str, history: list[Turn], known: list[str]) ->
     return exchange_prompt(user_text, reply, ask, lines)
 
 
-def depth_from(answer: dict) -> tuple[str, str, list[dict]]:
-    """(memories, self-reflection, facts as ``{"key", "value"}``, the first of each key kept)."""
+def grounded(value: str, user_text: str) -> bool:
+    """A fact is kept only if the person's own words hold it: every word of its value that
+    carries meaning is in their message. What a model read into the reply, or made up, is not
+    remembered for good."""
+    said = set(words(user_text))
+    meaning = content_words(value) or [w for w in words(value) if len(w) > 1]
+    return bool(meaning) and all(w in said for w in meaning)
+
+
+def depth_from(answer: dict, user_text: str) -> tuple[str, str, list[dict]]:
+    """(memories, self-reflection, facts as ``{"key", "value"}``: grounded in the person's
+    message, the first of each key and value kept)."""
     facts: dict[tuple[str, str], dict] = {}
     for fact in answer["facts"]:
-        value = " ".join(fact["value"].split())
-        if value:
+        value = " ".join(fact["value"].split()).strip(" .,!?;:")
+        if value and grounded(value, user_text):
             facts.setdefault((fact["key"], value.lower()), {"key": fact["key"], "value": value})
     return answer["memories"].strip(), answer["selfReflection"].strip(), list(facts.values())

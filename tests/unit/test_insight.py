@@ -105,7 +105,7 @@ def test_depth_gets_memories_a_reflection_and_the_facts_told(endpoints, monkeypa
         depth.TOOL,
         depth.SYSTEM,
         depth.prompt(USER, REPLY, history, []),
-        depth.depth_from,
+        lambda answer: depth.depth_from(answer, USER),
         heuristic,
     )
     memories, reflection, facts = result.value
@@ -155,3 +155,18 @@ def test_every_tool_schema_keeps_to_what_nova_accepts_at_the_top_level():
         assert set(agent.TOOL.schema) == {"type", "properties", "required"}
         assert agent.TOOL.schema["type"] == "object"
         assert set(agent.TOOL.schema["required"]) == set(agent.TOOL.schema["properties"])
+
+
+def test_depth_keeps_only_facts_the_persons_own_words_hold():
+    answer = {
+        "memories": "m",
+        "selfReflection": "r",
+        "facts": [
+            {"key": "name", "value": "Ada"},
+            {"key": "home", "value": "The saxophone is a great instrument for me"},
+            {"key": "likes", "value": "sailing at dawn."},
+            {"key": "name", "value": "} {"},
+        ],
+    }
+    _, _, facts = depth.depth_from(answer, USER)
+    assert facts == [{"key": "name", "value": "Ada"}, {"key": "likes", "value": "sailing at dawn"}]
