@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: install local-model demo lint test test-unit test-integration test-e2e test-infra synth bench up clean
+.PHONY: install local-model demo lint typecheck test test-unit test-integration test-e2e test-infra synth bench up clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..." >&2; exit 1; }
@@ -47,7 +47,11 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: install local-model lint
+# mypy over agents/, brain_core/, brain_local/, cdk/ and bench/ (pyproject.toml says how).
+typecheck: install
+	$(VENV)/bin/mypy
+
+test: install local-model lint typecheck
 	$(PY) -m pytest -q
 
 test-unit: install
@@ -69,4 +73,4 @@ bench: install
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) cdk.out .brain .pytest_cache cdk/node_modules
+	rm -rf $(VENV) cdk.out .brain .pytest_cache .mypy_cache .ruff_cache cdk/node_modules

@@ -22,7 +22,9 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from bench.budgets import COMPUTE_ONLY_BUDGET_MS, FLOOR_FACTOR_BUDGET, PACKAGE_BUDGET_BYTES
 from bench.settings import REPO_ROOT
 from bench.stack_process import free_port
 from bench.stats import median, ratio
@@ -33,11 +35,8 @@ BARE = "bare interpreter"
 FLOOR = "floor"
 LANGCHAIN = "language (langchain)"
 
-#: Agents that create no AWS client at import: budgeted at 100 ms net (DESIGN §6).
+#: Agents that create no AWS client at import: budgeted at COMPUTE_ONLY_BUDGET_MS net (DESIGN §6).
 COMPUTE_ONLY = ("reasoning", "emotional", "depth")
-COMPUTE_ONLY_BUDGET_MS = 100.0
-FLOOR_FACTOR_BUDGET = 1.2
-PACKAGE_BUDGET_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -47,8 +46,8 @@ class ColdStartVariant:
     #: "bare", "floor", "compute-only", "aws-client" or "opt-in" (langchain: no budget verdict).
     kind: str
     init_ms: list[float] = field(default_factory=list)  # spawn -> ready, as the parent saw it
-    in_process_ms: list[float] = field(default_factory=list)  # worker's own clock: imports -> ready
-    rss_mib: list[float] = field(default_factory=list)  # resident memory once ready
+    in_process_ms: list[float | None] = field(default_factory=list)  # worker's own clock: imports -> ready
+    rss_mib: list[float | None] = field(default_factory=list)  # resident memory once ready
     error: str | None = None  # the worker could not start (e.g. langchain-aws not installed)
 
     @property
@@ -62,12 +61,12 @@ def function_specs(model_client: str) -> dict[str, FunctionSpec]:
     The endpoints are a port nobody listens on: handlers create clients at import but make no
     call until invoked.
     """
-    from brain_local.scripted_model import MODEL_ID
+    from brain_local.scripted_model import ScriptedPersonaModel
     from brain_local.stack import StackOptions
     from brain_local.stack import function_specs as stack_function_specs
 
     options = StackOptions(port=free_port(), model_client=model_client)
-    specs = stack_function_specs(options, MODEL_ID, options.endpoint)
+    specs = stack_function_specs(options, ScriptedPersonaModel(), options.endpoint)
     return {spec.handler.split(".")[1]: spec for spec in specs.values()}
 
 
@@ -144,26 +143,29 @@ def measure_cold_starts(
 def cold_start_table(found: list[ColdStartVariant]) -> dict:
     """Medians, net of the bare interpreter, with each function's budget and verdict."""
     by_name = {v.name: v for v in found}
-    bare = by_name[BARE].median_ms
-    floor_net = by_name[FLOOR].median_ms - bare
-    rows = []
+    bare, floor = by_name[BARE].median_ms, by_name[FLOOR].median_ms
+    if bare is None or floor is None:
+        raise RuntimeError(f"cold start: the {BARE} and {FLOOR} workers must start to judge the others")
+    floor_net = floor - bare
+    rows: list[dict[str, Any]] = []
     for variant in found:
-        if not variant.init_ms:
+        median_ms = variant.median_ms
+        if median_ms is None:
             rows.append(
                 {"function": variant.name, "kind": variant.kind, "handler": variant.handler, "error": variant.error}
             )
             continue
-        net = variant.median_ms - bare
+        net = median_ms - bare
         row = {
             "function": variant.name,
             "kind": variant.kind,
             "handler": variant.handler,
-            "medianMs": round(variant.median_ms, 1),
+            "medianMs": round(median_ms, 1),
             "netMs": round(net, 1) if variant.kind != "bare" else 0.0,
             "vsFloor": ratio(net, floor_net) if variant.kind not in ("bare", "floor") else None,
             "samplesMs": [round(v, 1) for v in variant.init_ms],
             "inProcessMedianMs": median(variant.in_process_ms),
-            "rssMedianMiB": median(v for v in variant.rss_mib if v is not None),
+            "rssMedianMiB": median(variant.rss_mib),
         }
         if variant.kind == "compute-only":
             row.update(

@@ -17,6 +17,8 @@ import json
 import sys
 from pathlib import Path
 
+from brain_local.text_table import text_table
+
 
 def load(path: str) -> dict:
     try:
@@ -86,11 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
 
     rows = comparison_rows(old, new, args.threshold, args.min_delta, args.all)
-    headers = ["figure", "old", "new", "new/old", ""]
-    widths = [max(len(r[i]) for r in rows + [headers]) for i in range(len(headers))]
-    print("  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True))))
-    for row in rows:
-        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+    print(text_table(["figure", "old", "new", "new/old", ""], rows))
     if not args.all:
         print(
             f"\n({len(rows)} of {len(set(old['figures']) | set(new['figures']))} figures shown: those that "

@@ -2,7 +2,7 @@
 
 What the seed's controller did, with this version's agent logic and the same model:
 
-    history  = a DynamoDB Query on every message, no cache   (perception.logic.perceive with a
+    history  = a DynamoDB Query on every message, no cache   (perception.perceive.perceive with a
                                                                 fresh ConversationMemory each time)
     reply    = one NON-streaming model call                   (bedrock-runtime Converse)
     thoughts = reasoning.thoughts.think
@@ -22,8 +22,9 @@ the user message is written there before the clock starts, the reply at the end 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, cast
 
 import boto3
 from botocore.config import Config
@@ -31,16 +32,30 @@ from botocore.config import Config
 from agents.depth.novelty import memories, novelty, perspective
 from agents.emotional.affect import empathise, score, sensations
 from agents.language.streaming import inference_config
-from agents.perception.logic import perceive
 from agents.perception.memory import ConversationMemory
+from agents.perception.perceive import perceive
 from agents.reasoning.thoughts import think
 from agents.self_review.review import compose
 from brain_core.config import SETTINGS, Settings
-from brain_core.contracts import WorkflowInput
+from brain_core.contracts import (
+    DepthResult,
+    EmotionalResult,
+    LanguageResult,
+    ReasoningResult,
+    StateDocument,
+    WorkflowInput,
+    step_name,
+)
 from brain_core.store import ConversationStore, to_item
+from brain_core.tables import MESSAGES
+from brain_local.tables import create_table
+
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock_runtime.type_defs import InferenceConfigurationTypeDef, MessageTypeDef
 
 MIRROR_TABLE = "BenchFirstVersionMessages"
-STEPS = ("perception", "language", "reasoning", "emotional", "depth", "selfReview")
+#: The Messages table's keys, without its stream: the pipe must not see the chain's messages.
+MIRROR = replace(MESSAGES, stream_view=None, point_in_time_recovery=False)
 
 
 @dataclass
@@ -58,28 +73,25 @@ class FirstVersionChain:
     def __init__(self, endpoint: str, model_id: str, settings: Settings = SETTINGS):
         self.settings = settings
         self.model_id = model_id
-        credentials = {
-            "endpoint_url": endpoint,
-            "region_name": settings.region,
-            "aws_access_key_id": "offline",
-            "aws_secret_access_key": "offline",
-        }
+        session = boto3.session.Session(
+            region_name=settings.region, aws_access_key_id="offline", aws_secret_access_key="offline"
+        )
         # Clients made once, as a warm Lambda of the first version would hold them.
-        self.dynamodb = boto3.client(
+        self.dynamodb = session.client(
             "dynamodb",
+            endpoint_url=endpoint,
             config=Config(retries={"mode": "standard", "max_attempts": 4}, tcp_keepalive=True),
-            **credentials,
         )
         # Non-streaming: the whole reply arrives in one response, so the read timeout must cover it.
-        self.bedrock = boto3.client(
+        self.bedrock = session.client(
             "bedrock-runtime",
+            endpoint_url=endpoint,
             config=Config(
                 connect_timeout=2,
                 read_timeout=300,
                 tcp_keepalive=True,
                 retries={"mode": "standard", "total_max_attempts": settings.bedrock_max_attempts},
             ),
-            **credentials,
         )
         self.store = ConversationStore(self.dynamodb, MIRROR_TABLE)
         self.inference = inference_config(settings.max_output_tokens, settings.temperature, settings.top_p)
@@ -88,18 +100,7 @@ class FirstVersionChain:
         existing = self.dynamodb.list_tables()["TableNames"]
         if MIRROR_TABLE in existing:
             return
-        self.dynamodb.create_table(
-            TableName=MIRROR_TABLE,
-            KeySchema=[
-                {"AttributeName": "conversationId", "KeyType": "HASH"},
-                {"AttributeName": "messageId", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "conversationId", "AttributeType": "S"},
-                {"AttributeName": "messageId", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_table(self.dynamodb, MIRROR, MIRROR_TABLE)
 
     def record_user_message(self, message: dict) -> None:
         """What the first version's app did before its Lambda ran (not timed)."""
@@ -116,73 +117,67 @@ class FirstVersionChain:
         memory = ConversationMemory(
             self.store, turns=self.settings.history_turns, ttl_seconds=self.settings.history_cache_ttl_seconds
         )  # new: nothing cached
-        perception = perceive(workflow_input, text, memory, self.settings.history_turns, self.settings.max_input_chars)
+        perception = perceive(
+            workflow_input,
+            memory,
+            history_turns=self.settings.history_turns,
+            max_input_chars=self.settings.max_input_chars,
+            persona_length=self.settings.persona_length,
+        )
         steps["perception"] = _ms(t)
 
         t = time.perf_counter()
         response = self.bedrock.converse(
             modelId=self.model_id,
-            messages=perception.messages,
+            # The contracts carry Converse's shapes as plain dicts (no boto3 types at run time).
+            messages=cast("list[MessageTypeDef]", perception.messages),
             system=[{"text": perception.system}],
-            inferenceConfig=self.inference,
+            inferenceConfig=cast("InferenceConfigurationTypeDef", self.inference),
         )
         reply_text = "".join(block.get("text", "") for block in response["output"]["message"]["content"])
         usage = response.get("usage", {})
         steps["language"] = _ms(t)
-        language = {
-            "text": reply_text,
-            "model": self.model_id,
-            "inputTokens": usage.get("inputTokens", 0),
-            "outputTokens": usage.get("outputTokens", 0),
-            "modelTtftMs": 0.0,
-            "modelMs": steps["language"],
-            "firstChunkAt": 0,
-            "chunks": 0,
-            "elapsedMs": steps["language"],
-            "refused": False,
-        }
+        language = LanguageResult(
+            text=reply_text,
+            model=self.model_id,
+            inputTokens=usage.get("inputTokens", 0),
+            outputTokens=usage.get("outputTokens", 0),
+            modelTtftMs=0.0,
+            modelMs=steps["language"],
+            firstChunkAt=0,
+            chunks=0,
+            elapsedMs=steps["language"],
+        )
 
         t = time.perf_counter()
         thoughts, shape, repaired = think(reply_text, text)
-        reasoning = {
-            "agent": "reasoning",
-            "thoughts": thoughts,
-            "structure": shape,
-            "repaired": repaired,
-            "elapsedMs": _ms(t),
-        }
-        steps["reasoning"] = reasoning["elapsedMs"]
+        reasoning = ReasoningResult("reasoning", thoughts, shape, repaired, elapsedMs=_ms(t))
 
         t = time.perf_counter()
         theirs = score(text)
         own = empathise(score(reply_text), theirs)
-        emotional = {
-            "agent": "emotional",
-            "emotion": asdict(own),
-            "userEmotion": asdict(theirs),
-            "sensations": sensations(own, seed=workflow_input.messageId),
-        }
-        emotional["elapsedMs"] = steps["emotional"] = _ms(t)
+        emotional = EmotionalResult(
+            "emotional", own, theirs, sensations(own, seed=workflow_input.messageId), elapsedMs=_ms(t)
+        )
 
         t = time.perf_counter()
         novelty_score, similar = novelty(reply_text, perception.history)
-        depth = {
-            "agent": "depth",
-            "novelty": novelty_score,
-            "mostSimilarReply": similar,
-            "perspective": perspective(text, reply_text, novelty_score),
-            "memories": memories(text, perception.history),
-        }
-        depth["elapsedMs"] = steps["depth"] = _ms(t)
+        depth = DepthResult(
+            "depth",
+            novelty_score,
+            similar,
+            perspective(text, reply_text, novelty_score),
+            memories(text, perception.history),
+            elapsedMs=_ms(t),
+        )
+        for result in (reasoning, emotional, depth):
+            steps[step_name(result.agent)] = result.elapsedMs
 
         t = time.perf_counter()
-        state = {
-            **message,
-            "perception": perception.to_dict(),
-            "language": language,
-            "insights": [reasoning, emotional, depth],
-        }
-        reply = compose(workflow_input, state, datetime.now(UTC))
+        document = StateDocument(
+            message=workflow_input, perception=perception, language=language, insights=[reasoning, emotional, depth]
+        )
+        reply = compose(document, datetime.now(UTC))
         self.store.put_reply(reply)
-        steps["selfReview"] = _ms(t)
+        steps[step_name("self_review")] = _ms(t)
         return FirstVersionAnswer(total_ms=_ms(started), steps=steps, reply=reply.to_dict())

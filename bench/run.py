@@ -79,7 +79,7 @@ def main() -> int:
         return 2
 
     # Imported here so a settings error is reported before the heavy imports.
-    from bench import coldstart, report, scenarios
+    from bench import coldstart, figures, report, scenarios
     from bench.stack_process import StackProcess
 
     run = run_metadata(settings)
@@ -96,8 +96,13 @@ def main() -> int:
     )
 
     run_id = scenarios.new_run_id()
-    warm, first_version, load, health_after = [], [], None, None
-    cold_start, packages, unmatched = None, [], 0
+    warm: list[scenarios.MessageSample] = []
+    first_version: list[scenarios.MessageSample] = []
+    load: scenarios.LoadResult | None = None
+    health_after: dict | None = None
+    cold_start: dict | None = None
+    packages: list[dict] = []
+    unmatched = 0
     error: str | None = None
     try:
         with Phase(run, "cold start"):
@@ -167,7 +172,7 @@ def main() -> int:
         progress("nothing was measured: no report written")
         return 1
 
-    results = report.build_results(
+    results = figures.build_results(
         run=run,
         warm=warm,
         first_version=first_version,

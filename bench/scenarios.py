@@ -22,9 +22,9 @@ from ulid import ULID
 
 from bench.first_version import FirstVersionChain
 from bench.settings import BenchSettings
+from brain_core import workflow
 from brain_core.config import SETTINGS
-from brain_core.contracts import iso_timestamp
-from brain_core.store import from_item
+from brain_core.contracts import TIMED_STEPS, iso_timestamp
 from brain_local.client import BrainClient, Exchange, ReplyTimeout
 from brain_local.runs import history, state_durations
 
@@ -57,10 +57,9 @@ CONVERSATION = (
     "What was the last thing I told you about myself?",
 )
 
-#: Execution-history states, in workflow order (the Parallel state and its three branches).
-STATES = ("Perception", "Language", "PostProcess", "Reasoning", "Emotional", "Depth", "SelfReview")
-#: Per-step milliseconds each agent measured itself, as the reply item's ``timings`` carries them.
-STEPS = ("perception", "language", "reasoning", "emotional", "depth", "selfReview")
+#: Execution-history states of a run with no failure, in workflow order (the Parallel state and
+#: its three branches), as the ASL names them.
+STATES = tuple(state.name for state in workflow.happy_path() if state.runs_code)
 
 
 @dataclass
@@ -112,16 +111,17 @@ def _exchange(
     ``tail_poll_interval_ms`` the client polls that slowly once it has seen the first chunk
     (``follow`` reads ``poll_interval`` on every round)."""
     first_poll_interval = client.poll_interval
+    slow_down = None
+    if tail_poll_interval_ms:
+        tail_interval_s = tail_poll_interval_ms / 1000
 
-    def slow_down(_text: str) -> None:
-        client.poll_interval = tail_poll_interval_ms / 1000
+        def slow_down(_text: str) -> None:
+            client.poll_interval = tail_interval_s
 
     message = client.put_message(text, conversation_id, owner="bench")
     written_at, written_epoch_ms = time.perf_counter(), time.time() * 1000
     try:
-        exchange: Exchange = client.follow(
-            message, written_at, on_chunk=slow_down if tail_poll_interval_ms else None, timeout=settings.reply_timeout_s
-        )
+        exchange: Exchange = client.follow(message, written_at, on_chunk=slow_down, timeout=settings.reply_timeout_s)
     except ReplyTimeout as exc:
         return MessageSample(
             scenario, index, conversation_id, message["messageId"], written_epoch_ms, None, None, error=str(exc)
@@ -160,7 +160,7 @@ def _exchange(
         chunks=exchange.chunks,
         status=reply.get("status"),
         degraded=list(reply.get("degraded", [])),
-        steps={step: timings[step] for step in STEPS if step in timings},
+        steps={step: timings[step] for step in TIMED_STEPS if step in timings},
         error=None if exchange.reply else "no reply item",
     )
 
@@ -269,7 +269,10 @@ def _executions(sfn, state_machine_arn: str) -> list[dict]:
 
 def _timeline(events: list[dict], written_epoch_ms: float) -> dict[str, float]:
     """Milliseconds after the message was written at which each state was entered and exited."""
-    after = lambda event: round(event["timestamp"].timestamp() * 1000 - written_epoch_ms, 1)  # noqa: E731
+
+    def after(event: dict) -> float:
+        return round(event["timestamp"].timestamp() * 1000 - written_epoch_ms, 1)
+
     points: dict[str, float] = {}
     for event in events:
         if event["type"] == "ExecutionStarted":
@@ -415,7 +418,7 @@ def check_delivery(client: BrainClient, sent: dict[str, list[str]]) -> dict:
     for conversation_id, message_ids in sent.items():
         wanted = set(message_ids)
         counts = dict.fromkeys(message_ids, 0)
-        for item in _conversation_items(client, conversation_id):
+        for item in client.history(conversation_id):
             if item.get("role") != "brain":
                 continue
             # Counted by what it answers, not by its key: a second reply under another key is a duplicate.
@@ -439,22 +442,6 @@ def check_delivery(client: BrainClient, sent: dict[str, list[str]]) -> dict:
         "duplicatedMessageIds": duplicated,
         "exactlyOnce": not missing and not duplicated and not orphans,
     }
-
-
-def _conversation_items(client: BrainClient, conversation_id: str) -> list[dict]:
-    items, start = [], None
-    while True:
-        page = client.dynamodb.query(
-            TableName=client.settings.messages_table,
-            ConsistentRead=True,
-            KeyConditionExpression="conversationId = :c",
-            ExpressionAttributeValues={":c": {"S": conversation_id}},
-            **({"ExclusiveStartKey": start} if start else {}),
-        )
-        items.extend(from_item(i) for i in page.get("Items", []))
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return items
 
 
 def new_run_id() -> str:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 PERCENTILES = (50, 95, 99)
 
 
-def percentile(values: Iterable[float], p: float) -> float | None:
+def percentile(values: Iterable[float | None], p: float) -> float | None:
     """Linear interpolation between closest ranks (numpy's default); None for no values."""
     ordered = sorted(v for v in values if v is not None)
     if not ordered:
@@ -18,11 +18,12 @@ def percentile(values: Iterable[float], p: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def median(values: Iterable[float]) -> float | None:
+def median(values: Iterable[float | None]) -> float | None:
+    """The 50th percentile of the values present; None for none."""
     return percentile(values, 50)
 
 
-def summary(values: Iterable[float]) -> dict:
+def summary(values: Iterable[float | None]) -> dict:
     """n, p50/p95/p99, mean, min, max (milliseconds in, milliseconds out, rounded to 0.1)."""
     present = [v for v in values if v is not None]
     result: dict = {"n": len(present)}

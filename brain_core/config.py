@@ -3,8 +3,8 @@
 CDK (``cdk/``) and the offline stack (``brain_local``) both build their resources from
 :data:`SETTINGS`; they hand each function the environment produced by
 :func:`function_environment`, and the agents parse it back with :func:`AgentEnv.from_environ`.
-Nothing here imports boto3: compute-only agents import this module too, and their cold start
-is budgeted at 100 ms.
+The tables' shapes are in :mod:`brain_core.tables`; their names here. Nothing here imports
+boto3: compute-only agents import this module too, and their cold start is budgeted at 100 ms.
 """
 
 from __future__ import annotations
@@ -12,9 +12,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+from brain_core.tables import TABLES
 
 #: The agents, in workflow order; each is one Lambda function and one folder under ``agents/``.
 AGENTS: tuple[str, ...] = ("perception", "language", "reasoning", "emotional", "depth", "self_review")
+#: The agents of the Parallel state's branches, in the ASL's branch order.
+INSIGHT_AGENTS: tuple[str, ...] = ("reasoning", "emotional", "depth")
+#: The persona's two lengths (brain_core/persona.py): the full one, and a condensed one for
+#: small models that cannot follow the full one.
+PERSONA_LENGTHS: tuple[str, ...] = ("full", "condensed")
 
 
 @dataclass(frozen=True)
@@ -63,12 +71,16 @@ class Settings:
     #: ``boto3`` (default, fast cold start) or ``langchain`` (opt-in ChatBedrockConverse).
     model_client: str = "boto3"
     metrics_namespace: str = "BrainInCup"
-    #: Turns of history handed to the model and kept in each warm perception's cache.
+    #: Earlier messages handed to the model and kept in each warm perception's cache. A turn is
+    #: one message, the person's or the brain's (a ``brain_core.contracts.Turn``).
     history_turns: int = 12
     history_cache_ttl_seconds: int = 300
     #: Longest user message accepted, in characters.
     max_input_chars: int = 4000
     max_output_tokens: int = 400
+    #: Which persona perception puts in the system prompt: "full", or "condensed" for small
+    #: models (the offline stack sets it for ``--model smollm2``).
+    persona_length: str = "full"
     temperature: float = 0.7
     top_p: float = 0.9
     #: Coalescing window for streamed chunks: the first chunk at once, then at most this often.
@@ -118,15 +130,14 @@ SETTINGS = Settings()
 def function_environment(agent: str, settings: Settings = SETTINGS) -> dict[str, str]:
     """The environment every deployment of ``agent`` gets, on AWS and offline alike."""
     return {
-        "MESSAGES_TABLE": settings.messages_table,
-        "CHUNKS_TABLE": settings.chunks_table,
-        "IDEMPOTENCY_TABLE": settings.idempotency_table,
+        **{table.environment_variable: getattr(settings, table.setting) for table in TABLES},
         "MODEL_ID": settings.model_id,
         "MODEL_CLIENT": settings.model_client,
         "HISTORY_TURNS": str(settings.history_turns),
         "HISTORY_CACHE_TTL_SECONDS": str(settings.history_cache_ttl_seconds),
         "MAX_INPUT_CHARS": str(settings.max_input_chars),
         "MAX_OUTPUT_TOKENS": str(settings.max_output_tokens),
+        "PERSONA_LENGTH": settings.persona_length,
         "TEMPERATURE": str(settings.temperature),
         "TOP_P": str(settings.top_p),
         "CHUNK_INTERVAL_MS": str(settings.chunk_interval_ms),
@@ -157,6 +168,7 @@ class AgentEnv:
     history_cache_ttl_seconds: int
     max_input_chars: int
     max_output_tokens: int
+    persona_length: str
     temperature: float
     top_p: float
     chunk_interval_ms: int
@@ -167,7 +179,7 @@ class AgentEnv:
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> AgentEnv:
         env = os.environ if environ is None else environ
-        values = {}
+        values: dict[str, Any] = {}
         for name, kind in cls.__annotations__.items():
             key = name.upper()
             raw = env.get(key)
@@ -177,4 +189,12 @@ class AgentEnv:
                 values[name] = {"int": int, "float": float}.get(kind, str)(raw)
             except ValueError as exc:
                 raise ConfigurationError(f"environment variable {key}={raw!r} is not a {kind}") from exc
+            if name in _CHOICES and raw not in _CHOICES[name]:
+                raise ConfigurationError(
+                    f"environment variable {key}={raw!r} is not one of {', '.join(_CHOICES[name])}"
+                )
         return cls(**values)
+
+
+#: Settings with a fixed set of values, checked at cold start.
+_CHOICES: Mapping[str, tuple[str, ...]] = {"persona_length": PERSONA_LENGTHS}

@@ -149,7 +149,7 @@ def _call(client, settings: InsightSettings, tool: InsightTool, system: str, pro
     try:
         return tool.validate(uses[0].get("input"))
     except fastjsonschema.JsonSchemaException as exc:
-        raise InsightFailed("invalid", exc.message) from exc
+        raise InsightFailed("invalid", str(exc)) from exc
 
 
 def ask(client, settings: InsightSettings, tool: InsightTool, system: str, prompt: str) -> tuple[dict, int]:

@@ -158,7 +158,7 @@ class ChunkPublisher:
             done=done,
             expiresAt=int(time.time()) + self._ttl,
         )
-        self._client.put_item(TableName=self._table, Item=to_item(chunk.to_item()))
+        self._client.put_item(TableName=self._table, Item=to_item(chunk.to_dict()))
         if self.first_written_at is None:
             self.first_written_at = time.time() * 1000
         self.seq += 1

@@ -27,7 +27,7 @@ import logging
 import secrets
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 from brain_local import eventstream
@@ -53,6 +53,9 @@ class ModelBackend(Protocol):
     model_id: str
     #: Keys of ``additionalModelRequestFields`` this model understands (others: ValidationException).
     additional_fields: frozenset[str]
+    #: The persona this model can follow (``Settings.persona_length``): the offline stack
+    #: configures perception with it.
+    persona_length: str
 
     def respond(self, request: ConverseRequest) -> Generation: ...
 
@@ -173,6 +176,7 @@ class BedrockRuntimeApp:
 
     def _converse(self, request: ConverseRequest, generation: Generation, start_response) -> list[bytes]:
         started = time.perf_counter()
+        content: list[dict[str, Any]]
         if generation.tool is not None:
             raw = "".join(generation.pieces)
             try:

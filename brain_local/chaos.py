@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from brain_core.config import SETTINGS
+from brain_core.contracts import ReviewResult
 from brain_local.faults import FaultPlan, ModelFaultRates
 from brain_local.stack import OfflineStack, StackOptions
 
@@ -119,7 +120,7 @@ def run_chaos(
             time.sleep(0.05)  # conversations begin a moment apart, as people do
         while any(t.is_alive() for t in threads):
             time.sleep(1)
-            if progress:
+            if progress and stack.pipe:
                 progress(stack.pipe.counts["started"], messages)
         _wait_for_quiet(stack)
         _audit(stack, client, names, report)
@@ -171,10 +172,12 @@ def _audit(stack, client, conversations: list[str], report: ChaosReport) -> None
             if execution["status"] != "SUCCEEDED":
                 report.failed_executions += 1
                 continue
-            output = json.loads(sfn.describe_execution(executionArn=execution["executionArn"]).get("output") or "{}")
-            if output.get("written"):
-                writers[output["messageId"]] += 1
-            elif "written" in output:
+            # A run that succeeded ended in SelfReview or WriteFallbackReply: its output is theirs.
+            output = sfn.describe_execution(executionArn=execution["executionArn"])["output"]
+            review = ReviewResult.from_dict(json.loads(output))
+            if review.written:
+                writers[review.messageId] += 1
+            else:
                 report.suppressed_duplicates += 1
         token = page.get("nextToken")
         if not token:

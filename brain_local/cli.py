@@ -28,9 +28,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from brain_core.contracts import TIMED_STEPS
 from brain_local.stack import DEFAULT_PORT, MODELS, OfflineStack, StackOptions
+from brain_local.text_table import milliseconds, text_table
 
-STEPS = ("perception", "language", "reasoning", "emotional", "depth", "selfReview")
 DEMO_TURNS = (
     "Hello! My name is Ada and I live in Lisbon.",
     "What does it feel like to float in that jar all day?",
@@ -45,19 +46,6 @@ def _tty(stream) -> bool:
 
 def _dim(text: str) -> str:
     return f"\x1b[2m{text}\x1b[0m" if _tty(sys.stdout) else text
-
-
-def table(headers: list[str], rows: list[list]) -> str:
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    line = lambda r: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))  # noqa: E731
-    return "\n".join([line(cells[0]), "  ".join("-" * w for w in widths)] + [line(r) for r in cells[1:]])
-
-
-def _ms(value) -> str:
-    if value is None:
-        return ""
-    return f"{value:.1f}" if value < 10 else f"{value:,.0f}"
 
 
 def stack_running(endpoint: str) -> dict | None:
@@ -162,12 +150,13 @@ def timing_rows(exchanges) -> list[list]:
     for i, ex in enumerate(exchanges, 1):
         steps = (ex.reply or {}).get("timings", {})
         rows.append(
-            [i, _ms(ex.ttft_ms), _ms(ex.total_ms), _ms(steps.get("modelTtftMs"))] + [_ms(steps.get(s)) for s in STEPS]
+            [i, milliseconds(ex.ttft_ms), milliseconds(ex.total_ms), milliseconds(steps.get("modelTtftMs"))]
+            + [milliseconds(steps.get(s)) for s in TIMED_STEPS]
         )
     return rows
 
 
-TIMING_HEADERS = ["turn", "first text", "total", "model ttft"] + list(STEPS)
+TIMING_HEADERS = ["turn", "first text", "total", "model ttft"] + list(TIMED_STEPS)
 
 
 def converse(client, texts, conversation_id: str, owner: str, out=sys.stdout):
@@ -198,7 +187,7 @@ def cmd_up(args) -> int:
     faults = FaultPlan.load(args.faults) if args.faults else None
     stack = OfflineStack(_options(args), faults=faults).start()
     endpoint = stack.options.endpoint
-    print(f"Brain in Cup offline stack on {endpoint}  (model: {stack.backend.model_id})")
+    print(f"Brain in Cup offline stack on {endpoint}  (model: {stack.backend.model_id if stack.backend else None})")
     if faults:
         print(f"  injecting faults: {json.dumps(faults.to_dict())}")
     print(
@@ -238,7 +227,7 @@ def cmd_send(args) -> int:
             )
         else:
             [exchange] = converse(client, [args.text], conversation, args.owner)
-            print(table(TIMING_HEADERS, timing_rows([exchange])))
+            print(text_table(TIMING_HEADERS, timing_rows([exchange])))
             print(_dim(f"conversation: {conversation}"))
     return 0 if exchange.reply else 1
 
@@ -267,13 +256,14 @@ def cmd_chat(args) -> int:
                 print_inner_life(exchange.reply)
             exchanges.append(exchange)
         if exchanges:
-            print(table(TIMING_HEADERS, timing_rows(exchanges)))
+            print(text_table(TIMING_HEADERS, timing_rows(exchanges)))
     return 0
 
 
 def cmd_runs(args) -> int:
     import boto3
 
+    from brain_core import workflow
     from brain_local.runs import recent_runs
     from brain_local.stack import ACCOUNT
 
@@ -289,20 +279,14 @@ def cmd_runs(args) -> int:
 
         arn = f"arn:aws:states:{SETTINGS.region}:{ACCOUNT}:stateMachine:{SETTINGS.state_machine_name}"
         runs = recent_runs(sfn, arn, args.limit)
-        names = [
-            "Perception",
-            "Language",
-            "PostProcess",
-            "Reasoning",
-            "Emotional",
-            "Depth",
-            "SelfReview",
-            "WriteFallbackReply",
-        ]
+        names = [state.name for state in workflow.states() if state.runs_code]
         print(
-            table(
+            text_table(
                 ["execution", "status", "total"] + names,
-                [[r.name, r.status, _ms(r.total_ms)] + [_ms(r.states.get(n)) for n in names] for r in runs],
+                [
+                    [r.name, r.status, milliseconds(r.total_ms)] + [milliseconds(r.states.get(n)) for n in names]
+                    for r in runs
+                ],
             )
         )
         if not runs:
@@ -323,13 +307,13 @@ def cmd_demo(args) -> int:
             "message was written;\nper step as each agent measured itself. Turn 1 includes the "
             "functions' cold starts.\n"
         )
-        print(table(TIMING_HEADERS, timing_rows(exchanges)))
+        print(text_table(TIMING_HEADERS, timing_rows(exchanges)))
         health = stack_running(endpoint) or {}
         colds = {n.removeprefix("brain-"): f["initMs"] for n, f in health.get("functions", {}).items() if f["initMs"]}
         if colds:
             print(
                 "\nCold starts (spawn to handler ready, ms): "
-                + ", ".join(f"{n} {'/'.join(_ms(v) for v in vs)}" for n, vs in colds.items())
+                + ", ".join(f"{n} {'/'.join(milliseconds(v) for v in vs)}" for n, vs in colds.items())
             )
     return 0 if all(e.reply for e in exchanges) else 1
 
@@ -355,7 +339,7 @@ def cmd_chaos(args) -> int:
 
         print(json.dumps({**asdict(report), "ok": report.ok}))
         return 0 if report.ok else 1
-    print(table(["", "count"], [[name, value] for name, value in report.rows()]))
+    print(text_table(["", "count"], [[name, value] for name, value in report.rows()]))
     print(_dim("injected: " + json.dumps(report.faults)))
     if not report.ok:
         print(

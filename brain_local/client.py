@@ -51,17 +51,15 @@ class BrainClient:
     def __init__(self, endpoint: str | None, settings: Settings = SETTINGS, poll_interval: float = 0.01):
         self.settings = settings
         self.poll_interval = poll_interval
-        kwargs = {}
-        if endpoint:
-            kwargs["endpoint_url"] = endpoint
-            # Offline, any credentials do; a real account's come from the usual chain.
-            if not os.environ.get("AWS_ACCESS_KEY_ID") and endpoint.startswith("http://"):
-                kwargs.update(aws_access_key_id="offline", aws_secret_access_key="offline")
+        # Offline, any credentials do; a real account's come from the usual chain.
+        offline = endpoint is not None and endpoint.startswith("http://") and not os.environ.get("AWS_ACCESS_KEY_ID")
         self.dynamodb = boto3.client(
             "dynamodb",
             region_name=settings.region,
+            endpoint_url=endpoint or None,
+            aws_access_key_id="offline" if offline else None,
+            aws_secret_access_key="offline" if offline else None,
             config=Config(retries={"mode": "standard", "max_attempts": 3}, tcp_keepalive=True, max_pool_connections=64),
-            **kwargs,
         )
 
     def put_message(self, text, conversation_id: str, owner: str) -> dict:
@@ -160,10 +158,12 @@ class BrainClient:
         return [from_item(item) for page in pages for item in page.get("Items", [])]
 
     def history(self, conversation_id: str) -> list[dict]:
-        """Every item of the conversation, in order: one Query (paged), as DESIGN §3 promises."""
+        """Every item of the conversation, in order: one Query (paged), as DESIGN §3 promises;
+        consistent, so an audit right after a reply is written sees it."""
         pages = self.dynamodb.get_paginator("query").paginate(
             TableName=self.settings.messages_table,
             KeyConditionExpression="conversationId = :c",
             ExpressionAttributeValues={":c": {"S": conversation_id}},
+            ConsistentRead=True,
         )
         return [from_item(item) for page in pages for item in page.get("Items", [])]

@@ -7,6 +7,9 @@ twenty concurrent conversations that alone saturated the one core the main proce
 Here it gets the other core. The main endpoint still serves DynamoDB (it forwards to this
 process), so clients see one endpoint; the functions are pointed here directly.
 
+Here moto departs from DynamoDB in two ways, to keep its CPU time and memory bounded
+(:func:`brain_local.moto_departures.apply_to_dynamodb`, which says why).
+
 It also owns the DynamoDB fault of a fault plan: ResponseChunks writes throttled at a rate
 (``ProvisionedThroughputExceededException``, which botocore retries), counted at
 ``GET /brain/faults``.
@@ -20,21 +23,9 @@ import argparse
 import io
 import json
 import logging
-from collections import OrderedDict
 
+from brain_local import moto_departures
 from brain_local.faults import RateFault
-
-
-class _BoundedIterators(OrderedDict):
-    """moto keeps every shard iterator it ever issued; a pipe polling every 10 ms issues 100 a
-    second. Keep the newest few thousand (a real iterator also expires, after 15 minutes)."""
-
-    limit = 4096
-
-    def __setitem__(self, key, value):
-        super().__setitem__(key, value)
-        if len(self) > self.limit:
-            self.popitem(last=False)
 
 
 class ChunkThrottling:
@@ -64,53 +55,11 @@ class ChunkThrottling:
         return self.app(environ, start_response)
 
 
-def _query_reads_one_partition() -> None:
-    """moto answers a Query on a table by sorting and scanning *every* item of the table; with
-    ResponseChunks growing by dozens of items a reply, each client's poll became O(table) and
-    the bench's load run spent its time there (12 ms of CPU per poll at 2,000 items). DynamoDB
-    reads one partition: so does this, for queries on the table's own key (indexes unchanged)."""
-    import threading
-
-    from moto.dynamodb.models.table import Table
-
-    partition = threading.local()
-    query, all_items = Table.query, Table.all_items
-
-    def query_one_partition(self, hash_key, *args, **kwargs):
-        index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)  # moto passes it 8th
-        on_table_key = index_name is None
-        partition.current = (self, hash_key) if on_table_key else None
-        try:
-            return query(self, hash_key, *args, **kwargs)
-        finally:
-            partition.current = None
-
-    def items_of_partition(self):
-        current = getattr(partition, "current", None)
-        if current is None or current[0] is not self:
-            return all_items(self)
-        stored = self.items.get(current[1])
-        if stored is None:
-            return []
-        return list(stored.values()) if self.range_key_attr else [stored]
-
-    Table.query = query_one_partition
-    Table.all_items = items_of_partition
-
-
 def main(port: int, chunks_table: str = "", chunk_throttle_rate: float = 0.0, seed: int = 0) -> None:
-    from moto.dynamodbstreams import models as streams
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
-    original_init = streams.DynamoDBStreamsBackend.__init__
-
-    def bounded_init(self, region_name: str, account_id: str) -> None:
-        original_init(self, region_name, account_id)
-        self.shard_iterators = _BoundedIterators()
-
-    streams.DynamoDBStreamsBackend.__init__ = bounded_init
-    _query_reads_one_partition()
+    moto_departures.apply_to_dynamodb()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = ChunkThrottling(
         DomainDispatcherApplication(create_backend_app), chunks_table, RateFault(chunk_throttle_rate, f"{seed}:chunks")

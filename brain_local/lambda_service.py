@@ -96,10 +96,12 @@ class Worker:
 
     def _read(self, deadline: float) -> dict:
         remaining = deadline - time.monotonic()
-        ready, _, _ = select.select([self.process.stdout], [], [], max(remaining, 0))
+        replies = self.process.stdout
+        assert replies is not None  # a pipe: Popen(stdout=PIPE) above
+        ready, _, _ = select.select([replies], [], [], max(remaining, 0))
         if not ready:
             raise WorkerTimedOut(f"{self.spec.name} did not answer in time")
-        line = self.process.stdout.readline()
+        line = replies.readline()
         if not line:
             raise WorkerDied(f"{self.spec.name}: the execution environment exited (code {self.process.poll()})")
         return json.loads(line)
@@ -113,8 +115,10 @@ class Worker:
             "traceHeader": trace_header(),
             **fault,
         }
-        self.process.stdin.write(json.dumps(request, separators=(",", ":")) + "\n")
-        self.process.stdin.flush()
+        requests = self.process.stdin
+        assert requests is not None  # a pipe: Popen(stdin=PIPE) above
+        requests.write(json.dumps(request, separators=(",", ":")) + "\n")
+        requests.flush()
         return self._read(time.monotonic() + self.spec.timeout_seconds)
 
     def alive(self) -> bool:

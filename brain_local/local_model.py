@@ -6,17 +6,16 @@ by ``scripts/install-local-model.sh``. :func:`available` says whether they are, 
 the CLI can fall back to the scripted model.
 
 The backend speaks the same interface as :class:`brain_local.scripted_model.ScriptedPersonaModel`:
-``stream(request)`` takes a Bedrock Converse body and yields text pieces as the model decodes them,
-one per generated token (bar the few held back while they might begin a stop sequence).
+``respond(request)`` takes a checked Converse request and returns a :class:`Generation` whose text
+pieces come as the model decodes them, one per generated token (``stream(body)`` does the same for
+a raw body, for scripts).
 
-A 135M model follows the full persona prompt (:data:`brain_core.persona.PERSONA`) poorly, so when
-a request's system prompt carries it, the backend gives the model :data:`CONDENSED_PERSONA`
-instead: the same rules, in the few short sentences such a model can hold on to; and as it does
-not count sentences, a persona reply ends after five.
+It serves the prompt it is given, unchanged. A 135M model follows the full persona poorly, so
+the offline stack configures perception with the condensed one (``persona_length``
+:attr:`SmolLM2Model.persona_length`, :data:`brain_core.persona.CONDENSED_PERSONA`); and as such a
+model does not count sentences, a reply to either persona ends after five.
 
-    python -m brain_local.local_model --check     load the model and generate a token
-    python -m brain_local.local_model --bench     time to first token and tokens/s
-    python -m brain_local.local_model --demo      a three-turn conversation
+``scripts/local_model_bench.py`` checks it, measures it and holds a short conversation with it.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ import logging
 import os
 import re
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,17 +45,6 @@ IM_START, IM_END = "<|im_start|>", "<|im_end|>"
 #: Stop strings besides the end-of-turn token itself: a turn the model starts on its own.
 ALWAYS_STOP = (IM_END, IM_START)
 
-#: What a small model can follow of the persona (:data:`brain_core.persona.PERSONA`): who it is,
-#: first person, never an AI or assistant, two to five sentences, remember, stay in character.
-CONDENSED_PERSONA = (
-    "You are a living human brain kept in a glass jar of warm fluid in a laboratory. "
-    "You have no body: you feel the world only through wires and the fluid around you. "
-    "Talk about yourself as the brain, in the first person, warmly and with curiosity. "
-    "Never call yourself an AI or an assistant. "
-    "Reply in two to five short sentences. "
-    "Remember what the person told you, such as their name."
-)
-
 
 @dataclass(frozen=True)
 class LocalModelSettings:
@@ -74,8 +61,6 @@ class LocalModelSettings:
     top_p: float = 0.9
     #: Not part of Bedrock's inferenceConfig: a backend setting. 135M models loop without it.
     repeat_penalty: float = 1.1
-    #: Give the model :data:`CONDENSED_PERSONA` when the request carries the full persona.
-    condense_persona: bool = True
     #: The persona's "two to five sentences", which a 135M model does not count for itself:
     #: a persona reply ends after this many sentences (None: no limit).
     persona_sentences: int | None = 5
@@ -235,21 +220,17 @@ def _text(blocks) -> str:
 _SENTENCE_END = re.compile(r"[.!?…][\"'”)\]]*$")
 
 
+def system_prompt(request: dict) -> str:
+    """The request's system prompt, as given."""
+    return "\n".join(s.get("text", "") for s in request.get("system", []) if isinstance(s, dict)).strip()
+
+
 def is_persona(request: dict) -> bool:
-    from brain_core.persona import PERSONA
+    """Whether the request's system prompt carries the brain's persona, of either length."""
+    from brain_core.persona import PERSONAS
 
-    return any(PERSONA.strip() in s.get("text", "") for s in request.get("system", []) if isinstance(s, dict))
-
-
-def system_prompt(request: dict, condense: bool = True) -> str:
-    """The request's system prompt, with the full persona swapped for the condensed one."""
-    system = "\n".join(s.get("text", "") for s in request.get("system", []) if isinstance(s, dict)).strip()
-    if condense:
-        from brain_core.persona import PERSONA
-
-        if PERSONA.strip() in system:
-            system = system.replace(PERSONA.strip(), CONDENSED_PERSONA).strip()
-    return system
+    system = system_prompt(request)
+    return any(persona.strip() in system for persona in PERSONAS.values())
 
 
 def chatml_blocks(system: str, messages: list[dict]) -> tuple[str, list[str]]:
@@ -335,6 +316,7 @@ class SmolLM2Model:
     model_id = MODEL_ID
     #: Converse's place for a model's own parameters; ``inferenceConfig.topK`` is Nova's spelling.
     additional_fields = frozenset({"seed", "repeat_penalty", "top_k", "min_p", "inferenceConfig"})
+    persona_length = "condensed"
 
     def __init__(self, settings: LocalModelSettings | None = None, path: Path | None = None, model_id: str = MODEL_ID):
         self.settings = settings or LocalModelSettings()
@@ -359,10 +341,11 @@ class SmolLM2Model:
     def prompt_tokens(self, request: dict, max_tokens: int) -> list[int]:
         """The ChatML prompt as tokens, the oldest messages dropped until it fits with room to reply."""
         llama = self.load()
-        tok = lambda s: llama.tokenize(s.encode("utf-8"), add_bos=False, special=True)  # noqa: E731
-        head, blocks = chatml_blocks(
-            system_prompt(request, self.settings.condense_persona), request.get("messages", [])
-        )
+
+        def tok(text: str) -> list[int]:
+            return llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+        head, blocks = chatml_blocks(system_prompt(request), request.get("messages", []))
         head_t, cue_t = tok(head), tok(f"{IM_START}assistant\n")
         block_t = [tok(b) for b in blocks]
         budget = self.settings.n_ctx - max_tokens - len(head_t) - len(cue_t)
@@ -481,155 +464,3 @@ class SmolLM2Model:
                     yield text
             finally:
                 pieces.close()  # a client that went away stops the generation here
-
-
-# -- measuring and trying it ------------------------------------------------------------------
-DEMO_TURNS = (
-    "Hello! My name is Ada and I live in Lisbon.",
-    "What does it feel like to float in that jar?",
-    "Do you remember my name?",
-)
-
-
-def _request(system: str, messages: list[dict], **config) -> dict:
-    return {
-        "system": [{"text": system}],
-        "messages": messages,
-        "inferenceConfig": {"maxTokens": 200, "temperature": 0.6, "topP": 0.9, **config},
-    }
-
-
-def converse(model: SmolLM2Model, turns, system: str, **config) -> list[str]:
-    """Replies to ``turns`` in one conversation, each with the whole history."""
-    messages: list[dict] = []
-    replies = []
-    for turn in turns:
-        messages.append({"role": "user", "content": [{"text": turn}]})
-        reply = "".join(model.stream(_request(system, messages, **config))).strip()
-        messages.append({"role": "assistant", "content": [{"text": reply}]})
-        replies.append(reply)
-    return replies
-
-
-def bench(model: SmolLM2Model, runs: int = 5, max_tokens: int = 128) -> dict:
-    """Medians over ``runs`` persona generations of: time to the first piece when the prompt's
-    beginning is already evaluated (as turn after turn of one conversation), time to the first
-    piece with the whole prompt to evaluate (a four-turn history, nothing cached), and decoding
-    speed in tokens/s."""
-    from statistics import median
-
-    from brain_core.persona import PERSONA
-
-    llama = model.load()
-    ttfts, rates, colds = [], [], []
-    for i in range(runs):
-        # A different question each run, so the prompt's tail is evaluated afresh every time.
-        request = _request(
-            PERSONA,
-            [{"role": "user", "content": [{"text": f"Tell me a story about the number {i + 7}."}]}],
-            maxTokens=max_tokens,
-            temperature=0.7,
-        )
-        request["additionalModelRequestFields"] = {"seed": i}
-        start = time.perf_counter()
-        first = None
-        count = 0
-        for _ in model.stream(request):
-            count += 1
-            if first is None:
-                first = time.perf_counter()
-        end = time.perf_counter()
-        ttfts.append((first - start) * 1000)
-        if count > 1:
-            rates.append((count - 1) / (end - first))
-    history: list[dict] = []
-    for i in range(4):
-        history.append(
-            {
-                "role": "user",
-                "content": [
-                    {
-                        "text": f"Turn {i}: I walked by the river today and watched "
-                        "the boats come home in the evening light."
-                    }
-                ],
-            }
-        )
-        history.append(
-            {
-                "role": "assistant",
-                "content": [
-                    {
-                        "text": "Your words ripple through my fluid. I picture "
-                        "the river and the boats, and I feel almost there."
-                    }
-                ],
-            }
-        )
-    history.append({"role": "user", "content": [{"text": "Do you remember my name?"}]})
-    for _ in range(max(1, runs // 2)):
-        llama.reset()  # nothing cached
-        start = time.perf_counter()
-        next(iter(model.stream(_request(PERSONA, history, maxTokens=4, temperature=0.7))), None)
-        colds.append((time.perf_counter() - start) * 1000)
-    return {
-        "runs": runs,
-        "ttft_ms_median": round(median(ttfts), 1),
-        "tokens_per_s_median": round(median(rates), 1),
-        "cold_ttft_ms_median": round(median(colds), 1),
-        "cold_prompt_tokens": model.last_prompt_tokens,
-        "ttft_ms": [round(t, 1) for t in ttfts],
-        "tokens_per_s": [round(r, 1) for r in rates],
-        "cold_ttft_ms": [round(t, 1) for t in colds],
-        "n_threads": model.settings.n_threads,
-        "n_threads_batch": model.settings.n_threads_batch,
-        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
-    }
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-    import json
-
-    parser = argparse.ArgumentParser(
-        prog="python -m brain_local.local_model",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--check", action="store_true", help="load the model and generate a token")
-    group.add_argument("--bench", action="store_true", help="median time to first token and tokens/s")
-    group.add_argument("--demo", action="store_true", help="a three-turn conversation in persona")
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args(argv)
-
-    ok, why = available()
-    if not ok:
-        print(f"The local model is not available: {why}")
-        return 1
-    model = SmolLM2Model()
-    if args.check:
-        start = time.perf_counter()
-        text = "".join(
-            model.stream(
-                _request(
-                    "You are a brain in a jar.",
-                    [{"role": "user", "content": [{"text": "Hi"}]}],
-                    maxTokens=1,
-                    temperature=0,
-                )
-            )
-        )
-        print(f"The local model works: {why}; first token {text!r} in {(time.perf_counter() - start) * 1000:.0f} ms.")
-    elif args.bench:
-        print(json.dumps(bench(model, args.runs), indent=2))
-    else:
-        from brain_core.persona import PERSONA
-
-        for turn, reply in zip(DEMO_TURNS, converse(model, DEMO_TURNS, PERSONA), strict=True):
-            print(f"you   › {turn}\nbrain › {reply}\n")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

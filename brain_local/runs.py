@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass
 class Run:
     name: str
     status: str
-    started: object
-    stopped: object
+    started: datetime | None
+    stopped: datetime | None
     states: dict[str, float]  # state name -> milliseconds (the last attempt's)
 
     @property
@@ -21,7 +22,7 @@ class Run:
 
 
 def state_durations(events: list[dict]) -> dict[str, float]:
-    entered: dict[str, object] = {}
+    entered: dict[str, datetime] = {}
     durations: dict[str, float] = {}
     for event in events:
         if "stateEnteredEventDetails" in event:

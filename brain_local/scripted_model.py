@@ -251,6 +251,7 @@ class ScriptedPersonaModel:
 
     #: Nova's own place for top-k (``{"inferenceConfig": {"topK": 1}}``): accepted, nothing to sample.
     additional_fields = frozenset({"inferenceConfig"})
+    persona_length = "full"
 
     def __init__(self, settings: ScriptSettings = ScriptSettings(), model_id: str = MODEL_ID):
         self.settings = settings

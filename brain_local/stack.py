@@ -11,8 +11,9 @@ One process, one endpoint (default ``http://127.0.0.1:4566``):
 - the Bedrock runtime API (``/model/...``) backed by a model (:mod:`brain_local.bedrock_service`);
 - the pipe (:mod:`brain_local.pipe`), polling the stream and starting executions.
 
-Tables, the state machine and the pipe come from :data:`brain_core.config.SETTINGS`, the
-configuration CDK deploys.
+Tables (:mod:`brain_core.tables`), the state machine (:mod:`brain_core.workflow`) and the pipe
+come from the configuration CDK deploys (:data:`brain_core.config.SETTINGS`); where moto has to
+depart from AWS, :mod:`brain_local.moto_departures` says how and why.
 """
 
 from __future__ import annotations
@@ -23,14 +24,26 @@ import os
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from brain_core import workflow
 from brain_core.config import AGENTS, SETTINGS, Settings, function_environment
+from brain_local import moto_departures
 from brain_local.faults import FaultPlan, ModelFaults, RateFault
+from brain_local.forwarder import Forwarder
+from brain_local.tables import create_tables
+
+if TYPE_CHECKING:
+    from moto.core.models import MockAWS
+    from werkzeug.serving import BaseWSGIServer
+
+    from brain_local.bedrock_service import ModelBackend
+    from brain_local.lambda_service import FunctionPool, FunctionSpec
+    from brain_local.pipe import StreamPipe
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ASL_PATH = REPO_ROOT / "statemachine" / "brain.asl.json"
 ACCOUNT = "123456789012"
 DEFAULT_PORT = 4566
 
@@ -43,14 +56,6 @@ def arn_substitutions(settings: Settings, region: str, account: str) -> dict[str
         settings.asl_substitution(a): f"arn:aws:lambda:{region}:{account}:function:{settings.function_name(a)}"
         for a in AGENTS
     }
-
-
-def render_definition(asl_text: str, substitutions: dict[str, str]) -> str:
-    for name, value in substitutions.items():
-        asl_text = asl_text.replace("${" + name + "}", value)
-    if "${" in asl_text:
-        raise ValueError("the ASL has a substitution nobody provides: " + asl_text[asl_text.index("${") :][:60])
-    return asl_text
 
 
 @dataclass
@@ -72,17 +77,22 @@ class StackOptions:
         return f"http://{self.host}:{self.port}"
 
 
-def function_specs(options: StackOptions, model_id: str, dynamodb_endpoint: str) -> dict:
-    """Each function's FunctionSpec: the environment CDK gives it, plus what Lambda itself sets."""
+def function_specs(options: StackOptions, model: ModelBackend, dynamodb_endpoint: str) -> dict[str, FunctionSpec]:
+    """Each function's FunctionSpec: the environment CDK gives it, configured for the model
+    behind the local Bedrock endpoint (its id, and the persona length it can follow), plus what
+    Lambda itself sets."""
     from brain_local.lambda_service import FunctionSpec, worker_environment
 
-    s = options.settings
+    s = replace(
+        options.settings,
+        model_id=model.model_id,
+        model_client=options.model_client,
+        persona_length=model.persona_length,
+    )
     specs = {}
     for agent in AGENTS:
         name = s.function_name(agent)
         env = function_environment(agent, s)
-        env["MODEL_ID"] = model_id
-        env["MODEL_CLIENT"] = options.model_client
         extra = {
             "AWS_REGION": s.region,
             "AWS_DEFAULT_REGION": s.region,
@@ -110,57 +120,6 @@ def function_specs(options: StackOptions, model_id: str, dynamodb_endpoint: str)
             arn=extra["BRAIN_FUNCTION_ARN"],
         )
     return specs
-
-
-def _reuse_engine_lambda_clients() -> None:
-    """moto's engine builds a new boto3 client for every Lambda task (~10 ms each, DESIGN §7);
-    Step Functions keeps its connections. Reuse one client per region: boto3 clients are
-    thread-safe, and the requests they send are unchanged."""
-    from functools import lru_cache
-
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
-
-    if getattr(lambda_eval_utils.boto_client_for, "brain_cached", False):
-        return
-    build = lambda_eval_utils.boto_client_for
-
-    @lru_cache(maxsize=8)
-    def cached(region: str, service: str):
-        return build(region=region, service=service)
-
-    def boto_client_for(region: str, service: str, state_credentials=None):
-        return cached(region, service)
-
-    boto_client_for.brain_cached = True
-    lambda_eval_utils.boto_client_for = boto_client_for
-
-
-def _reuse_parsed_definitions() -> None:
-    """moto's engine lexes and parses the ASL with ANTLR at every StartExecution (~55 ms here,
-    most of the offline pipe's delay); Step Functions does not. Keep each definition's parse
-    tree and build a fresh program from it per execution (the cheap step, ~6 ms), so no
-    evaluation state is shared between executions."""
-    from moto.stepfunctions.parser.asl.parse import asl_parser
-    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
-
-    parser = asl_parser.AmazonStateLanguageParser
-    if getattr(parser.parse, "brain_cached", False):
-        return
-    parse = parser.parse
-    trees: dict = {}
-    lock = threading.Lock()
-
-    def parse_once(definition: str):
-        tree = trees.get(definition)
-        if tree is None:
-            program, tree = parse(definition)
-            with lock:
-                trees[definition] = tree
-            return program, tree
-        return Preprocessor().visit(tree), tree
-
-    parse_once.brain_cached = True
-    parser.parse = staticmethod(parse_once)
 
 
 #: The model backends behind the local Bedrock endpoint (``--model``).
@@ -191,11 +150,12 @@ class OfflineStack:
         self.options = options or StackOptions()
         self.settings = self.options.settings
         self.faults = faults or FaultPlan(seed=self.options.seed)
-        self._mock = None
-        self._server = None
-        self.pipe = None
-        self.pools: dict = {}
-        self.backend = None
+        self._mock: MockAWS | None = None
+        self._server: BaseWSGIServer | None = None
+        self._dynamodb: subprocess.Popen[str] | None = None
+        self.pipe: StreamPipe | None = None
+        self.pools: dict[str, FunctionPool] = {}
+        self.backend: ModelBackend | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> OfflineStack:
@@ -213,8 +173,7 @@ class OfflineStack:
         self._start_dynamodb()
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
-        _reuse_engine_lambda_clients()
-        _reuse_parsed_definitions()
+        moto_departures.apply_to_step_functions()
         try:
             self._create_resources()
             self._start_services()
@@ -246,11 +205,12 @@ class OfflineStack:
             text=True,
             env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
         )
+        assert self._dynamodb.stdout is not None  # a pipe: stdout=PIPE above
         line = self._dynamodb.stdout.readline()
         if not line.startswith("ready "):
             raise RuntimeError(f"the DynamoDB process did not start (exit code {self._dynamodb.poll()})")
         self.dynamodb_endpoint = f"http://127.0.0.1:{line.split()[1]}"
-        self._forward = _Forwarder(self.dynamodb_endpoint)
+        self._forward = Forwarder(self.dynamodb_endpoint)
 
     def stop(self) -> None:
         if self.pipe is not None:
@@ -267,7 +227,7 @@ class OfflineStack:
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
-        if getattr(self, "_dynamodb", None) is not None:
+        if self._dynamodb is not None:
             self._dynamodb.terminate()
             self._dynamodb.wait(timeout=10)
             self._dynamodb = None
@@ -279,7 +239,7 @@ class OfflineStack:
         from botocore.config import Config
 
         if service in ("dynamodb", "dynamodbstreams"):
-            return boto3.client(
+            return boto3.client(  # type: ignore[call-overload]  # boto3-stubs type a client by a literal name
                 service,
                 region_name=self.settings.region,
                 endpoint_url=self.dynamodb_endpoint,
@@ -287,54 +247,15 @@ class OfflineStack:
                 aws_secret_access_key="offline",
                 config=Config(max_pool_connections=32),
             )
-        return boto3.client(service, region_name=self.settings.region)
+        return boto3.client(service, region_name=self.settings.region)  # type: ignore[call-overload]  # as above
 
     def _create_resources(self) -> None:
         s = self.settings
         ddb = self.client("dynamodb")
-        ddb.create_table(
-            TableName=s.messages_table,
-            KeySchema=[
-                {"AttributeName": "conversationId", "KeyType": "HASH"},
-                {"AttributeName": "messageId", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "conversationId", "AttributeType": "S"},
-                {"AttributeName": "messageId", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-            SSESpecification={"Enabled": True},
-        )
-        ddb.update_continuous_backups(
-            TableName=s.messages_table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
-        )
-        ddb.create_table(
-            TableName=s.chunks_table,
-            KeySchema=[{"AttributeName": "messageId", "KeyType": "HASH"}, {"AttributeName": "seq", "KeyType": "RANGE"}],
-            AttributeDefinitions=[
-                {"AttributeName": "messageId", "AttributeType": "S"},
-                {"AttributeName": "seq", "AttributeType": "N"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-            SSESpecification={"Enabled": True},
-        )
-        ddb.update_time_to_live(
-            TableName=s.chunks_table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"}
-        )
-        ddb.create_table(
-            TableName=s.idempotency_table,
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-            SSESpecification={"Enabled": True},
-        )
-        ddb.update_time_to_live(
-            TableName=s.idempotency_table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"}
-        )
+        create_tables(ddb, s)
         self.stream_arn = ddb.describe_table(TableName=s.messages_table)["Table"]["LatestStreamArn"]
         self.dlq_url = self.client("sqs").create_queue(QueueName=f"{s.app_name}-pipe-dlq")["QueueUrl"]
-        definition = render_definition(ASL_PATH.read_text(), arn_substitutions(s, s.region, ACCOUNT))
+        definition = workflow.render(workflow.asl_text(), arn_substitutions(s, s.region, ACCOUNT))
         self.state_machine_arn = self.client("stepfunctions").create_state_machine(
             name=s.state_machine_name,
             definition=definition,
@@ -342,8 +263,10 @@ class OfflineStack:
             type="EXPRESS",
         )["stateMachineArn"]
 
-    def function_specs(self):
-        return function_specs(self.options, self.backend.model_id, self.dynamodb_endpoint)
+    def function_specs(self) -> dict[str, FunctionSpec]:
+        if self.backend is None:
+            raise RuntimeError("the stack has not started: no model backend yet")
+        return function_specs(self.options, self.backend, self.dynamodb_endpoint)
 
     def _start_services(self) -> None:
         from werkzeug.serving import make_server
@@ -455,46 +378,3 @@ class _Dispatcher:
             start_response("200 OK", [("Content-Type", "application/json")])
             return [json.dumps(self.stack.health()).encode()]
         return self.moto(environ, start_response)
-
-
-class _Forwarder:
-    """Passes a request on to the DynamoDB process, one keep-alive connection per thread."""
-
-    _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
-
-    def __init__(self, endpoint: str):
-        self._host, self._port = endpoint.removeprefix("http://").split(":")
-        self._local = threading.local()
-
-    def _connection(self):
-        import http.client
-
-        if getattr(self._local, "connection", None) is None:
-            self._local.connection = http.client.HTTPConnection(self._host, int(self._port), timeout=30)
-        return self._local.connection
-
-    def __call__(self, environ, start_response):
-        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        headers = {
-            key[5:].replace("_", "-").title(): value
-            for key, value in environ.items()
-            if key.startswith("HTTP_") and key[5:].lower().replace("_", "-") not in self._HOP_BY_HOP
-        }
-        headers["Content-Type"] = environ.get("CONTENT_TYPE", "application/x-amz-json-1.0")
-        for attempt in range(2):
-            connection = self._connection()
-            try:
-                connection.request(environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/"), body, headers)
-                response = connection.getresponse()
-                data = response.read()
-                break
-            except (ConnectionError, OSError):
-                connection.close()
-                self._local.connection = None
-                if attempt:
-                    raise
-        start_response(
-            f"{response.status} {response.reason}",
-            [(k, v) for k, v in response.getheaders() if k.lower() not in self._HOP_BY_HOP],
-        )
-        return [data]

@@ -11,7 +11,7 @@ for path in (HERE, HERE.parent):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from brain_cdk.app import build_app  # noqa: E402
+from brain_cdk.app import build_app  # noqa: E402 - importable only once sys.path has cdk/ (above)
 
 app, _stack = build_app()
 app.synth()

@@ -19,15 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from local_model_bench import DEMO_TURNS  # beside this script (its folder is first on sys.path)
 
-from brain_core.persona import PERSONA  # noqa: E402
-from brain_core.text import sentences  # noqa: E402
-from brain_local.local_model import CONDENSED_PERSONA, DEMO_TURNS, LocalModelSettings, SmolLM2Model  # noqa: E402
+from brain_core.persona import CONDENSED_PERSONA, PERSONA
+from brain_core.text import sentences
+from brain_local.local_model import LocalModelSettings, SmolLM2Model
 
 POSITIVE = (
     "You are a human brain floating in a glass jar of warm fluid on a laboratory shelf. "
@@ -49,10 +47,10 @@ def _facts(messages: list[dict]) -> str:
     return f" The person talking to you told you that {' and that '.join(facts)}." if facts else ""
 
 
-#: "backend": what the stack does (the persona condensed, replies cut at five sentences);
-#: the others give the model the system prompt as it is, with no sentence limit.
+#: "backend": what the stack does (perception configured with the condensed persona, the backend
+#: cutting persona replies at five sentences); the others, no sentence limit.
 VARIANTS = {
-    "backend": lambda m: PERSONA,
+    "backend": lambda m: CONDENSED_PERSONA,
     "full": lambda m: PERSONA,
     "condensed": lambda m: CONDENSED_PERSONA,
     "positive": lambda m: POSITIVE,
@@ -120,7 +118,7 @@ def main() -> int:
     parser.add_argument("--temperature", type=float, nargs="*", default=[0.6])
     parser.add_argument("--repeat-penalty", type=float, nargs="*", default=[1.1])
     args = parser.parse_args()
-    raw = SmolLM2Model(LocalModelSettings(condense_persona=False, persona_sentences=None))
+    raw = SmolLM2Model(LocalModelSettings(persona_sentences=None))
     backend = SmolLM2Model()
     results = {}
     for name, system in VARIANTS.items():

@@ -70,4 +70,4 @@ else
 fi
 
 # 3. Load the model and generate a token: proves the build runs on this CPU.
-"$PY" -m brain_local.local_model --check || fail "the local model is installed but does not run (see above)."
+"$PY" scripts/local_model_bench.py --check || fail "the local model is installed but does not run (see above)."

@@ -102,7 +102,9 @@ def speak(
 def _result(
     text, model_id, usage, first_token, model_done, started, sink, refused=False, failed_writes=0
 ) -> LanguageResult:
-    ms = lambda t: round((t - started) * 1000, 2)  # noqa: E731
+    def ms(t: float) -> float:
+        return round((t - started) * 1000, 2)
+
     return LanguageResult(
         text=text,
         model=model_id,

@@ -10,8 +10,8 @@ from brain_core.config import AgentEnv
 from brain_core.contracts import WorkflowInput
 from brain_core.store import ConversationStore, dynamodb_client
 
-from .logic import perceive
 from .memory import ConversationMemory
+from .perceive import perceive
 
 logger, tracer, metrics = Logger(), Tracer(), Metrics()
 ENV = AgentEnv.from_environ()
@@ -27,7 +27,13 @@ MEMORY = ConversationMemory(
 @metrics.log_metrics(capture_cold_start_metric=True)
 def main(event: dict, context) -> dict:
     message = WorkflowInput.from_dict(event, strict=False)
-    result = perceive(message, event.get("content"), MEMORY, ENV.history_turns, ENV.max_input_chars)
+    result = perceive(
+        message,
+        MEMORY,
+        history_turns=ENV.history_turns,
+        max_input_chars=ENV.max_input_chars,
+        persona_length=ENV.persona_length,
+    )
     metrics.add_metric(
         name="HistoryCacheHit" if result.cacheHit else "HistoryCacheMiss", unit=MetricUnit.Count, value=1
     )
@@ -36,7 +42,7 @@ def main(event: dict, context) -> dict:
     if result.suspectedOverride:
         metrics.add_metric(name="PersonaOverrideAttempt", unit=MetricUnit.Count, value=1)
     # Message content stays out of logs at INFO (it is personal); DEBUG shows it when asked for.
-    logger.debug("message content", extra={"content": event.get("content")})
+    logger.debug("message content", extra={"content": message.content})
     logger.info(
         "perceived",
         extra={

@@ -2,7 +2,7 @@
 mark the stream done. Also the fallback path's writer: with $.error set it writes the
 graceful fallback reply (status = "fallback").
 
-Input: the workflow state. Output: {messageId, replyId, status, written}.
+Input: the workflow state (StateDocument). Output: ReviewResult.
 """
 
 import time
@@ -12,10 +12,10 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from brain_core.config import AgentEnv
-from brain_core.contracts import WorkflowInput
+from brain_core.contracts import ReviewResult, StateDocument, step_name
 from brain_core.store import ChunkPublisher, ConversationStore, dynamodb_client
 
-from .review import compose
+from .review import compose, stream_end
 
 logger, tracer, metrics = Logger(), Tracer(), Metrics()
 ENV = AgentEnv.from_environ()
@@ -28,15 +28,14 @@ STORE = ConversationStore(DYNAMODB, ENV.messages_table)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def main(event: dict, context) -> dict:
     started = time.perf_counter()
-    message = WorkflowInput.from_dict(event, strict=False)
-    reply = compose(message, event, datetime.now(UTC))
-    reply.timings["selfReview"] = round((time.perf_counter() - started) * 1000, 2)
+    document = StateDocument.from_dict(event)
+    metrics.add_metadata(key="messageId", value=document.message.messageId)  # ties its metrics to the message
+    reply = compose(document, datetime.now(UTC))
+    reply.timings[step_name("self_review")] = round((time.perf_counter() - started) * 1000, 2)
     written = STORE.put_reply(reply)
-    chunks = ChunkPublisher(DYNAMODB, ENV.chunks_table, message.messageId, ENV.chunk_ttl_seconds)
+    chunks = ChunkPublisher(DYNAMODB, ENV.chunks_table, document.message.messageId, ENV.chunk_ttl_seconds)
     if written:
-        # On the complete path the language step says how many chunks it wrote; on the fallback
-        # path it may have died part-way, so the stream is ended after whatever it did write.
-        chunks.finish(None if "error" in event else (event.get("language") or {}).get("chunks"))
+        chunks.finish(stream_end(document))
         metrics.add_metric(name="MessageProcessed", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="TotalLatency", unit=MetricUnit.Milliseconds, value=reply.timings.get("totalMs", 0))
         if "ttftMs" in reply.timings:
@@ -50,15 +49,17 @@ def main(event: dict, context) -> dict:
         # between writing the reply and ending the stream, end it here (the same item either way).
         chunks.finish()
         metrics.add_metric(name="DuplicateReplySuppressed", unit=MetricUnit.Count, value=1)
-    error = event.get("error") or {}
     logger.info(
         "reviewed",
         extra={
             "status": reply.status,
             "written": written,
             "degraded": reply.degraded,
-            "error": error.get("Error"),
+            "error": document.error.Error if document.error else None,
+            "insightsError": document.insightsError.Error if document.insightsError else None,
             "timings": reply.timings,
         },
     )
-    return {"messageId": message.messageId, "replyId": reply.messageId, "status": reply.status, "written": written}
+    return ReviewResult(
+        messageId=document.message.messageId, replyId=reply.messageId, status=reply.status, written=written
+    ).to_dict()

@@ -1,19 +1,34 @@
 """Self-review's logic: merge the agents' work, enforce the persona, compose the final reply.
 
-Pure: the handler writes what ``compose`` returns.
+Pure: the handler writes what ``compose`` returns. It reads the state document through its
+contracts (:class:`brain_core.contracts.StateDocument`): each Parallel branch's typed result or
+its DegradedBranch, and a failed Parallel state as a whole (``insightsError``) as all three
+branches degraded, so a reply never says ``complete`` with ``degraded: []`` when it lacks a part.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from brain_core.contracts import ReplyItem, WorkflowInput, iso_timestamp
+from brain_core.config import INSIGHT_AGENTS
+from brain_core.contracts import (
+    DegradedBranch,
+    DepthResult,
+    Emotion,
+    EmotionalResult,
+    ReasoningResult,
+    ReplyItem,
+    StateDocument,
+    iso_timestamp,
+    step_name,
+)
 from brain_core.persona import FALLBACK_REPLY, PROMPT_MARKERS
 from brain_core.text import sentences
 
 MAX_REPLY_CHARS = 1200
-NEUTRAL_EMOTION = {"label": "calm", "valence": 0.0, "arousal": 0.3}
+NEUTRAL_EMOTION = Emotion(label="calm", valence=0.0, arousal=0.3)
 
 _BREAKS = (
     (
@@ -67,21 +82,39 @@ def _parse_time(value: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def insights_by_agent(insights: list) -> tuple[dict, list[str]]:
-    """Each branch's result by agent name, and the agents whose branch degraded."""
-    found: dict = {}
-    degraded: list[str] = []
-    for item in insights or []:
-        if not isinstance(item, dict) or "agent" not in item:
-            continue
-        if item.get("degraded"):
-            degraded.append(item["agent"])
-        else:
-            found[item["agent"]] = item
-    return found, sorted(degraded)
+def failed(document: StateDocument) -> bool:
+    """The fallback path: a step before SelfReview failed, or the language result is missing."""
+    return document.error is not None or document.language is None
 
 
-def reflection(status: str, amendments: list[str], emotion: dict, depth: dict | None, degraded: list[str]) -> str:
+@dataclass(frozen=True)
+class Insights:
+    """The Parallel branches' typed results (None where a branch gave none), and which degraded."""
+
+    reasoning: ReasoningResult | None
+    emotional: EmotionalResult | None
+    depth: DepthResult | None
+    degraded: list[str]
+
+
+def insights(document: StateDocument) -> Insights:
+    """Each branch's result, and the agents whose branch degraded: by its own Catch (a
+    DegradedBranch), or all three when the Parallel state failed as a whole. On the fallback
+    path the Parallel state may never have run: then no branch counts as degraded."""
+    found = {branch.agent: branch for branch in document.insights if not isinstance(branch, DegradedBranch)}
+    ran = bool(document.insights) or document.insightsError is not None or not failed(document)
+    reasoning, emotional, depth = found.get("reasoning"), found.get("emotional"), found.get("depth")
+    return Insights(
+        reasoning=reasoning if isinstance(reasoning, ReasoningResult) else None,
+        emotional=emotional if isinstance(emotional, EmotionalResult) else None,
+        depth=depth if isinstance(depth, DepthResult) else None,
+        degraded=sorted(agent for agent in INSIGHT_AGENTS if agent not in found) if ran else [],
+    )
+
+
+def reflection(
+    status: str, amendments: list[str], emotion: Emotion, depth: DepthResult | None, degraded: list[str]
+) -> str:
     if status == "fallback":
         return "Something in my wiring failed before I could answer properly. I said so, rather than say nothing."
     parts = []
@@ -92,29 +125,27 @@ def reflection(status: str, amendments: list[str], emotion: dict, depth: dict | 
     if "shortened" in amendments:
         parts.append("I ran on too long and trimmed myself.")
     if depth is not None:
-        novelty = float(depth.get("novelty", 1.0))
-        parts.append("I said something new." if novelty >= 0.5 else "I repeated myself more than I would like.")
-    parts.append(f"I feel {emotion.get('label', 'calm')}.")
+        parts.append("I said something new." if depth.novelty >= 0.5 else "I repeated myself more than I would like.")
+    parts.append(f"I feel {emotion.label}.")
     if degraded:
         parts.append(f"Part of me ({', '.join(degraded)}) was quiet this time.")
     return " ".join(parts)
 
 
-def compose(message: WorkflowInput, state: dict, now: datetime) -> ReplyItem:
-    """The reply item from the workflow state (complete path, or fallback when ``error`` is set)."""
-    language = state.get("language") if isinstance(state.get("language"), dict) else None
-    failed = "error" in state or language is None
-    found, degraded = insights_by_agent(state.get("insights", []))
-    reasoning, emotional, depth = found.get("reasoning"), found.get("emotional"), found.get("depth")
+def compose(document: StateDocument, now: datetime) -> ReplyItem:
+    """The reply item from the state document (complete path, or fallback when a step failed)."""
+    message, language = document.message, document.language
+    parts = insights(document)
+    reasoning, emotional, depth = parts.reasoning, parts.emotional, parts.depth
 
-    if failed:
-        text, amendments, status = FALLBACK_REPLY, [], "fallback"
+    amendments: list[str] = []
+    if failed(document) or language is None:
+        text, status = FALLBACK_REPLY, "fallback"
     else:
-        text, amendments = enforce_persona(language.get("text", ""))
+        text, amendments = enforce_persona(language.text)
         status = "fallback" if "empty-reply" in amendments else "complete"
 
-    emotion = (emotional or {}).get("emotion") or NEUTRAL_EMOTION
-    timings = step_timings(state, now, message.createdAt)
+    emotion = emotional.emotion if emotional else NEUTRAL_EMOTION
     return ReplyItem(
         conversationId=message.conversationId,
         messageId=message.reply_id,
@@ -122,36 +153,44 @@ def compose(message: WorkflowInput, state: dict, now: datetime) -> ReplyItem:
         owner=message.owner,
         inReplyTo=message.messageId,
         content=text,
-        sensations=list((emotional or {}).get("sensations", [])),
-        thoughts=list((reasoning or {}).get("thoughts", [])),
-        memories=(depth or {}).get("memories", ""),
-        selfReflection=reflection(status, amendments, emotion, depth, degraded),
-        emotion={"label": emotion["label"], "valence": emotion["valence"], "arousal": emotion["arousal"]},
+        sensations=list(emotional.sensations) if emotional else [],
+        thoughts=list(reasoning.thoughts) if reasoning else [],
+        memories=depth.memories if depth else "",
+        selfReflection=reflection(status, amendments, emotion, depth, parts.degraded),
+        emotion=emotion.to_dict(),
         status=status,
-        timings=timings,
-        model=(language or {}).get("model", "none"),
+        timings=step_timings(document, now),
+        model=language.model if language else "none",
         createdAt=iso_timestamp(now),
-        degraded=degraded + (["language"] if failed else []),
+        degraded=parts.degraded + (["language"] if failed(document) else []),
     )
 
 
-def step_timings(state: dict, now: datetime, created_at: str) -> dict:
+def stream_end(document: StateDocument) -> int | None:
+    """Where the done chunk goes: on the complete path, after the chunks the language step says
+    it wrote (no read on the hot path); on the fallback path it may have died part-way, so
+    None: after whatever it did write."""
+    if failed(document) or document.language is None:
+        return None
+    return document.language.chunks
+
+
+def step_timings(document: StateDocument, now: datetime) -> dict:
     """Per-step milliseconds as each agent measured itself, plus the end-to-end figures.
     The handler adds its own (``selfReview``), which includes the write."""
     timings: dict = {}
-    for step in ("perception", "language"):
-        part = state.get(step)
-        if isinstance(part, dict) and "elapsedMs" in part:
-            timings[step] = part["elapsedMs"]
-    for item in state.get("insights", []) or []:
-        if isinstance(item, dict) and "elapsedMs" in item:
-            timings[item["agent"]] = item["elapsedMs"]
-    language = state.get("language") if isinstance(state.get("language"), dict) else {}
-    if language.get("modelTtftMs"):
-        timings["modelTtftMs"] = language["modelTtftMs"]
-    created = _parse_time(created_at)
+    for agent, part in (("perception", document.perception), ("language", document.language)):
+        if part is not None:
+            timings[step_name(agent)] = part.elapsedMs
+    for branch in document.insights:
+        if not isinstance(branch, DegradedBranch):
+            timings[step_name(branch.agent)] = branch.elapsedMs
+    language = document.language
+    if language is not None and language.modelTtftMs:
+        timings["modelTtftMs"] = language.modelTtftMs
+    created = _parse_time(document.message.createdAt)
     if created is not None:
-        if language.get("firstChunkAt"):
-            timings["ttftMs"] = round(language["firstChunkAt"] - created.timestamp() * 1000, 1)
+        if language is not None and language.firstChunkAt:
+            timings["ttftMs"] = round(language.firstChunkAt - created.timestamp() * 1000, 1)
         timings["totalMs"] = round((now - created).total_seconds() * 1000, 1)
     return timings

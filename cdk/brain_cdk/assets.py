@@ -96,7 +96,7 @@ def _copy_distribution(name: str, dest: Path, bundled: set[str]) -> None:
             raise AssetError(f"{name} ships native code ({file}); only pure-Python packages can be copied")
         if parts[0].endswith(".dist-info") and file.name not in ("METADATA", "LICENSE", "LICENSE.txt", "top_level.txt"):
             continue  # keep the licence and metadata, drop installer bookkeeping
-        source = Path(dist.locate_file(file))
+        source = Path(str(dist.locate_file(file)))
         if not source.is_file():
             continue
         target = dest / file

@@ -8,45 +8,25 @@ choices come from CDK context (:mod:`brain_cdk.options`).
 from __future__ import annotations
 
 import json
-import re
 
-from aws_cdk import (
-    CfnOutput,
-    Duration,
-    RemovalPolicy,
-    Stack,
-)
-from aws_cdk import (
-    aws_dynamodb as dynamodb,
-)
-from aws_cdk import (
-    aws_iam as iam,
-)
-from aws_cdk import (
-    aws_lambda as lambda_,
-)
-from aws_cdk import (
-    aws_logs as logs,
-)
-from aws_cdk import (
-    aws_pipes as pipes,
-)
-from aws_cdk import (
-    aws_sqs as sqs,
-)
-from aws_cdk import (
-    aws_stepfunctions as sfn,
-)
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_pipes as pipes
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from brain_core import workflow
 from brain_core.config import AGENTS, FUNCTION_PACKAGES, Settings, function_environment
+from brain_core.tables import TABLES, KeyAttribute, TableSpec
 
 from . import compliance
-from .assets import REPO_ROOT, function_code
+from .assets import function_code
 from .operations import Operations
 from .options import StackOptions
-
-ASL_PATH = REPO_ROOT / "statemachine" / "brain.asl.json"
 
 #: The DynamoDB calls each agent's code makes (brain_core/store.py), by table. Nothing else is
 #: granted: reasoning, emotional and depth make no AWS calls at all.
@@ -76,8 +56,14 @@ STREAM_READ_ACTIONS = (
 
 ALIAS_NAME = "live"
 
-#: function_environment() keys that name a table, and the table the stack passes instead.
-TABLE_ENVIRONMENT = {"MESSAGES_TABLE": "messages", "CHUNKS_TABLE": "chunks", "IDEMPOTENCY_TABLE": "idempotency"}
+#: What cdk-nag says of a table without point-in-time recovery, and why that is right for it.
+TABLE_ACKNOWLEDGEMENTS = {"chunks": compliance.CHUNKS_TABLE, "idempotency": compliance.IDEMPOTENCY_TABLE}
+
+_ATTRIBUTE_TYPES = {
+    "S": dynamodb.AttributeType.STRING,
+    "N": dynamodb.AttributeType.NUMBER,
+    "B": dynamodb.AttributeType.BINARY,
+}
 
 
 def _construct_id(agent: str) -> str:
@@ -120,19 +106,13 @@ class BrainStack(Stack):
             alarm_topic_arn=options.alarm_topic_arn,
         )
 
-        CfnOutput(
-            self,
-            "MessagesTableName",
-            value=self.messages_table.table_name,
-            description="Write user messages here (DESIGN §3)",
-        )
-        CfnOutput(
-            self,
-            "ResponseChunksTableName",
-            value=self.chunks_table.table_name,
-            description="Streamed reply drafts, keyed by the user message id",
-        )
-        CfnOutput(self, "IdempotencyTableName", value=self.tables["idempotency"].table_name)
+        for spec in TABLES:
+            CfnOutput(
+                self,
+                f"{spec.construct_id}TableName",
+                value=self.tables[spec.key].table_name,
+                description=spec.description,
+            )
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
         CfnOutput(self, "DeadLetterQueueUrl", value=self.dead_letter_queue.queue_url)
         CfnOutput(self, "DashboardName", value=self.operations.dashboard.dashboard_name)
@@ -140,44 +120,34 @@ class BrainStack(Stack):
     # -- data -------------------------------------------------------------------------------
     def _tables(self) -> dict[str, dynamodb.Table]:
         # CloudFormation names the tables (so a second stack can coexist); functions learn the
-        # real names through MESSAGES_TABLE / CHUNKS_TABLE / IDEMPOTENCY_TABLE.
-        messages = dynamodb.Table(
+        # real names through their <KEY>_TABLE variables.
+        tables = {spec.key: self._table(spec) for spec in TABLES}
+        for key, acknowledged in TABLE_ACKNOWLEDGEMENTS.items():
+            compliance.acknowledge(tables[key], acknowledged)
+        return tables
+
+    def _table(self, spec: TableSpec) -> dynamodb.Table:
+        """One table of brain_core.tables.TABLES, as its spec says."""
+
+        def attribute(key: KeyAttribute) -> dynamodb.Attribute:
+            return dynamodb.Attribute(name=key.name, type=_ATTRIBUTE_TYPES[key.type])
+
+        return dynamodb.Table(
             self,
-            "Messages",
-            partition_key=dynamodb.Attribute(name="conversationId", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="messageId", type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
-            stream=dynamodb.StreamViewType.NEW_IMAGE,
+            spec.construct_id,
+            partition_key=attribute(spec.partition_key),
+            sort_key=attribute(spec.sort_key) if spec.sort_key else None,
+            billing_mode=dynamodb.BillingMode(spec.billing_mode),
+            encryption=dynamodb.TableEncryption.AWS_MANAGED if spec.encrypted else None,
+            stream=dynamodb.StreamViewType(spec.stream_view) if spec.stream_view else None,
+            time_to_live_attribute=spec.ttl_attribute,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
-            ),
-            # Conversations are the users' data: deleting the stack must not delete them.
-            removal_policy=RemovalPolicy.RETAIN,
+            )
+            if spec.point_in_time_recovery
+            else None,
+            removal_policy=RemovalPolicy.RETAIN if spec.retain_on_delete else RemovalPolicy.DESTROY,
         )
-        chunks = dynamodb.Table(
-            self,
-            "ResponseChunks",
-            partition_key=dynamodb.Attribute(name="messageId", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="seq", type=dynamodb.AttributeType.NUMBER),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
-            time_to_live_attribute="expiresAt",
-            removal_policy=RemovalPolicy.DESTROY,  # drafts that expire within a day anyway
-        )
-        compliance.acknowledge(chunks, compliance.CHUNKS_TABLE)
-        idempotency = dynamodb.Table(
-            self,
-            "Idempotency",
-            # The layout Powertools' DynamoDBPersistenceLayer expects by default.
-            partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
-            time_to_live_attribute="expiration",
-            removal_policy=RemovalPolicy.DESTROY,  # records expire within the hour
-        )
-        compliance.acknowledge(idempotency, compliance.IDEMPOTENCY_TABLE)
-        return {"messages": messages, "chunks": chunks, "idempotency": idempotency}
 
     # -- functions --------------------------------------------------------------------------
     def _function(self, agent: str, powertools: lambda_.ILayerVersion) -> None:
@@ -221,9 +191,8 @@ class BrainStack(Stack):
 
         # function_environment() defines the keys; the stack fills in what only it knows.
         environment = function_environment(agent, settings)
-        for key, table_key in TABLE_ENVIRONMENT.items():
-            if key in environment:
-                environment[key] = self.tables[table_key].table_name
+        for spec in TABLES:
+            environment[spec.environment_variable] = self.tables[spec.key].table_name
         environment["MODEL_ID"] = options.model_id
         langchain = environment.get("MODEL_CLIENT") == "langchain"
         if agent in BEDROCK_AGENTS and langchain and not FUNCTION_PACKAGES.get(agent):
@@ -292,12 +261,12 @@ class BrainStack(Stack):
     # -- workflow ---------------------------------------------------------------------------
     def _state_machine(self) -> sfn.StateMachine:
         options, settings = self.options, self.options.settings
-        definition = ASL_PATH.read_text()
+        definition = workflow.asl_text()
         substitutions = {Settings.asl_substitution(agent): self.invoke_arns[agent] for agent in AGENTS}
-        placeholders = set(re.findall(r"\$\{(\w+)\}", definition))
+        placeholders = workflow.placeholders(definition)
         if placeholders != set(substitutions):
             raise ValueError(
-                f"{ASL_PATH.name} placeholders {sorted(placeholders)} do not match the "
+                f"{workflow.ASL_PATH.name} placeholders {sorted(placeholders)} do not match the "
                 f"functions {sorted(substitutions)}"
             )
 
@@ -366,6 +335,8 @@ class BrainStack(Stack):
             description="Brain in Cup pipe: Messages stream -> workflow",
         )
         stream_arn = self.messages_table.table_stream_arn
+        if stream_arn is None:
+            raise ValueError("the Messages table has no stream for the pipe to read (brain_core/tables.py)")
         role.add_to_policy(
             iam.PolicyStatement(sid="ReadMessagesStream", actions=list(STREAM_READ_ACTIONS), resources=[stream_arn])
         )

@@ -1,8 +1,10 @@
 """Point 1: the tables of DESIGN §3."""
 
+import pytest
 from aws_cdk.assertions import Match
 
 from brain_core.config import function_environment
+from brain_core.tables import TABLES
 
 
 def table(synth, key):
@@ -76,3 +78,62 @@ def test_functions_get_the_real_table_names(default):
                 "Environment": {"Variables": Match.object_like({"IDEMPOTENCY_TABLE": refs["idempotency"]})},
             },
         )
+
+
+# -- the offline stack builds the same tables --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def offline(tmp_path_factory):
+    """Each table of a running offline stack: DescribeTable, DescribeTimeToLive and
+    DescribeContinuousBackups, by spec key."""
+    from brain_local.stack import OfflineStack, StackOptions
+
+    with OfflineStack(StackOptions(port=0, log_dir=tmp_path_factory.mktemp("logs"))) as stack:
+        ddb = stack.client("dynamodb")
+        described = {}
+        for spec in TABLES:
+            name = getattr(stack.settings, spec.setting)
+            described[spec.key] = {
+                "table": ddb.describe_table(TableName=name)["Table"],
+                "ttl": ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"],
+                "backups": ddb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"],
+            }
+        yield described
+
+
+def _as_deployed(props: dict) -> dict:
+    """A CloudFormation table's properties, in the terms DynamoDB describes a table in."""
+    return {
+        "keys": props["KeySchema"],
+        "attributes": sorted(props["AttributeDefinitions"], key=lambda a: a["AttributeName"]),
+        "billing": props["BillingMode"],
+        "encrypted": props.get("SSESpecification", {}).get("SSEEnabled", False),
+        "stream": props.get("StreamSpecification", {}).get("StreamViewType"),
+        "ttl": props["TimeToLiveSpecification"]["AttributeName"]
+        if props.get("TimeToLiveSpecification", {}).get("Enabled")
+        else None,
+        "pitr": props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled", False),
+    }
+
+
+def _as_described(described: dict) -> dict:
+    table = described["table"]
+    stream = table.get("StreamSpecification", {})
+    return {
+        "keys": table["KeySchema"],
+        "attributes": sorted(table["AttributeDefinitions"], key=lambda a: a["AttributeName"]),
+        "billing": table["BillingModeSummary"]["BillingMode"],
+        "encrypted": table.get("SSEDescription", {}).get("Status") == "ENABLED",
+        "stream": stream.get("StreamViewType") if stream.get("StreamEnabled") else None,
+        "ttl": described["ttl"].get("AttributeName") if described["ttl"]["TimeToLiveStatus"] == "ENABLED" else None,
+        "pitr": described["backups"]["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED",
+    }
+
+
+def test_the_offline_stack_builds_the_tables_the_template_deploys(default, offline):
+    assert set(offline) == set(default.stack.tables) == {spec.key for spec in TABLES}
+    for key in offline:
+        deployed = _as_deployed(table(default, key)["Properties"])
+        assert _as_described(offline[key]) == deployed, key
+        assert deployed["keys"] == [k for spec in TABLES if spec.key == key for k in spec.key_schema()]

@@ -12,10 +12,10 @@ import time
 
 import pytest
 
-pytestmark = pytest.mark.model
+from brain_core.persona import CONDENSED_PERSONA, PERSONA
+from brain_local import local_model  # before llama_cpp loads: it sets OMP_WAIT_POLICY
 
-from brain_core.persona import PERSONA  # noqa: E402
-from brain_local import local_model  # noqa: E402  (first: it sets OMP_WAIT_POLICY before llama_cpp loads)
+pytestmark = pytest.mark.model
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed: run scripts/install-local-model.sh")
 
@@ -165,12 +165,13 @@ def test_concurrent_requests_all_complete_with_the_same_greedy_reply(runtime):
     assert results == [expected] * 4  # more requests than model instances: the fourth waits its turn
 
 
-def test_the_persona_prompt_is_condensed_for_the_small_model(backend):
-    request = {"system": [{"text": PERSONA}], "messages": QUESTION}
-    tokens = backend.prompt_tokens(request, max_tokens=10)
-    prompt = backend.load().detokenize(tokens, special=True).decode()
-    assert local_model.CONDENSED_PERSONA in prompt and "Rules you never break" not in prompt
-    assert prompt.startswith("<|im_start|>system\n") and prompt.endswith("<|im_start|>assistant\n")
+def test_the_model_is_given_the_system_prompt_perception_built_unchanged(backend):
+    for persona in (CONDENSED_PERSONA, PERSONA):
+        request = {"system": [{"text": persona}], "messages": QUESTION}
+        tokens = backend.prompt_tokens(request, max_tokens=10)
+        prompt = backend.load().detokenize(tokens, special=True).decode()
+        assert prompt.startswith(f"<|im_start|>system\n{persona.strip()}<|im_end|>")
+        assert prompt.endswith("<|im_start|>assistant\n")
 
 
 def test_the_oldest_messages_are_dropped_when_the_prompt_would_not_fit(backend):

@@ -1,5 +1,6 @@
 """statemachine/brain.asl.json executed by moto's engine with the real handlers in worker processes."""
 
+import copy
 import json
 import time
 import uuid
@@ -7,15 +8,21 @@ import uuid
 import pytest
 from ulid import ULID
 
-from brain_core.contracts import REPLY_FIELDS, iso_timestamp
+from brain_core import workflow
+from brain_core.config import INSIGHT_AGENTS
+from brain_core.contracts import REPLY_FIELDS, StateDocument, iso_timestamp, step_name
 from brain_core.persona import FALLBACK_REPLY
 from brain_local.faults import ModelFaultRates, ModelFaults
 from brain_local.lambda_service import InvokeFaultRates
 from brain_local.runs import history, state_durations
+from brain_local.stack import ACCOUNT, arn_substitutions
 from brain_local.store_view import reply_for
 
+#: Every state a run passes when nothing fails, as the ASL names them.
+HAPPY_PATH = {state.name for state in workflow.happy_path()}
 
-def run(stack, content="Hello brain, do you dream?", owner="ada", conversation=None):
+
+def run(stack, content="Hello brain, do you dream?", owner="ada", conversation=None, state_machine_arn=None):
     """Start one execution with a WorkflowInput, as the pipe would, and wait for it to end."""
     workflow_input = {
         "conversationId": conversation or f"it-{uuid.uuid4().hex[:8]}",
@@ -26,7 +33,9 @@ def run(stack, content="Hello brain, do you dream?", owner="ada", conversation=N
     }
     sfn = stack.client("stepfunctions")
     arn = sfn.start_execution(
-        stateMachineArn=stack.state_machine_arn, name=workflow_input["messageId"], input=json.dumps(workflow_input)
+        stateMachineArn=state_machine_arn or stack.state_machine_arn,
+        name=workflow_input["messageId"],
+        input=json.dumps(workflow_input),
     )["executionArn"]
     deadline = time.time() + 60
     while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
@@ -54,13 +63,11 @@ def test_happy_path_runs_every_state_and_writes_a_complete_reply(stack):
         "status": "complete",
         "written": True,
     }
-    assert {"Perception", "Language", "PostProcess", "Reasoning", "Emotional", "Depth", "SelfReview"} <= set(
-        state_durations(events)
-    )
+    assert set(state_durations(events)) >= HAPPY_PATH
     reply = reply_for(stack, message)
     assert set(REPLY_FIELDS) <= set(reply) and reply["status"] == "complete" and reply["degraded"] == []
     assert reply["owner"] == "ada" and reply["thoughts"] and reply["sensations"] and reply["memories"]
-    assert {"perception", "language", "reasoning", "emotional", "depth", "selfReview", "ttftMs", "totalMs"} <= set(
+    assert {step_name(state.agent) for state in workflow.happy_path() if state.agent} | {"ttftMs", "totalMs"} <= set(
         reply["timings"]
     )
 
@@ -69,7 +76,7 @@ def test_parallel_branches_run_concurrently(stack):
     _, _, events = run(stack)
     entered = {e["stateEnteredEventDetails"]["name"]: e["timestamp"] for e in events if "stateEnteredEventDetails" in e}
     exited = {e["stateExitedEventDetails"]["name"]: e["timestamp"] for e in events if "stateExitedEventDetails" in e}
-    branches = ("Reasoning", "Emotional", "Depth")
+    branches = [state.name for state in workflow.happy_path() if state.in_branch]
     # Every branch starts before any branch finishes.
     assert max(entered[b] for b in branches) <= min(exited[b] for b in branches)
 
@@ -82,6 +89,62 @@ def test_a_failing_parallel_branch_degrades_the_reply_instead_of_failing_the_run
     assert reply["status"] == "complete" and reply["degraded"] == ["reasoning"]
     assert reply["thoughts"] == [] and reply["sensations"] and reply["content"]
     assert "ReasoningDegraded" in state_durations(events)
+
+
+def _state_input(events: list[dict], name: str) -> dict:
+    [entered] = [e for e in events if e.get("stateEnteredEventDetails", {}).get("name") == name]
+    return json.loads(entered["stateEnteredEventDetails"]["input"])
+
+
+def _emitted_metrics(stack, function: str, message_id: str, wait: float = 10.0) -> set[str]:
+    """The EMF metric names ``function`` emitted for ``message_id`` (its metadata), once its log
+    has them."""
+    deadline = time.time() + wait
+    while True:
+        names: set[str] = set()
+        for line in (stack.options.log_dir / f"{function}.log").read_text().splitlines():
+            if '"_aws"' in line and message_id in line:
+                blob = json.loads(line[line.index("{") :])
+                if blob.get("messageId") == message_id:
+                    names |= {m["Name"] for d in blob["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+        if names or time.time() > deadline:
+            return names
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def parallel_without_a_branch_catch(stack):
+    """The real definition with one change: the Reasoning branch's Catch removed. A raising
+    reasoning function then fails its branch, so the Parallel state fails as a whole and its own
+    Catch applies: the path on which SelfReview receives $.insightsError. (With the real
+    definition every branch catches its own failure, and what it cannot catch, States.Runtime and
+    States.DataLimitExceeded, no Catch can.)"""
+    definition = copy.deepcopy(workflow.definition())
+    [parallel] = [state for state in definition["States"].values() if state["Type"] == "Parallel"]
+    branch = parallel["Branches"][0]
+    del branch["States"][branch["StartAt"]]["Catch"]
+    settings = stack.settings
+    return stack.client("stepfunctions").create_state_machine(
+        name=f"{settings.state_machine_name}-NoBranchCatch-{uuid.uuid4().hex[:6]}",
+        definition=workflow.render(json.dumps(definition), arn_substitutions(settings, settings.region, ACCOUNT)),
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/{settings.app_name}-workflow",
+        type="EXPRESS",
+    )["stateMachineArn"]
+
+
+def test_a_parallel_state_failing_as_a_whole_marks_all_three_branches_degraded(faults, parallel_without_a_branch_catch):
+    faults.pools["brain-reasoning"].faults = InvokeFaultRates(raise_rate=1.0)
+    message, execution, events = run(faults, state_machine_arn=parallel_without_a_branch_catch)
+    assert execution["status"] == "SUCCEEDED"
+    # What the engine hands SelfReview: no $.insights, the Parallel state's error at $.insightsError.
+    document = _state_input(events, "SelfReview")
+    assert "insights" not in document and document["insightsError"]["Error"]
+    assert StateDocument.from_dict(document).insightsError is not None
+    reply = reply_for(faults, message)
+    assert reply["status"] == "complete" and reply["content"]  # the model's reply still goes out
+    assert reply["degraded"] == sorted(INSIGHT_AGENTS)  # never "complete" with degraded: []
+    assert reply["thoughts"] == [] and reply["sensations"] == [] and reply["memories"] == ""
+    assert "DegradedReplies" in _emitted_metrics(faults, "brain-self-review", message["messageId"])
 
 
 def test_a_failing_language_step_ends_in_a_fallback_reply(faults):

@@ -1,27 +1,27 @@
 """The local model backend's prompt building and availability checks: no model needed."""
 
-from brain_core.persona import PERSONA
+from brain_core.persona import CONDENSED_PERSONA, PERSONA
 from brain_local import local_model
 
 
-def test_the_full_persona_is_swapped_for_the_condensed_one():
-    request = {"system": [{"text": PERSONA}]}
-    assert local_model.system_prompt(request) == local_model.CONDENSED_PERSONA
-    assert local_model.system_prompt(request, condense=False) == PERSONA.strip()
-
-
-def test_other_system_prompts_pass_unchanged():
-    assert local_model.system_prompt({"system": [{"text": "You count."}]}) == "You count."
+def test_the_system_prompt_is_served_as_perception_built_it():
+    for system in (PERSONA, CONDENSED_PERSONA, CONDENSED_PERSONA + "\n\nThe person's name is Ada.", "You count."):
+        assert local_model.system_prompt({"system": [{"text": system}]}) == system.strip()
     assert local_model.system_prompt({}) == ""
 
 
-def test_text_around_the_persona_is_kept():
-    request = {"system": [{"text": PERSONA + "\n\nThe person's name is Ada."}]}
-    assert local_model.system_prompt(request) == local_model.CONDENSED_PERSONA + "\n\nThe person's name is Ada."
+def test_the_sentence_limit_applies_to_either_persona_and_nothing_else():
+    assert local_model.is_persona({"system": [{"text": PERSONA}]})
+    assert local_model.is_persona({"system": [{"text": CONDENSED_PERSONA + "\n\nGuarded."}]})
+    assert not local_model.is_persona({"system": [{"text": "You count."}]})
+
+
+def test_the_small_model_asks_for_the_condensed_persona():
+    assert local_model.SmolLM2Model.persona_length == "condensed"
 
 
 def test_the_condensed_persona_keeps_the_rules_intent():
-    text = local_model.CONDENSED_PERSONA.lower()
+    text = CONDENSED_PERSONA.lower()
     for idea in (
         "brain",
         "jar",
@@ -58,3 +58,15 @@ def test_an_explicit_model_file_is_used(monkeypatch, tmp_path):
     model.write_bytes(b"GGUF")
     monkeypatch.setenv("BRAIN_LOCAL_MODEL_PATH", str(model))
     assert local_model.model_path() == model
+
+
+def test_the_offline_stack_configures_each_models_persona_through_the_function_environment():
+    from brain_local.scripted_model import ScriptedPersonaModel
+    from brain_local.stack import StackOptions, function_specs
+
+    options = StackOptions(port=4799)
+    for model, length in ((local_model.SmolLM2Model(), "condensed"), (ScriptedPersonaModel(), "full")):
+        specs = function_specs(options, model, "http://127.0.0.1:4798")
+        perception = next(spec for spec in specs.values() if spec.handler == "agents.perception.handler.main")
+        assert perception.environment["PERSONA_LENGTH"] == length
+        assert perception.environment["MODEL_ID"] == model.model_id

@@ -1,37 +1,33 @@
-"""Perception: from one user message to a prompt the model can answer."""
+"""Perception, from one user message to a PerceptionResult: validate it (:mod:`.validation`),
+load the conversation (:mod:`.memory`), build the prompt (:mod:`.prompt`)."""
 
 from __future__ import annotations
 
 import time
 
 from brain_core.contracts import PerceptionResult, WorkflowInput
-from brain_core.persona import PERSONA
 
 from .memory import ConversationMemory
-from .prompt import (
-    OVERRIDE_GUARD,
-    InvalidMessage,
-    check_owner,
-    clean_content,
-    converse_messages,
-    suspected_override,
-    trim_history,
-)
+from .prompt import converse_messages, system_prompt, trim_history
+from .validation import InvalidMessage, suspected_override, valid_content
 
 
 def perceive(
-    message: WorkflowInput, raw_content: object, memory: ConversationMemory, history_turns: int, max_input_chars: int
+    message: WorkflowInput,
+    memory: ConversationMemory,
+    *,
+    history_turns: int,
+    max_input_chars: int,
+    persona_length: str = "full",
 ) -> PerceptionResult:
-    """``raw_content`` is the content as it arrived (maybe not text at all); ``message`` the ids."""
     started = time.perf_counter()
     try:
-        check_owner(message.owner)
-        content = clean_content(raw_content, max_input_chars)
+        content = valid_content(message, max_input_chars)
     except InvalidMessage as refused:
         return PerceptionResult(
             valid=False,
             problem=refused.reply,
-            system=PERSONA,
+            system=system_prompt(persona_length),
             messages=[],
             history=[],
             cacheHit=False,
@@ -44,7 +40,7 @@ def perceive(
     return PerceptionResult(
         valid=True,
         problem=None,
-        system=PERSONA + OVERRIDE_GUARD if guarded else PERSONA,
+        system=system_prompt(persona_length, guarded),
         messages=converse_messages(history, content),
         history=history,
         cacheHit=cache_hit,
