@@ -26,6 +26,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+#: What the heuristic hears as a durable fact (depth's fallback, and the scripted test double):
+#: (kind, pattern); the value is the pattern's last group.
+FACT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("name", re.compile(r"\bmy name is ([A-Z][\w'-]*)", re.I)),
+    ("name", re.compile(r"\bi(?:'m| am) called ([A-Z][\w'-]*)", re.I)),
+    ("name", re.compile(r"\bI(?:'m| am) ([A-Z][a-z'-]+)\b(?! (?:and|or|to|in)\b)")),
+    ("home", re.compile(r"\bi live in ([A-Z][\w' -]{1,40}?)(?:[.,!?]|$| and\b)", re.I)),
+    ("likes", re.compile(r"\bi (?:love|like|enjoy) ([\w' -]{2,40}?)(?:[.,!?]|$)", re.I)),
+    ("likes", re.compile(r"\bmy favou?rite [\w -]{2,20}? is ([\w' -]{2,30}?)(?:[.,!?]|$)", re.I)),
+)
+
 #: Kinds with one value per person: a new one replaces the old.
 SINGLE_VALUED = frozenset({"name", "home"})
 KINDS = ("name", "home", "likes", "people", "plans", "other")
@@ -45,6 +56,17 @@ class Fact:
         if self.kind in SINGLE_VALUED:
             return self.kind
         return f"{self.kind}#{normalise(self.value)}"
+
+
+def heard_facts(text: str) -> list[tuple[str, str]]:
+    """(kind, value) for each fact the patterns find: ("name", "Ada"), ("home", "Lisbon")."""
+    found: list[tuple[str, str]] = []
+    for kind, pattern in FACT_PATTERNS:
+        for match in pattern.finditer(text):
+            value = match.groups()[-1].strip()
+            if (kind, value) not in found:
+                found.append((kind, value))
+    return found
 
 
 def normalise(value: str) -> str:

@@ -192,3 +192,16 @@ def insight_or_heuristic(
         return InsightResult(from_model(answer), "model", attempts=attempts)
     except InsightFailed as failed:
         return InsightResult(heuristic(), "heuristic", failed.reason, attempts=settings.max_attempts)
+
+
+def record(outcome: InsightResult, logger, metrics) -> None:
+    """Log where the insight came from (and why the heuristic, when it was), and count it:
+    ``InsightFromModel`` or ``InsightFallback`` (per function, so per agent; not counted when no
+    model is configured, since then the heuristic is the plan, not a fallback)."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    if outcome.source == "model":
+        metrics.add_metric(name="InsightFromModel", unit=MetricUnit.Count, value=1)
+    elif outcome.reason != "disabled":
+        metrics.add_metric(name="InsightFallback", unit=MetricUnit.Count, value=1)
+    logger.info("insight", extra={"source": outcome.source, "reason": outcome.reason, "attempts": outcome.attempts})

@@ -63,7 +63,8 @@ def _turn(item: dict) -> Turn | None:
     content = item.get("content", {}).get("S")
     if role not in ("user", "brain") or content is None:
         return None
-    return Turn(role=role, content=content, messageId=item["messageId"]["S"])
+    remembered = int(item.get("factsRemembered", {}).get("N", 0))
+    return Turn(role=role, content=content, messageId=item["messageId"]["S"], factsRemembered=remembered)
 
 
 class ConversationStore:
@@ -85,7 +86,7 @@ class ConversationStore:
             "ExpressionAttributeNames": {"#owner": "owner"},
             "ExpressionAttributeValues": {":c": {"S": conversation_id}, ":owner": {"S": owner}, **values},
             "ScanIndexForward": forward,
-            "ProjectionExpression": "messageId, #role, content",
+            "ProjectionExpression": "messageId, #role, content, factsRemembered",
         }
         kwargs["ExpressionAttributeNames"]["#role"] = "role"
         turns: list[Turn] = []

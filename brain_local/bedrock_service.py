@@ -26,6 +26,7 @@ import json
 import logging
 import secrets
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Protocol
 from urllib.parse import unquote
@@ -136,6 +137,7 @@ class BedrockRuntimeApp:
         self.models = dict(models)
         self.faults = faults or ModelFaults()
         self.calls = 0  # model calls served or failed (a replayed step that reuses its result makes none)
+        self.calls_by_model: Counter[str] = Counter()  # the same, per model id
 
     def handles(self, path: str) -> bool:
         return path.startswith("/model/") and (path.endswith("/converse") or path.endswith("/converse-stream"))
@@ -156,6 +158,7 @@ class BedrockRuntimeApp:
             message = str(exc) if isinstance(exc, ValidationError) else "Malformed JSON body"
             return _error(start_response, "400 Bad Request", "ValidationException", message)
         self.calls += 1
+        self.calls_by_model[model_id] += 1
         fault = self.faults.before_call()
         if fault == "throttle":
             return _error(start_response, "429 Too Many Requests", "ThrottlingException", "Rate exceeded")

@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from brain_core.facts import heard_facts
 from brain_core.text import clip, content_words
 from brain_local.bedrock_service import Generation
 from brain_local.converse_request import ConverseRequest, ToolSpec, message_text
@@ -54,22 +55,10 @@ _QUESTIONS = (
     "How does it feel from where you are?",
     "What would you like me to remember about it?",
 )
-#: (kind, pattern, how the reply says it)
-_FACTS = (
-    ("name", re.compile(r"\bmy name is ([A-Z][\w'-]*)", re.I), "your name is {0}"),
-    ("name", re.compile(r"\bi(?:'m| am) called ([A-Z][\w'-]*)", re.I), "your name is {0}"),
-    ("name", re.compile(r"\bI(?:'m| am) ([A-Z][a-z'-]+)\b(?! (?:and|or|to|in)\b)"), "your name is {0}"),
-    ("home", re.compile(r"\bi live in ([A-Z][\w' -]{1,40}?)(?:[.,!?]|$)", re.I), "you live in {0}"),
-    ("likes", re.compile(r"\bi (?:love|like|enjoy) ([\w' -]{2,40}?)(?:[.,!?]|$)", re.I), "you love {0}"),
-    (
-        "likes",
-        re.compile(r"\bmy favou?rite ([\w -]{2,20}?) is ([\w' -]{2,30}?)(?:[.,!?]|$)", re.I),
-        "your favourite {0} is {1}",
-    ),
-)
+#: How the reply says a fact of each kind it heard (brain_core.facts.heard_facts).
+_SAY = {"name": "your name is {0}", "home": "you live in {0}", "likes": "you love {0}"}
 #: A line of the system prompt stating something known about the person ("- name: Ada").
 _KNOWN = re.compile(r"^\s*[-*]\s*(name|home|likes|people|plans|other)\s*:\s*(.+?)\s*$", re.M | re.I)
-_SAY_KNOWN = {"name": "your name is {0}", "home": "you live in {0}", "likes": "you love {0}"}
 
 
 @dataclass(frozen=True)
@@ -84,28 +73,13 @@ def _pick(options: tuple[str, ...], seed: str, salt: str) -> str:
     return options[int(digest, 16) % len(options)]
 
 
-def heard_facts(text: str) -> list[tuple[str, str]]:
-    """(kind, value) for each fact the patterns find in ``text``: ("name", "Ada"), ("home", "Lisbon")."""
-    found: list[tuple[str, str]] = []
-    for kind, pattern, _ in _FACTS:
-        for match in pattern.finditer(text):
-            value = " ".join(g.strip() for g in match.groups())
-            if (kind, value) not in found:
-                found.append((kind, value))
-    return found
-
-
 def remembered_facts(user_texts: list[str], system: str = "") -> list[str]:
     """What the reply can recall: facts the person stated, and those the system prompt lists."""
+    heard = [fact for text in user_texts for fact in heard_facts(text)]
+    heard += [(kind.lower(), value) for kind, value in _KNOWN.findall(system)]
     facts: list[str] = []
-    for text in user_texts:
-        for _, pattern, template in _FACTS:
-            for match in pattern.finditer(text):
-                fact = template.format(*(g.strip() for g in match.groups()))
-                if fact not in facts:
-                    facts.append(fact)
-    for kind, value in _KNOWN.findall(system):
-        fact = _SAY_KNOWN.get(kind.lower(), "you told me {0}").format(value)
+    for kind, value in heard:
+        fact = _SAY.get(kind, "you told me {0}").format(value)
         if fact not in facts:
             facts.append(fact)
     return facts

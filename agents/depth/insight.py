@@ -9,11 +9,23 @@ makes the call, validates it and falls back to :mod:`agents.depth.novelty` when 
 
 from __future__ import annotations
 
-from brain_core.contracts import Turn
-from brain_core.insight import INNER_VOICE, InsightTool, exchange_prompt
+import time
+
+from brain_core.contracts import DepthResult, InsightInput, Turn, iso_timestamp
+from brain_core.facts import KINDS, Fact, clean_facts, heard_facts
+from brain_core.insight import (
+    INNER_VOICE,
+    InsightResult,
+    InsightSettings,
+    InsightTool,
+    exchange_prompt,
+    insight_or_heuristic,
+)
 from brain_core.text import clip, content_words, words
 
-FACT_KINDS = ("name", "home", "likes", "people", "plans", "other")
+from .novelty import memories, novelty, perspective
+
+FACT_KINDS = KINDS
 
 TOOL = InsightTool(
     name="record_depth",
@@ -84,3 +96,45 @@ def depth_from(answer: dict, user_text: str) -> tuple[str, str, list[dict]]:
         if value and grounded(value, user_text):
             facts.setdefault((fact["key"], value.lower()), {"key": fact["key"], "value": value})
     return answer["memories"].strip(), answer["selfReflection"].strip(), list(facts.values())
+
+
+def deepen(state: InsightInput, client, settings: InsightSettings) -> tuple[DepthResult, InsightResult]:
+    """Novelty against the conversation (always measured), and memories, a self-reflection and
+    the facts told this turn: the model's, or the heuristic's. The facts are not written here."""
+    started = time.perf_counter()
+    score, similar = novelty(state.reply, state.history)
+    seen_from = perspective(state.userText, state.reply, score)
+
+    def heuristic() -> tuple[str, str, list[dict]]:
+        facts = [{"key": kind, "value": value} for kind, value in heard_facts(state.userText)]
+        return memories(state.userText, state.history), seen_from, facts
+
+    known = [f"{fact.get('kind')}: {fact.get('value')}" for fact in state.facts]
+    outcome = insight_or_heuristic(
+        client,
+        settings,
+        TOOL,
+        SYSTEM,
+        prompt(state.userText, state.reply, state.history, known),
+        lambda answer: depth_from(answer, state.userText),
+        heuristic,
+    )
+    remembered, reflected, told = outcome.value
+    facts = told_facts(told, state)
+    result = DepthResult(
+        agent="depth",
+        novelty=score,
+        mostSimilarReply=similar,
+        perspective=seen_from,
+        memories=remembered,
+        elapsedMs=round((time.perf_counter() - started) * 1000, 2),
+        selfReflection=reflected,
+        facts=[{"kind": f.kind, "value": f.value} for f in facts],
+        source=outcome.source,
+    )
+    return result, outcome
+
+
+def told_facts(facts: list[dict], state: InsightInput) -> list[Fact]:
+    """The facts as long-term memory keeps them: dated by the message that told them."""
+    return clean_facts(facts, state.createdAt or iso_timestamp(), state.messageId)

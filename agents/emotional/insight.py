@@ -9,10 +9,19 @@ same whichever produced it), valence -1..1, arousal 0..1, one to three sensation
 
 from __future__ import annotations
 
-from brain_core.contracts import Emotion
-from brain_core.insight import INNER_VOICE, InsightTool, exchange_prompt
+import time
 
-from .affect import SENSATIONS
+from brain_core.contracts import Emotion, EmotionalResult, InsightInput
+from brain_core.insight import (
+    INNER_VOICE,
+    InsightResult,
+    InsightSettings,
+    InsightTool,
+    exchange_prompt,
+    insight_or_heuristic,
+)
+
+from .affect import SENSATIONS, empathise, score, sensations
 
 LABELS = sorted(SENSATIONS)
 
@@ -64,3 +73,33 @@ def feelings_from(answer: dict) -> tuple[Emotion, Emotion, list[str]]:
     own, theirs = Emotion.from_dict(answer["emotion"]), Emotion.from_dict(answer["userEmotion"])
     sensations = list(dict.fromkeys(s.strip() for s in answer["sensations"] if s.strip()))
     return own, theirs, sensations
+
+
+def heuristic_feelings(state: InsightInput) -> tuple[Emotion, Emotion, list[str]]:
+    theirs = score(state.userText)
+    own = empathise(score(state.reply), theirs)
+    return own, theirs, sensations(own, seed=state.messageId)
+
+
+def feel(state: InsightInput, client, settings: InsightSettings) -> tuple[EmotionalResult, InsightResult]:
+    """The emotions of the exchange and the brain's sensations: the model's, or the lexicon's."""
+    started = time.perf_counter()
+    outcome = insight_or_heuristic(
+        client,
+        settings,
+        TOOL,
+        SYSTEM,
+        prompt(state.userText, state.reply),
+        feelings_from,
+        lambda: heuristic_feelings(state),
+    )
+    own, theirs, felt = outcome.value
+    result = EmotionalResult(
+        agent="emotional",
+        emotion=own,
+        userEmotion=theirs,
+        sensations=felt,
+        elapsedMs=round((time.perf_counter() - started) * 1000, 2),
+        source=outcome.source,
+    )
+    return result, outcome

@@ -7,7 +7,19 @@ characters); :mod:`brain_core.insight` makes the call, validates it and falls ba
 
 from __future__ import annotations
 
-from brain_core.insight import INNER_VOICE, InsightTool, exchange_prompt
+import time
+
+from brain_core.contracts import InsightInput, ReasoningResult
+from brain_core.insight import (
+    INNER_VOICE,
+    InsightResult,
+    InsightSettings,
+    InsightTool,
+    exchange_prompt,
+    insight_or_heuristic,
+)
+
+from .thoughts import think
 
 TOOL = InsightTool(
     name="record_thoughts",
@@ -39,3 +51,22 @@ def prompt(user_text: str, reply: str) -> str:
 def thoughts_from(answer: dict) -> list[str]:
     """The thoughts, stripped, without empty or repeated ones (the schema bounds the rest)."""
     return list(dict.fromkeys(t.strip() for t in answer["thoughts"] if t.strip()))
+
+
+def reason(state: InsightInput, client, settings: InsightSettings) -> tuple[ReasoningResult, InsightResult]:
+    """The brain's thoughts about the exchange: the model's, or the heuristic's. The reply's
+    structure (and whether it needed repair) is always the heuristic's: it costs nothing."""
+    started = time.perf_counter()
+    own_thoughts, shape, repaired = think(state.reply, state.userText)
+    outcome = insight_or_heuristic(
+        client, settings, TOOL, SYSTEM, prompt(state.userText, state.reply), thoughts_from, lambda: own_thoughts
+    )
+    result = ReasoningResult(
+        agent="reasoning",
+        thoughts=outcome.value,
+        structure=shape,
+        repaired=repaired,
+        elapsedMs=round((time.perf_counter() - started) * 1000, 2),
+        source=outcome.source,
+    )
+    return result, outcome
