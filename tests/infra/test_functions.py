@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from brain_core.config import AGENTS, FUNCTION_PACKAGES, SETTINGS, Settings, function_environment
+from brain_core.tables import TABLES
 
 ONE_MIB = 1024 * 1024
 
@@ -46,7 +47,7 @@ def test_environment_is_function_environment(default, agent):
     variables = function(default, agent)["Environment"]["Variables"]
     expected = function_environment(agent)
     assert set(variables) == set(expected)
-    table_keys = {"MESSAGES_TABLE", "CHUNKS_TABLE", "IDEMPOTENCY_TABLE"}
+    table_keys = {spec.environment_variable for spec in TABLES}
     for key, value in expected.items():
         if key in table_keys:
             assert "Ref" in variables[key], key  # the table CloudFormation named

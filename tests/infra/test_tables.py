@@ -44,9 +44,20 @@ def test_idempotency_table_matches_powertools_defaults(default):
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
 
 
+def test_the_memory_table_is_one_partition_per_owner_expiring_and_kept(default):
+    resource = table(default, "memory")
+    props = resource["Properties"]
+    assert props["KeySchema"] == [
+        {"AttributeName": "owner", "KeyType": "HASH"},
+        {"AttributeName": "factKey", "KeyType": "RANGE"},
+    ]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+    assert resource["DeletionPolicy"] == "Retain"  # what people told the brain is their data
+
+
 def test_every_table_is_encrypted_on_demand_and_named_by_cloudformation(default):
     tables = default.of_type("AWS::DynamoDB::Table")
-    assert len(tables) == 3
+    assert len(tables) == len(TABLES) == 4
     for resource in tables.values():
         props = resource["Properties"]
         assert props["BillingMode"] == "PAY_PER_REQUEST"
