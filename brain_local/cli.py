@@ -83,6 +83,8 @@ def _options(args) -> StackOptions:
         ttft_ms=args.ttft_ms,
         tokens_per_second=args.tokens_per_second,
         reply_tokens=args.reply_tokens,
+        insight_ttft_ms=args.insight_ttft_ms,
+        insight_tokens_per_second=args.insight_tokens_per_second,
         model_client=args.model_client,
         warm=getattr(args, "warm", 0),
         settings=replace(SETTINGS, log_level=args.log_level.upper()),
@@ -396,6 +398,19 @@ def build_parser() -> argparse.ArgumentParser:
             type=int,
             default=int(os.environ.get("BRAIN_REPLY_TOKENS", 60)),
             help="scripted model: about how many tokens a reply has (default 60)",
+        )
+        p.add_argument(
+            "--insight-ttft-ms",
+            type=float,
+            default=StackOptions.insight_ttft_ms,
+            help="the scripted double behind insight_model_id: time to first token "
+            f"(default {StackOptions.insight_ttft_ms:.0f}: a small fast model on Bedrock)",
+        )
+        p.add_argument(
+            "--insight-tokens-per-second",
+            type=float,
+            default=StackOptions.insight_tokens_per_second,
+            help=f"the same double: tokens per second (default {StackOptions.insight_tokens_per_second:.0f})",
         )
         p.add_argument(
             "--log-level",

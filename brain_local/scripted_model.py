@@ -12,7 +12,10 @@ strings are first-person sentences around the conversation's own words, numbers 
 chosen by a hash of it, and an array of objects pairing an enum with a string (``{"key":
 "name", "value": "Ada"}``) is filled with the facts its patterns heard (name, home, likes).
 Under ``toolChoice: auto`` it calls a tool only when the person's words name it; it answers a
-tool result in text. Its tokens are words: that is what its usage counts.
+tool result in text. Asked in the system prompt for one JSON object of a given schema
+(:data:`JSON_REPLY_MARKER` followed by the schema, as the first version's prompt asked its model
+for the reply and the inner life at once), it writes that object: its reply under ``response``,
+the other fields filled as for a tool. Its tokens are words: that is what its usage counts.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from brain_local.bedrock_service import Generation
 from brain_local.converse_request import ConverseRequest, ToolSpec, message_text
 
 MODEL_ID = "local.scripted-persona-v1"
+#: A system prompt asking for the whole answer as one JSON object: this, then a JSON schema.
+JSON_REPLY_MARKER = "Answer with one JSON object and nothing else, matching this JSON schema:"
 
 _OPENINGS = (
     "Ah, {topic}: the words arrive through my wires and the fluid around me ripples.",
@@ -241,6 +246,8 @@ class ScriptedPersonaModel:
                 tool = _named_tool(request)
         if tool is not None:
             text = json.dumps(tool_input(tool, request), ensure_ascii=False)
+        elif JSON_REPLY_MARKER in request.system_text:
+            text = self._json_reply(request)
         elif request.answers_tool_result:
             result = clip(message_text(request.messages[-1]), 200)
             text = f"The wires brought me back an answer: {result}. I turn it over in the fluid, and it helps."
@@ -252,6 +259,14 @@ class ScriptedPersonaModel:
         generation.input_tokens = sum(count_tokens(p) for p in prompt)
         generation.pieces = self._paced(tokens(text), request.max_tokens, generation)
         return generation
+
+    def _json_reply(self, request: ConverseRequest) -> str:
+        after = request.system_text.split(JSON_REPLY_MARKER, 1)[1].lstrip()
+        schema, _ = json.JSONDecoder().raw_decode(after)
+        spec = ToolSpec(name="reply", description="", schema=schema)
+        answer = tool_input(spec, request)
+        answer["response"] = compose_reply(request.messages, self.settings.reply_tokens, request.system_text)
+        return json.dumps(answer, ensure_ascii=False)
 
     def _paced(self, pieces: list[str], max_tokens: int | None, generation: Generation) -> Iterator[str]:
         """Token texts in real time: the first after ``ttft_ms``, then ``tokens_per_second``."""

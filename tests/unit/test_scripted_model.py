@@ -126,3 +126,19 @@ def test_facts_the_system_prompt_lists_are_recalled():
     assert remembered_facts([], system) == ["your name is Ada", "you live in Lisbon"]
     reply = compose_reply([user("Do you remember my name?")], 40, system)
     assert "your name is Ada" in reply
+
+
+def test_asked_for_one_json_object_it_writes_the_reply_and_the_rest_in_it():
+    from brain_local.scripted_model import JSON_REPLY_MARKER
+
+    schema = {"type": "object", "properties": {"response": {"type": "string"}, **SCHEMA["properties"]}}
+    system = f"You are the brain. {JSON_REPLY_MARKER} {json.dumps(schema)}"
+    request = parse("m", {"messages": [user("My name is Ada. Tell me about the sea.")], "system": [{"text": system}]})
+    generation = ScriptedPersonaModel(INSTANT).respond(request)
+    answer = json.loads("".join(generation.pieces))
+    assert answer["response"] == compose_reply(request.messages, INSTANT.reply_tokens, system)
+    fastjsonschema.compile(schema)(answer)
+    plain = ScriptedPersonaModel(INSTANT).respond(
+        parse("m", {"messages": [user("My name is Ada. Tell me about the sea.")]})
+    )
+    assert generation.tool is None and len(list(plain.pieces)) < generation.output_tokens  # the extra tokens count
