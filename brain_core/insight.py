@@ -1,7 +1,8 @@
 """Model-backed insights: one Bedrock Converse call with a forced tool, under a deadline.
 
 Reasoning, emotional and depth each ask a small fast model (``insight_model_id``, default
-``amazon.nova-micro-v1:0``) for their part of the inner life. The tool's JSON schema *is* the
+``amazon.nova-micro-v1:0``) for their part of the inner life, through ConverseStream (so a call
+past its deadline is cut off rather than left running). The tool's JSON schema *is* the
 agent's output contract, with bounded list and string lengths; forcing the tool
 (``toolChoice: {"tool": {"name": ...}}``, which Amazon Nova supports alongside ``auto`` and
 ``any`` — Nova user guide, "Choosing a tool") makes the model answer with that JSON and nothing
@@ -23,6 +24,7 @@ when a model is configured: with ``insight_model_id = none`` the agents stay com
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -124,11 +126,17 @@ def bedrock_client(settings: InsightSettings):
     )
 
 
-def _call(client, settings: InsightSettings, tool: InsightTool, system: str, prompt: str, retry: bool) -> dict:
+def _call(
+    client, settings: InsightSettings, tool: InsightTool, system: str, prompt: str, retry: bool, deadline: float
+) -> dict:
+    """One ConverseStream call: the tool call's input deltas, joined, parsed and validated.
+    Streamed so that a call past its deadline is cut off (the stream closed), not left running
+    on the model: an abandoned non-streamed call keeps a model busy until it has finished."""
     from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
 
+    name, parts, stop = None, [], None
     try:
-        response = client.converse(
+        response = client.converse_stream(
             modelId=settings.model_id,
             system=[{"text": system}],
             messages=[{"role": "user", "content": [{"text": prompt}]}],
@@ -136,6 +144,19 @@ def _call(client, settings: InsightSettings, tool: InsightTool, system: str, pro
             inferenceConfig={"maxTokens": tool.max_tokens, "temperature": 0.5 if retry else 0.0},
             additionalModelRequestFields={"inferenceConfig": {"topK": 1 if not retry else 40}},
         )
+        stream = response["stream"]
+        try:
+            for event in stream:
+                if time.monotonic() > deadline:
+                    raise InsightFailed("timeout", "cut off at the deadline")
+                if "contentBlockStart" in event:
+                    name = event["contentBlockStart"]["start"].get("toolUse", {}).get("name", name)
+                elif "contentBlockDelta" in event:
+                    parts.append(event["contentBlockDelta"]["delta"].get("toolUse", {}).get("input", ""))
+                elif "messageStop" in event:
+                    stop = event["messageStop"].get("stopReason")
+        finally:
+            stream.close()
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         raise InsightFailed("throttled" if code in _THROTTLING else "error", code) from exc
@@ -143,13 +164,12 @@ def _call(client, settings: InsightSettings, tool: InsightTool, system: str, pro
         raise InsightFailed("timeout", type(exc).__name__) from exc
     except BotoCoreError as exc:
         raise InsightFailed("error", type(exc).__name__) from exc
-    uses = [b["toolUse"] for b in response["output"]["message"]["content"] if "toolUse" in b]
-    if not uses or uses[0].get("name") != tool.name:
-        raise InsightFailed("invalid", f"no {tool.name} call (stopReason {response.get('stopReason')})")
+    if name != tool.name or stop != "tool_use":
+        raise InsightFailed("invalid", f"no complete {tool.name} call (stopReason {stop})")
     try:
-        return tool.validate(uses[0].get("input"))
-    except fastjsonschema.JsonSchemaException as exc:
-        raise InsightFailed("invalid", str(exc)) from exc
+        return tool.validate(json.loads("".join(parts)))
+    except ValueError as exc:  # not JSON, or JSON the schema refuses (JsonSchemaException is a ValueError)
+        raise InsightFailed("invalid", str(exc)[:200]) from exc
 
 
 def ask(client, settings: InsightSettings, tool: InsightTool, system: str, prompt: str) -> tuple[dict, int]:
@@ -161,7 +181,7 @@ def ask(client, settings: InsightSettings, tool: InsightTool, system: str, promp
         remaining = deadline - time.monotonic()
         if remaining <= 0.05:
             break
-        future = _CALLS.submit(_call, client, settings, tool, system, prompt, attempt > 1)
+        future = _CALLS.submit(_call, client, settings, tool, system, prompt, attempt > 1, deadline)
         try:
             return future.result(timeout=remaining), attempt
         except FutureTimeout:

@@ -222,12 +222,18 @@ class BedrockRuntimeApp:
         else:
             pieces = _text_pieces(generation, request.stop_sequences, outcome)
             key = "text"
-        for count, piece in enumerate(pieces):
-            if stall_after is not None and count >= stall_after:
-                self.faults.stall()  # holds the connection open, sending nothing, as a stalled model does
-                return
-            delta = {"toolUse": {"input": piece}} if key == "toolUse" else {"text": piece}
-            yield eventstream.event("contentBlockDelta", {"contentBlockIndex": 0, "delta": delta})
+        try:
+            for count, piece in enumerate(pieces):
+                if stall_after is not None and count >= stall_after:
+                    self.faults.stall()  # holds the connection open, sending nothing, as a stalled model does
+                    return
+                delta = {"toolUse": {"input": piece}} if key == "toolUse" else {"text": piece}
+                yield eventstream.event("contentBlockDelta", {"contentBlockIndex": 0, "delta": delta})
+        finally:
+            # A client that went away (a deadline passed) stops the generation at the next token.
+            close = getattr(generation.pieces, "close", None)
+            if close:
+                close()
         if key == "toolUse":
             outcome["stopReason"] = "max_tokens" if generation.limit_reached else "tool_use"
         yield eventstream.event("contentBlockStop", {"contentBlockIndex": 0})

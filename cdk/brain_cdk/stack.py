@@ -47,8 +47,9 @@ DYNAMODB_ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
 #: The agents that call Bedrock (ConverseStream needs InvokeModelWithResponseStream).
 BEDROCK_AGENTS = ("language",)
 BEDROCK_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
-#: The insight agents call Converse (not streamed) on the insight model: InvokeModel only.
-INSIGHT_ACTIONS = ("bedrock:InvokeModel",)
+#: The insight agents call ConverseStream on the insight model (streamed so a call past its deadline
+#: is cut off): InvokeModelWithResponseStream only.
+INSIGHT_ACTIONS = ("bedrock:InvokeModelWithResponseStream",)
 
 #: What a pipe needs to read a DynamoDB stream (EventBridge Pipes user guide, DynamoDB source).
 STREAM_READ_ACTIONS = (

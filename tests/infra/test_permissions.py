@@ -79,8 +79,8 @@ def test_language_calls_the_configured_model_and_the_insight_agents_only_the_ins
         if agent == "language":
             assert actions(statement) == {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}
             assert statement["Resource"] == "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"
-        else:  # Converse, not streamed, on the small model only
-            assert actions(statement) == {"bedrock:InvokeModel"}
+        else:  # ConverseStream on the small model only
+            assert actions(statement) == {"bedrock:InvokeModelWithResponseStream"}
             assert statement["Resource"] == "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0"
         variables = default.resources[default.function_ids()[agent]]["Properties"]["Environment"]["Variables"]
         assert variables["INSIGHT_MODEL_ID"] == "amazon.nova-micro-v1:0"
