@@ -144,6 +144,11 @@ def print_inner_life(reply: dict, out=sys.stdout) -> None:
         f"  status      {reply.get('status')}"
         + (f" (degraded: {', '.join(reply['degraded'])})" if reply.get("degraded") else ""),
     ]
+    sources = reply.get("insightSources") or {}
+    if sources:
+        lines.append("  from        " + ", ".join(f"{agent} {source}" for agent, source in sources.items()))
+    if reply.get("factsRemembered"):
+        lines.append(f"  remembered  {reply['factsRemembered']} new fact(s) about you, for good")
     print(_dim("\n".join(lines)), file=out)
 
 
