@@ -13,6 +13,8 @@ double):
     persona slips     inner-life strings saying "as an AI", "assistant", "language model"
     repeated thought  share of consecutive replies sharing a thought string verbatim
     fact recall       the reply at turn 15 names the person (long-term memory + the prompt)
+    fact stored       the owner's long-term memory holds the name after the conversation (what
+                      the prompt gave the model at turn 15: recall also needs the model to use it)
 
     .venv/bin/python scripts/eval_insights.py --model smollm2 --conversations 2
     .venv/bin/python scripts/eval_insights.py --model scripted --conversations 3
@@ -82,6 +84,14 @@ def log_outcomes(log_dir: Path, message_ids: set[str]) -> dict[str, Counter]:
     return outcomes
 
 
+def stored_name(stack, owner: str) -> str | None:
+    from brain_core.store import FactStore
+
+    s = stack.settings
+    facts = FactStore(stack.client("dynamodb"), s.memory_table, s.memory_max_facts, s.memory_ttl_days).load(owner)
+    return next((f.value for f in facts if f.kind == "name"), None)
+
+
 def evaluate(model: str, conversations: int, timeout: float) -> dict:
     from brain_local.client import BrainClient
     from brain_local.stack import OfflineStack, StackOptions
@@ -101,6 +111,7 @@ def evaluate(model: str, conversations: int, timeout: float) -> dict:
                 print(".", end="", flush=True)
         print()
         used_model = stack.backend.model_id
+        stored = [stored_name(stack, f"owner-{name.lower()}") == name for name, _ in PEOPLE[:conversations]]
     every = [r for conversation in replies for r in conversation]
     sources = {a: Counter((r.get("insightSources") or {}).get(a, "missing") for r in every) for a in AGENTS}
     outcomes = log_outcomes(log_dir, {r.get("inReplyTo", "") for r in every})
@@ -125,6 +136,7 @@ def evaluate(model: str, conversations: int, timeout: float) -> dict:
         "personaSlipExamples": slips[:3],
         "repeatedThoughtRate": round(repeated / max(len(pairs), 1), 3),
         "factRecall": f"{sum(recalled)}/{len(recalled)}",
+        "factStored": f"{sum(stored)}/{len(stored)}",
     }
 
 
