@@ -10,6 +10,8 @@ from __future__ import annotations
 # --- List prices (USD, us-east-1) -------------------------------------------------------------
 BEDROCK_NOVA_PRO_INPUT_PER_1K = 0.0008  # per 1,000 input tokens
 BEDROCK_NOVA_PRO_OUTPUT_PER_1K = 0.0032  # per 1,000 output tokens
+BEDROCK_NOVA_MICRO_INPUT_PER_1K = 0.000035  # the insight model (insight_model_id)
+BEDROCK_NOVA_MICRO_OUTPUT_PER_1K = 0.00014
 LAMBDA_ARM_GB_S = 0.0000133334  # per GB-second (arm64), includes the billed INIT phase
 LAMBDA_REQUEST = 0.20 / 1e6
 SFN_EXPRESS_REQUEST = 1.00 / 1e6
@@ -31,15 +33,20 @@ XRAY_TRACE_RECORDED = 5.00 / 1e6
 INPUT_TOKENS = 1_200  # persona ~250 + 12 turns of history ~900 + the message ~50
 OUTPUT_TOKENS = 150  # the persona asks for 2-5 sentences; max_output_tokens is 400
 MODEL_SECONDS = 2.0  # ~0.5 s to first token + 150 tokens at ~100 tokens/s
+#: Reasoning, emotional and depth: one forced-tool call each to the insight model (none with
+#: insight_model_id = "none"): inner voice + tool schema + the exchange in, the tool's JSON out.
+INSIGHT_CALLS = 3
+INSIGHT_INPUT_TOKENS = 450
+INSIGHT_OUTPUT_TOKENS = 120
 #: Billed milliseconds of each function on a warm run (512 MB each).
-WARM_MS = {"perception": 60, "language": 2_100, "reasoning": 10, "emotional": 10, "depth": 15, "self_review": 80}
+WARM_MS = {"perception": 60, "language": 2_100, "reasoning": 450, "emotional": 450, "depth": 480, "self_review": 80}
 INIT_MS = 300  # billed INIT per cold start (boto3 + Powertools + client, DESIGN §6)
 MEMORY_GB = 0.5
 WORKFLOW_SECONDS = 2.6  # the run: the functions above plus Step Functions' own transitions
 WORKFLOW_GB = 0.0625  # Express bills memory in 64 MB steps; a run's state is far below 64 MB
 CHUNK_WRITES = 17  # first chunk at once, then <= 1 per 100 ms over 1.5 s of streaming, + done
 WRITE_UNITS = 1 + CHUNK_WRITES + 3 + 3  # user message, chunks, reply (~3 KB), idempotency put+update
-READ_UNITS = 1 + 15  # perception's history Query; a client polling the draft ~15 times
+READ_UNITS = 1 + 15 + 1  # perception's history Query; a client polling the draft ~15 times; long-term facts
 LOG_KB = 2.1 + 3.6 + 3.0 + 18.0  # Lambda platform lines, Powertools logs, EMF metrics, 36 state events
 STORED_KB = 4.0  # the message and its reply, kept (PITR covers them)
 COLD_FRACTION = {1_000: 1.0, 10_000: 0.5, 100_000: 0.1}  # sparse traffic finds no warm environment
@@ -55,6 +62,11 @@ def per_message(cold_fraction: float) -> dict[str, float]:
     return {
         "Bedrock Nova Pro tokens": INPUT_TOKENS / 1000 * BEDROCK_NOVA_PRO_INPUT_PER_1K
         + OUTPUT_TOKENS / 1000 * BEDROCK_NOVA_PRO_OUTPUT_PER_1K,
+        "Bedrock Nova Micro tokens (insights)": INSIGHT_CALLS
+        * (
+            INSIGHT_INPUT_TOKENS / 1000 * BEDROCK_NOVA_MICRO_INPUT_PER_1K
+            + INSIGHT_OUTPUT_TOKENS / 1000 * BEDROCK_NOVA_MICRO_OUTPUT_PER_1K
+        ),
         "Lambda (GB-s + requests)": lambda_gb_s * LAMBDA_ARM_GB_S + len(WARM_MS) * LAMBDA_REQUEST,
         "Step Functions Express": SFN_EXPRESS_REQUEST + WORKFLOW_GB * WORKFLOW_SECONDS * SFN_EXPRESS_GB_S,
         "DynamoDB requests": WRITE_UNITS * DDB_WRITE_REQUEST_UNIT + READ_UNITS * DDB_READ_REQUEST_UNIT,
