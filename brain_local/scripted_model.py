@@ -137,6 +137,8 @@ _FRAMES = (
     "I had not thought about {a} in a long time.",
 )
 _NO_WORDS = ("the quiet between words", "the hum of the lab", "the ripple of a voice")
+#: Tokens per toolUse input delta.
+_TOOL_DELTA_TOKENS = 16
 
 
 class _Filler:
@@ -257,7 +259,9 @@ class ScriptedPersonaModel:
         prompt += [json.dumps(t.schema) + t.description for t in request.tools]
         generation = Generation(iter(()), tool)
         generation.input_tokens = sum(count_tokens(p) for p in prompt)
-        generation.pieces = self._paced(tokens(text), request.max_tokens, generation)
+        # A tool's input streams in a few large deltas, as Bedrock's models send it, not a frame a token.
+        group = _TOOL_DELTA_TOKENS if tool is not None else 1
+        generation.pieces = self._paced(tokens(text), request.max_tokens, generation, group)
         return generation
 
     def _json_reply(self, request: ConverseRequest) -> str:
@@ -268,16 +272,21 @@ class ScriptedPersonaModel:
         answer["response"] = compose_reply(request.messages, self.settings.reply_tokens, request.system_text)
         return json.dumps(answer, ensure_ascii=False)
 
-    def _paced(self, pieces: list[str], max_tokens: int | None, generation: Generation) -> Iterator[str]:
-        """Token texts in real time: the first after ``ttft_ms``, then ``tokens_per_second``."""
+    def _paced(
+        self, pieces: list[str], max_tokens: int | None, generation: Generation, group: int = 1
+    ) -> Iterator[str]:
+        """Token texts in real time: the first after ``ttft_ms``, then ``tokens_per_second``;
+        ``group`` tokens at a time, each group when its last token is due."""
         limit = max_tokens or 10_000
         generation.limit_reached = len(pieces) > limit
         start = time.perf_counter()
         per_token = 1 / self.settings.tokens_per_second if self.settings.tokens_per_second > 0 else 0.0
-        for i, token in enumerate(pieces[:limit]):
+        kept = pieces[:limit]
+        for i in range(0, len(kept), group):
+            batch = kept[i : i + group]
             # An absolute schedule, so slow consumers do not make the model drift slower.
-            delay = start + self.settings.ttft_ms / 1000 + i * per_token - time.perf_counter()
+            delay = start + self.settings.ttft_ms / 1000 + (i + len(batch) - 1) * per_token - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-            generation.output_tokens += 1
-            yield token
+            generation.output_tokens += len(batch)
+            yield "".join(batch)

@@ -122,10 +122,10 @@ def test_converse_stream_sends_the_tool_call_as_tool_use_deltas(bedrock):
     start = events[1]["contentBlockStart"]
     assert start["start"]["toolUse"]["name"] == "record_thoughts" and start["contentBlockIndex"] == 0
     deltas = [e["contentBlockDelta"]["delta"]["toolUse"]["input"] for e in events if "contentBlockDelta" in e]
-    assert len(deltas) > 3
+    assert len(deltas) > 1  # in pieces, a few tokens each, as Bedrock sends a tool's input
     fastjsonschema.compile(THOUGHTS)(json.loads("".join(deltas)))
     assert [e for e in events if "messageStop" in e][0]["messageStop"]["stopReason"] == "tool_use"
-    assert events[-1]["metadata"]["usage"]["outputTokens"] == len(deltas)
+    assert events[-1]["metadata"]["usage"]["outputTokens"] >= len(deltas)
 
 
 def test_a_tool_result_in_the_conversation_is_answered_in_text(bedrock):
