@@ -67,6 +67,10 @@ class LocalModelSettings:
     #: Model instances (contexts) serving at once (``BRAIN_MODEL_INSTANCES``): three, so the three
     #: insight calls of one message run together instead of queueing behind one another.
     instances: int = field(default_factory=lambda: int(os.environ.get("BRAIN_MODEL_INSTANCES", "3")))
+    #: A forced tool call's strings at most this long in the grammar (within the schema's bounds):
+    #: a 135M model fills whatever length it is given, and on two shared cores every token counts
+    #: against the insight deadline (None: the schema's own maxLength).
+    grammar_max_string: int | None = 80
 
 
 def model_path() -> Path | None:
@@ -243,16 +247,22 @@ def chatml_blocks(system: str, messages: list[dict]) -> tuple[str, list[str]]:
     return head, blocks
 
 
-def grammar_schema(schema: dict) -> dict:
+def grammar_schema(schema: dict, max_string: int | None = None) -> dict:
     """The tool's schema as llama.cpp's grammar converter can enforce it: it bounds list and
     string lengths but not numbers, so a number or integer with a ``minimum`` and ``maximum``
-    becomes an ``enum`` of values inside them (21 steps; every one of them valid)."""
+    becomes an ``enum`` of values inside them (21 steps; every one of them valid). With
+    ``max_string``, strings are held to at most that many characters (never below their
+    ``minLength``): a narrower grammar, so every answer is still valid for the tool's schema."""
     if not isinstance(schema, dict):
         return schema
-    out = {k: grammar_schema(v) if isinstance(v, dict) else v for k, v in schema.items()}
+    out = {k: grammar_schema(v, max_string) if isinstance(v, dict) else v for k, v in schema.items()}
     if "properties" in schema:
-        out["properties"] = {k: grammar_schema(v) for k, v in schema["properties"].items()}
+        out["properties"] = {k: grammar_schema(v, max_string) for k, v in schema["properties"].items()}
     kind = schema.get("type")
+    if kind == "string" and max_string is not None and "enum" not in schema:
+        out["maxLength"] = max(
+            min(int(schema.get("maxLength", max_string)), max_string), int(schema.get("minLength", 0))
+        )
     if kind in ("number", "integer") and "minimum" in schema and "maximum" in schema and "enum" not in schema:
         low, high = float(schema["minimum"]), float(schema["maximum"])
         steps = [low + (high - low) * i / 20 for i in range(21)]
@@ -279,17 +289,17 @@ _grammar_lock = threading.Lock()
 _grammars: dict[str, object] = {}
 
 
-def _grammar(schema: dict):
+def _grammar(schema: dict, max_string: int | None = None):
     """A llama.cpp grammar for ``schema``, compiled once per schema."""
     import json
 
-    key = json.dumps(schema, sort_keys=True)
+    key = json.dumps([schema, max_string], sort_keys=True)
     with _grammar_lock:
         if key not in _grammars:
             from llama_cpp import LlamaGrammar
             from llama_cpp.llama_grammar import json_schema_to_gbnf
 
-            gbnf = json_schema_to_gbnf(json.dumps(grammar_schema(schema)))
+            gbnf = json_schema_to_gbnf(json.dumps(grammar_schema(schema, max_string)))
             # The converter (0.3.16) lets a string hold raw control characters, which JSON forbids
             # (a newline inside a string); llama.cpp's own converter excludes them, as here.
             if _LOOSE_CHAR not in gbnf:
@@ -438,7 +448,7 @@ class SmolLM2Model:
                 repeat_penalty=float(extra.get("repeat_penalty", s.repeat_penalty)),
                 seed=int(extra["seed"]) if "seed" in extra else None,
                 stop=list(ALWAYS_STOP),
-                grammar=_grammar(tool.schema) if tool is not None else None,
+                grammar=_grammar(tool.schema, s.grammar_max_string) if tool is not None else None,
                 stream=True,
             )
             sentence_limit = s.persona_sentences if tool is None and is_persona(body) else None

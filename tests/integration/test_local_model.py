@@ -259,3 +259,10 @@ def test_bounded_numbers_become_a_grid_the_grammar_can_enforce():
     schema = local_model.grammar_schema(INSIGHT)
     assert schema["properties"]["valence"]["enum"][0] == -1.0 and schema["properties"]["valence"]["enum"][-1] == 1.0
     assert schema["properties"]["thoughts"] == INSIGHT["properties"]["thoughts"]
+
+
+def test_the_grammar_can_hold_strings_shorter_but_never_below_their_minimum():
+    narrow = local_model.grammar_schema(INSIGHT, max_string=40)
+    assert narrow["properties"]["thoughts"]["items"]["maxLength"] == 40
+    wide_minimum = {"type": "object", "properties": {"s": {"type": "string", "minLength": 50, "maxLength": 90}}}
+    assert local_model.grammar_schema(wide_minimum, max_string=40)["properties"]["s"]["maxLength"] == 50
