@@ -1,4 +1,4 @@
-"""Model-backed insights: one Bedrock Converse call with a forced tool, under a deadline.
+"""Model-backed insights: one Bedrock ConverseStream call with a forced tool, under a deadline.
 
 Reasoning, emotional and depth each ask a small fast model (``insight_model_id``, default
 ``amazon.nova-micro-v1:0``) for their part of the inner life, through ConverseStream (so a call
@@ -19,7 +19,13 @@ answer. Any failure raises :class:`InsightFailed` with its reason (``timeout``, 
 Validation uses fastjsonschema: ~7 ms of cold start to import and compile one schema, measured
 against ~70 ms for jsonschema (median of 9 fresh interpreters each); these agents' cold start is
 budgeted at 1.2x the floor of boto3 + Powertools + one client (DESIGN §6). boto3 is imported only
-when a model is configured: with ``insight_model_id = none`` the agents stay compute-only.
+when a model is configured (:func:`bedrock_client`): with ``insight_model_id = none`` reasoning
+and emotional stay compute-only (depth still writes long-term memory).
+
+Written here rather than taken from a library: the call is a dozen lines of boto3; the deadline
+over the whole call (a worker thread and the stream cut off between events) and the fallback
+contract are this project's, and langchain-aws's ``with_structured_output`` would cost its ~1 s
+of cold start (DESIGN §4).
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import fastjsonschema
+
+from brain_core.text import clip
 
 #: ``insight_model_id`` meaning "no model: the heuristics alone" (cheaper, no extra Bedrock calls).
 NO_MODEL = "none"
@@ -50,8 +58,6 @@ INNER_VOICE = (
 
 def exchange_prompt(user_text: str, reply: str, ask: str, context: list[str] | None = None) -> str:
     """The user message of an insight call: any ``context`` lines, the exchange, the request."""
-    from brain_core.text import clip
-
     lines = [*(context or []), f"The person said: {clip(user_text, 1200)}", f"You answered: {clip(reply, 1200)}", ask]
     return "\n".join(lines)
 
