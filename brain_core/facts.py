@@ -74,14 +74,14 @@ def normalise(value: str) -> str:
 
 
 def clean_facts(raw: list[dict], updated_at: str, message_id: str) -> list[Fact]:
-    """Facts from an agent's output: known kinds, non-empty bounded values, one per key."""
+    """Facts from an agent's output: known kinds, non-empty bounded values, one per key (the first)."""
     facts: dict[str, Fact] = {}
     for item in raw:
         kind = str(item.get("key", item.get("kind", ""))).strip().lower()
         value = " ".join(str(item.get("value", "")).split())[:MAX_VALUE_CHARS]
         if kind in KINDS and normalise(value):
             fact = Fact(kind, value, updated_at, message_id)
-            facts[fact.key] = fact
+            facts.setdefault(fact.key, fact)
     return list(facts.values())
 
 

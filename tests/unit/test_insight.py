@@ -170,3 +170,29 @@ def test_depth_keeps_only_facts_the_persons_own_words_hold():
     }
     _, _, facts = depth.depth_from(answer, USER)
     assert facts == [{"key": "name", "value": "Ada"}, {"key": "likes", "value": "sailing at dawn"}]
+
+
+class NoFacts:
+    """A test double for the paid model whose depth answer leaves out the facts the person told."""
+
+    model_id = INSIGHT_MODEL
+    additional_fields = frozenset({"inferenceConfig"})
+
+    def respond(self, request):
+        answer = '{"memories": "The sea, again.", "selfReflection": "I listened well.", "facts": []}'
+        return Generation(iter([answer]), request.forced_tool)
+
+
+def test_depth_keeps_the_facts_its_patterns_hear_when_the_model_leaves_them_out(monkeypatch):
+    from brain_core.contracts import InsightInput
+
+    app, server = serve({INSIGHT_MODEL: NoFacts()})
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", f"http://127.0.0.1:{server.server_port}")
+        settings = InsightSettings(model_id=INSIGHT_MODEL)
+        state = InsightInput(messageId="m1", userText="My name is Grace and I live in Oslo.", reply=REPLY, history=[])
+        result, outcome = depth.deepen(state, bedrock_client(settings), settings)
+    finally:
+        server.shutdown()
+    assert outcome.source == "model" and result.memories == "The sea, again."
+    assert {"kind": "name", "value": "Grace"} in result.facts and {"kind": "home", "value": "Oslo"} in result.facts
