@@ -15,11 +15,13 @@ $(PY):
 	$(PIP) install --quiet --upgrade pip
 
 # Re-install when the project's dependencies change.
-$(STAMP): $(PY) pyproject.toml cdk/package.json
+$(STAMP): $(PY) pyproject.toml cdk/package.json clients/node/package-lock.json
 	@echo "Installing Python dependencies into $(VENV) ..."
 	$(PIP) install --quiet -e ".[offline,langchain,cdk,dev]"
 	@echo "Installing the pinned AWS CDK CLI into cdk/node_modules ..."
 	cd cdk && npm ci --no-audit --no-fund --loglevel=error
+	@echo "Installing aws-amplify (pinned) for the Node client and its tests into clients/node/node_modules ..."
+	cd clients/node && npm ci --no-audit --no-fund --loglevel=error
 	@touch $(STAMP)
 
 install: $(STAMP)

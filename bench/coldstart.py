@@ -28,7 +28,7 @@ from bench.budgets import COMPUTE_ONLY_BUDGET_MS, FLOOR_FACTOR_BUDGET, PACKAGE_B
 from bench.settings import REPO_ROOT
 from bench.stack_process import free_port
 from bench.stats import median, ratio
-from brain_core.config import AGENTS, FUNCTION_PACKAGES, SETTINGS
+from brain_core.config import FUNCTION_PACKAGES, FUNCTIONS, SETTINGS
 from brain_local.lambda_service import FunctionSpec, Worker, WorkerDied, WorkerTimedOut
 
 BARE = "bare interpreter"
@@ -205,7 +205,7 @@ def package_sizes() -> list[dict]:
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-packages-") as staging:
-        for agent in AGENTS:
+        for agent in FUNCTIONS:
             package = stage_function_package(agent, Path(staging) / agent)
             rows.append(_package_row(agent, directory_size(package), sum(1 for f in package.rglob("*") if f.is_file())))
     return rows

@@ -102,6 +102,7 @@ def build_results(
     warm: list[MessageSample],
     first_version: list[MessageSample],
     cold_start: dict,
+    polling: list[MessageSample] | None = None,
     packages: list[dict],
     load,
     health_after: dict | None,
@@ -134,10 +135,15 @@ def build_results(
             "answered": sum(1 for s in load.warmup_samples if not s.error),
             "firstTextMs": summary(_field(load.warmup_samples, "first_text_ms")),
         }
+    polling_figures = None
+    if polling:
+        polling_figures = latency_figures(polling)
+        polling_figures.update(orchestration_figures(polling))
     results = {
         "schema": SCHEMA,
         "run": run,
         "warm": warm_figures,
+        "warmPolling": polling_figures,
         "firstVersion": first_figures,
         "firstVersionRatios": ratios,
         "coldStart": cold_start,
@@ -146,6 +152,7 @@ def build_results(
         "stackHealthAfterRun": health_after,
         "samples": {
             "warm": [asdict(s) for s in warm],
+            "warmPolling": [asdict(s) for s in polling or []],
             "firstVersion": [asdict(s) for s in first_version],
             "load": [asdict(s) for s in load.samples] if load is not None else [],
         },
@@ -205,7 +212,7 @@ def flat_figures(results: dict) -> dict[str, float]:
             if stats and stats.get(key) is not None:
                 flat[f"{prefix}.{key}"] = stats[key]
 
-    for scenario in ("warm", "firstVersion", "load"):
+    for scenario in ("warm", "warmPolling", "firstVersion", "load"):
         figures = results.get(scenario)
         if not figures:
             continue

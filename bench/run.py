@@ -4,8 +4,9 @@
     BENCH_QUICK=1 python -m bench.run   reduced counts, about a minute
 
 Phases, in order: cold starts (no stack running), package sizes, then against the offline stack
-started as a separate process: warm + the first version's shape (interleaved), each warm
-message's execution history, load. Writes bench/results/latest.{json,md,png}.
+started as a separate process: warm by the pushed client (the client API), by the polling client
+(the boto3 path) and the first version's shape (interleaved), each warm message's execution
+history, load through the pushed path. Writes bench/results/latest.{json,md,png}.
 
 Exits 0 whatever the budgets say; non-zero only when the benchmark itself broke (then whatever
 was measured is still written, with the error).
@@ -97,6 +98,7 @@ def main() -> int:
 
     run_id = scenarios.new_run_id()
     warm: list[scenarios.MessageSample] = []
+    polling: list[scenarios.MessageSample] = []
     first_version: list[scenarios.MessageSample] = []
     load: scenarios.LoadResult | None = None
     health_after: dict | None = None
@@ -138,14 +140,15 @@ def main() -> int:
             health = stack.health() or {}
             run["endpoint"], run["model"] = stack.endpoint, health.get("model")
             with Phase(run, "warm + first version"):
-                warm, first_version = scenarios.run_warm_and_first_version(
-                    stack.endpoint, health["model"], settings, run_id, progress, cpu_probe
+                warm, polling, first_version = scenarios.run_warm_and_first_version(
+                    stack.endpoint, health["model"], settings, run_id, progress, cpu_probe, health
                 )
             with Phase(run, "execution history"):
                 unmatched = scenarios.attach_execution_history(stack.endpoint, health["stateMachineArn"], warm)
+                scenarios.attach_execution_history(stack.endpoint, health["stateMachineArn"], polling)
                 progress(f"execution history read for {len(warm) - unmatched}/{len(warm)} warm messages")
             with Phase(run, "load"):
-                load = scenarios.run_load(stack.endpoint, settings, run_id, progress, cpu_probe)
+                load = scenarios.run_load(stack.endpoint, settings, run_id, progress, cpu_probe, health)
                 d = load.delivery
                 progress(
                     f"load delivery: {d['messages']} messages, {d['replies']} replies, {d['missing']} missing, "
@@ -175,6 +178,7 @@ def main() -> int:
     results = figures.build_results(
         run=run,
         warm=warm,
+        polling=polling,
         first_version=first_version,
         cold_start=cold_start,
         packages=packages,

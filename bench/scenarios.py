@@ -1,7 +1,7 @@
-"""The latency scenarios against the running offline stack: warm (paired with the first
-version's shape) and load. Each message becomes one :class:`MessageSample`.
-
-Clocks, all on this machine:
+"""The latency scenarios against the running offline stack: warm (the pushed client, the polling
+client and the first version's shape, in turn) and load (pushed). Each message becomes one
+:class:`MessageSample`. The pushed client's clocks are in :mod:`bench.pushed`; the polling
+client's (the boto3 path) are these, all on this machine:
 - ``written``: the user message's ``PutItem`` to Messages has returned (the client's clock
   starts here: ``BrainClient.put_message`` then ``BrainClient.follow``, as ``send`` does).
 - ``first text``: the first chunk with text is returned by the client's ResponseChunks poll.
@@ -105,29 +105,25 @@ def _exchange(
     settings: BenchSettings,
     scenario: str,
     index: int,
-    tail_poll_interval_ms: float | None = None,
 ) -> MessageSample:
-    """One message through the pipeline, timed as the user's app sees it. With
-    ``tail_poll_interval_ms`` the client polls that slowly once it has seen the first chunk
-    (``follow`` reads ``poll_interval`` on every round)."""
-    first_poll_interval = client.poll_interval
-    slow_down = None
-    if tail_poll_interval_ms:
-        tail_interval_s = tail_poll_interval_ms / 1000
-
-        def slow_down(_text: str) -> None:
-            client.poll_interval = tail_interval_s
-
+    """One message through the pipeline by the polling client (the boto3 path), timed as that
+    client sees it."""
     message = client.put_message(text, conversation_id, owner="bench")
     written_at, written_epoch_ms = time.perf_counter(), time.time() * 1000
     try:
-        exchange: Exchange = client.follow(message, written_at, on_chunk=slow_down, timeout=settings.reply_timeout_s)
+        exchange: Exchange = client.follow(message, written_at, timeout=settings.reply_timeout_s)
     except ReplyTimeout as exc:
         return MessageSample(
             scenario, index, conversation_id, message["messageId"], written_epoch_ms, None, None, error=str(exc)
         )
-    finally:
-        client.poll_interval = first_poll_interval
+    return sample_from(exchange, message, written_epoch_ms, settings, scenario, index)
+
+
+def sample_from(
+    exchange: Exchange, message: dict, written_epoch_ms: float, settings: BenchSettings, scenario: str, index: int
+) -> MessageSample:
+    """The sample of one answered message: ``message`` has its ``messageId`` and ``createdAt``;
+    ``written_epoch_ms`` is when the client's clock started (its ``ttft_ms`` / ``total_ms``)."""
     reply = exchange.reply or {}
     timings = reply.get("timings", {})
     model_ttft = timings.get("modelTtftMs")
@@ -146,7 +142,7 @@ def _exchange(
     return MessageSample(
         scenario=scenario,
         index=index,
-        conversation_id=conversation_id,
+        conversation_id=message["conversationId"],
         message_id=message["messageId"],
         written_epoch_ms=written_epoch_ms,
         first_text_ms=None if first_text is None else round(first_text, 1),
@@ -183,30 +179,40 @@ def run_warm_and_first_version(
     run_id: str,
     progress: Progress,
     cpu_probe: CpuProbe = no_cpu_probe,
-) -> tuple[list[MessageSample], list[MessageSample]]:
-    """One conversation through the pipeline and the same messages through the first version's
-    chain, alternately (pipeline message i, then chain message i): both see the same machine
-    load, the same model settings and histories of the same size."""
+    health: dict | None = None,
+) -> tuple[list[MessageSample], list[MessageSample], list[MessageSample]]:
+    """The same messages through the pipeline by the pushed client (the client API: the main
+    row), by the polling client (the boto3 path: the second row) and through the first version's
+    chain, in turn (message i by each, then message i + 1): all three see the same machine load,
+    the same model settings and histories of the same size. Returns (pushed, polling, first version)."""
+    from bench.pushed import pushed_client, pushed_exchange
+
     client = _client(endpoint, settings.poll_interval_ms)
+    pushed = pushed_client(health or {})
     chain = FirstVersionChain(endpoint, model_id)
     chain.create_mirror_table()
     warm_conversation, chain_conversation = f"bench-warm-{run_id}", f"bench-first-version-{run_id}"
-    warm, first_version = [], []
+    pushed_conversation = f"bench-pushed-{run_id}"
+    warm, polling, first_version = [], [], []
     total = settings.warmup_messages + settings.warm_messages
     for i in range(total):
         measured = i >= settings.warmup_messages
         n = i - settings.warmup_messages + 1
+        unmeasured = f" {i + 1}/{settings.warmup_messages} (unmeasured: cold starts)"
         before = cpu_probe()
-        sample = _exchange(client, _text(i), warm_conversation, settings, "warm", n)
+        sample = pushed_exchange(pushed, _text(i), pushed_conversation, settings, "warm", n)
         sample.cpu_ms = cpu_ms_between(before, cpu_probe())
-        label = (
-            f"warm {n}/{settings.warm_messages}"
-            if measured
-            else f"warm-up {i + 1}/{settings.warmup_messages} (unmeasured: cold starts)"
-        )
-        progress(_warm_line(sample, label))
+        progress(_warm_line(sample, f"warm {n}/{settings.warm_messages}" if measured else "warm-up" + unmeasured))
         if measured:
             warm.append(sample)
+
+        before = cpu_probe()
+        sample = _exchange(client, _text(i), warm_conversation, settings, "warm-polling", n)
+        sample.cpu_ms = cpu_ms_between(before, cpu_probe())
+        label = f"warm, polling {n}/{settings.warm_messages}" if measured else "warm-up, polling" + unmeasured
+        progress(_warm_line(sample, label))
+        if measured:
+            polling.append(sample)
 
         before = cpu_probe()
         chained = _first_version_exchange(chain, _text(i), chain_conversation, n)
@@ -219,7 +225,8 @@ def run_warm_and_first_version(
         progress(f"{label}  first text = total {chained.total_ms:,.0f} ms")
         if measured:
             first_version.append(chained)
-    return warm, first_version
+    pushed.close()
+    return warm, polling, first_version
 
 
 def _first_version_exchange(chain: FirstVersionChain, text: str, conversation_id: str, index: int) -> MessageSample:
@@ -331,16 +338,24 @@ def _concurrently(jobs: list[Callable[[], None]]) -> None:
 
 
 def run_load(
-    endpoint: str, settings: BenchSettings, run_id: str, progress: Progress, cpu_probe: CpuProbe = no_cpu_probe
+    endpoint: str,
+    settings: BenchSettings,
+    run_id: str,
+    progress: Progress,
+    cpu_probe: CpuProbe = no_cpu_probe,
+    health: dict | None = None,
 ) -> LoadResult:
-    """``load_conversations`` conversations at once, each a thread with its own client sending
-    ``load_messages`` messages one after another; first one unmeasured round at the same
-    concurrency, so every execution environment the load needs is already started (the
-    analogue of provisioned concurrency)."""
+    """``load_conversations`` conversations at once through the pushed path, each a thread with
+    its own signed-in client (its own WebSocket) sending ``load_messages`` messages one after
+    another; first one unmeasured round at the same concurrency, so every execution environment
+    the load needs is already started (the analogue of provisioned concurrency)."""
+    from bench.pushed import pushed_client, pushed_exchange
+
     count, per = settings.load_conversations, settings.load_messages
     lock = threading.Lock()
     # Clients are made here, not in the threads: creating boto3 clients is not thread-safe.
-    clients = [_client(endpoint, settings.load_poll_interval_ms) for _ in range(count)]
+    pushed = [pushed_client(health or {}) for _ in range(count)]
+    auditor = _client(endpoint, settings.poll_interval_ms)  # reads the tables for the exactly-once check
 
     warmup: list[MessageSample] = []
     cpu: dict[str, dict[str, float]] = {}
@@ -348,14 +363,8 @@ def run_load(
 
     def warm_one(i: int) -> Callable[[], None]:
         def job() -> None:
-            sample = _exchange(
-                clients[i],
-                _text(i),
-                f"bench-load-warmup-{run_id}-{i:02d}",
-                settings,
-                "load-warmup",
-                1,
-                settings.load_tail_poll_interval_ms,
+            sample = pushed_exchange(
+                pushed[i], _text(i), f"bench-load-warmup-{run_id}-{i:02d}", settings, "load-warmup", 1
             )
             with lock:
                 warmup.append(sample)
@@ -381,15 +390,7 @@ def run_load(
         def job() -> None:
             barrier.wait()  # every conversation starts at once
             for m in range(per):
-                sample = _exchange(
-                    clients[i],
-                    _text(i + m),
-                    conversations[i],
-                    settings,
-                    "load",
-                    m + 1,
-                    settings.load_tail_poll_interval_ms,
-                )
+                sample = pushed_exchange(pushed[i], _text(i + m), conversations[i], settings, "load", m + 1)
                 with lock:
                     samples.append(sample)
                     progress(
@@ -407,7 +408,9 @@ def run_load(
     sent = {
         conversations[i]: [s.message_id for s in samples if s.conversation_id == conversations[i]] for i in range(count)
     }
-    return LoadResult(samples=samples, delivery=check_delivery(clients[0], sent), warmup_samples=warmup, cpu=cpu)
+    for client in pushed:
+        client.close()
+    return LoadResult(samples=samples, delivery=check_delivery(auditor, sent), warmup_samples=warmup, cpu=cpu)
 
 
 def check_delivery(client: BrainClient, sent: dict[str, list[str]]) -> dict:

@@ -39,16 +39,9 @@ class BenchSettings:
     load_messages: int
     #: Measured fresh workers per cold-start variant (after one unmeasured priming round).
     cold_repeats: int
-    #: How often the warm scenario's client polls ResponseChunks for the next chunk (BrainClient's
-    #: default, 10 ms: first text is seen at most this late).
+    #: How often the polling client (the second warm row) polls ResponseChunks for the next chunk
+    #: (BrainClient's default, 10 ms: first text is seen at most this late).
     poll_interval_ms: float = 10.0
-    #: The same for each load client. 20 clients at 10 ms would send up to 2,000 requests/s into
-    #: the one emulator process that also runs the engine and the pipe: the measuring would become
-    #: the load. At 50 ms (<= 400/s) first text is seen at most 50 ms late (pessimistic, bounded).
-    load_poll_interval_ms: float = 50.0
-    #: After a load client has seen the first chunk (the budget figure), it polls only this often
-    #: for the rest: its total is then seen up to this much late, and the emulator serves ~5x fewer polls.
-    load_tail_poll_interval_ms: float = 200.0
     warmup_messages: int = 2
     #: Seconds a client waits for a reply before counting it missing.
     reply_timeout_s: float = 90.0
@@ -89,8 +82,6 @@ class BenchSettings:
             tokens_per_second=number("BENCH_TPS", 40.0),
             reply_tokens=number("BENCH_REPLY_TOKENS", 120, int),
             poll_interval_ms=number("BENCH_POLL_MS", 10.0),
-            load_poll_interval_ms=number("BENCH_LOAD_POLL_MS", 50.0),
-            load_tail_poll_interval_ms=number("BENCH_LOAD_TAIL_POLL_MS", 200.0),
             **counts,
         )
 

@@ -38,6 +38,8 @@ class StackProcess:
         self.start_timeout_s = start_timeout_s
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
+        #: The stack's config.json (aws-amplify), ca.pem and users.json: the pushed client reads them.
+        self.state_dir = Path(__file__).parent / "results" / "state"
         self.process: subprocess.Popen | None = None
         self.command = [
             sys.executable,
@@ -58,6 +60,10 @@ class StackProcess:
             str(settings.reply_tokens),
             "--log-dir",
             str(Path(__file__).parent / "results" / "logs" / "functions"),
+            "--tls-port",
+            "0",
+            "--state-dir",
+            str(self.state_dir),
         ]
         self.started_in_s: float | None = None
 

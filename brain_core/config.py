@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from brain_core.tables import TABLES
 
 #: The agents, in workflow order; each is one Lambda function and one folder under ``agents/``.
 AGENTS: tuple[str, ...] = ("perception", "language", "reasoning", "emotional", "depth", "self_review")
+#: The client API's function (DESIGN §8): behind the HTTP API, not a step of the workflow.
+API_FUNCTION = "api"
+#: Every Lambda function, each one folder under ``agents/`` with a thin ``handler.py``.
+FUNCTIONS: tuple[str, ...] = AGENTS + (API_FUNCTION,)
+#: The functions that publish to the client's channel (chunks, the reply): the only ones granted it.
+PUBLISHERS: tuple[str, ...] = ("language", "self_review")
 #: The agents of the Parallel state's branches, in the ASL's branch order.
 INSIGHT_AGENTS: tuple[str, ...] = ("reasoning", "emotional", "depth")
 #: The persona's two lengths (brain_core/persona.py): the full one, and a condensed one for
@@ -53,6 +59,47 @@ class PipeSettings:
 
 
 @dataclass(frozen=True)
+class ClientApiSettings:
+    """The client API (DESIGN §8): identity, the HTTP API and pushed streaming."""
+
+    user_pool_name: str = "BrainUsers"
+    user_pool_client_name: str = "brain-web"
+    #: Cognito's password policy on AWS and offline alike (moto enforces it too).
+    password_min_length: int = 8
+    http_api_name: str = "BrainApi"
+    events_api_name: str = "BrainEvents"
+    #: The AppSync Events channel namespace: one channel per conversation of one user,
+    #: ``/<namespace>/<sub>/<conversationId>``.
+    events_namespace: str = "brain"
+    #: Largest request body the API accepts (413 beyond it).
+    max_body_bytes: int = 16 * 1024
+    #: Items per page of history (``?limit=`` may ask for fewer or up to ``max_page_size``).
+    page_size: int = 50
+    max_page_size: int = 200
+    #: A conversation's title: the first message, cut to this many characters.
+    title_chars: int = 80
+    #: How long a ``clientMessageId`` is remembered: a retry within it creates no second message.
+    client_message_ttl_seconds: int = 86400
+    #: Route throttling on AWS (the HTTP API stage's default route settings), per second.
+    throttle_rate_limit: float = 25.0
+    throttle_burst_limit: int = 50
+    #: Publishing to the Events API: at most 5 events a request (AppSync's limit), a few quick
+    #: attempts, and a bound on how long a function waits for its queue before it returns.
+    publish_max_batch: int = 5
+    publish_attempts: int = 3
+    publish_timeout_seconds: float = 2.0
+    publish_flush_seconds: float = 3.0
+    #: The HTTP API's routes, as API Gateway names them (route keys); CDK and the offline front
+    #: door both build from this list.
+    routes: tuple[str, ...] = (
+        "POST /conversations/{conversationId}/messages",
+        "GET /conversations/{conversationId}/messages",
+        "GET /conversations/{conversationId}/messages/{messageId}/chunks",
+        "GET /conversations",
+    )
+
+
+@dataclass(frozen=True)
 class FunctionSettings:
     memory_mb: int = 512
     timeout_seconds: int = 10
@@ -68,6 +115,8 @@ class Settings:
     idempotency_table: str = "BrainIdempotency"
     #: Long-term memory: facts about each person, per owner (brain_core/facts.py has the layout).
     memory_table: str = "BrainMemory"
+    #: Each person's conversations (pk ``owner``, sk ``conversationId``), for ``GET /conversations``.
+    conversations_table: str = "BrainConversations"
     state_machine_name: str = "BrainWorkflow"
     model_id: str = "amazon.nova-pro-v1:0"
     #: The small fast model the insight agents (reasoning, emotional, depth) ask through Converse
@@ -105,6 +154,7 @@ class Settings:
     bedrock_read_timeout_seconds: int = 10
     log_level: str = "INFO"
     pipe: PipeSettings = field(default_factory=PipeSettings)
+    client_api: ClientApiSettings = field(default_factory=ClientApiSettings)
     functions: Mapping[str, FunctionSettings] = field(
         default_factory=lambda: {
             "perception": FunctionSettings(timeout_seconds=10),
@@ -115,6 +165,7 @@ class Settings:
             "emotional": FunctionSettings(timeout_seconds=8),
             "depth": FunctionSettings(timeout_seconds=8),
             "self_review": FunctionSettings(timeout_seconds=10),
+            "api": FunctionSettings(timeout_seconds=10),
         }
     )
 
@@ -140,6 +191,7 @@ FUNCTION_PACKAGES: Mapping[str, tuple[str, ...]] = {
     "reasoning": ("fastjsonschema",),
     "emotional": ("fastjsonschema",),
     "depth": ("fastjsonschema",),
+    "api": ("python-ulid",),
 }
 
 
@@ -147,7 +199,11 @@ SETTINGS = Settings()
 
 
 def function_environment(agent: str, settings: Settings = SETTINGS) -> dict[str, str]:
-    """The environment every deployment of ``agent`` gets, on AWS and offline alike."""
+    """The environment every deployment of ``agent`` gets, on AWS and offline alike.
+
+    ``EVENTS_HTTP_ENDPOINT`` (the Events API's ``https://<http domain>/event``) is known only to
+    the deployment: CDK and the offline stack add it for the functions in :data:`PUBLISHERS`."""
+    api = settings.client_api
     return {
         **{table.environment_variable: getattr(settings, table.setting) for table in TABLES},
         "MODEL_ID": settings.model_id,
@@ -167,6 +223,9 @@ def function_environment(agent: str, settings: Settings = SETTINGS) -> dict[str,
         "CHUNK_TTL_SECONDS": str(settings.chunk_ttl_seconds),
         "BEDROCK_MAX_ATTEMPTS": str(settings.bedrock_max_attempts),
         "BEDROCK_READ_TIMEOUT_SECONDS": str(settings.bedrock_read_timeout_seconds),
+        "EVENTS_NAMESPACE": api.events_namespace,
+        "MAX_BODY_BYTES": str(api.max_body_bytes),
+        "PAGE_SIZE": str(api.page_size),
         "POWERTOOLS_SERVICE_NAME": agent,
         "POWERTOOLS_METRICS_NAMESPACE": settings.metrics_namespace,
         "POWERTOOLS_LOG_LEVEL": settings.log_level,
@@ -203,14 +262,24 @@ class AgentEnv:
     chunk_ttl_seconds: int
     bedrock_max_attempts: int
     bedrock_read_timeout_seconds: int
+    conversations_table: str
+    events_namespace: str
+    max_body_bytes: int
+    page_size: int
+    #: Where chunks and replies are published; empty where the deployment has no client API
+    #: (the functions then answer through DynamoDB only, and say so once at cold start).
+    events_http_endpoint: str = ""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> AgentEnv:
         env = os.environ if environ is None else environ
+        optional = {f.name for f in fields(cls) if f.default is not MISSING}
         values: dict[str, Any] = {}
         for name, kind in cls.__annotations__.items():
             key = name.upper()
             raw = env.get(key)
+            if (raw is None or raw == "") and name in optional:
+                continue
             if raw is None or raw == "":
                 raise ConfigurationError(f"environment variable {key} is not set")
             try:

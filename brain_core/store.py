@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -141,13 +142,23 @@ class ConversationStore:
 
 
 class ChunkPublisher:
-    """Writes the streamed draft of one reply to ResponseChunks, in order."""
+    """Writes the streamed draft of one reply to ResponseChunks, in order; ``on_written`` is told
+    of each chunk once it is durable (the language agent pushes it to the client's channel)."""
 
-    def __init__(self, client, table: str, message_id: str, ttl_seconds: int, start_seq: int = 0):
+    def __init__(
+        self,
+        client,
+        table: str,
+        message_id: str,
+        ttl_seconds: int,
+        start_seq: int = 0,
+        on_written: Callable[[ResponseChunk], None] | None = None,
+    ):
         self._client = client
         self._table = table
         self._message_id = message_id
         self._ttl = ttl_seconds
+        self._on_written = on_written
         self.seq = start_seq
         self.first_written_at: float | None = None  # epoch ms
 
@@ -163,6 +174,8 @@ class ChunkPublisher:
         if self.first_written_at is None:
             self.first_written_at = time.time() * 1000
         self.seq += 1
+        if self._on_written is not None:
+            self._on_written(chunk)
         return chunk
 
     def finish(self, next_seq: int | None = None) -> None:

@@ -22,6 +22,14 @@ class KeyAttribute:
 
 
 @dataclass(frozen=True)
+class LocalIndex:
+    """A local secondary index: the table's partition key, another sort key, every attribute."""
+
+    name: str
+    sort_key: KeyAttribute
+
+
+@dataclass(frozen=True)
 class TableSpec:
     #: How code and configuration refer to the table: ``Settings.<key>_table`` holds its name
     #: offline, ``<KEY>_TABLE`` carries its real name into each function.
@@ -41,6 +49,7 @@ class TableSpec:
     billing_mode: str = "PAY_PER_REQUEST"
     #: Server-side encryption with the AWS-owned or AWS-managed key: on for every table.
     encrypted: bool = True
+    local_indexes: tuple[LocalIndex, ...] = ()
 
     @property
     def setting(self) -> str:
@@ -63,7 +72,22 @@ class TableSpec:
         ]
 
     def attribute_definitions(self) -> list[dict[str, str]]:
-        return [{"AttributeName": attribute.name, "AttributeType": attribute.type} for attribute in self.keys]
+        attributes = self.keys + tuple(index.sort_key for index in self.local_indexes)
+        return [{"AttributeName": attribute.name, "AttributeType": attribute.type} for attribute in attributes]
+
+    def local_secondary_indexes(self) -> list[dict]:
+        """DynamoDB's LocalSecondaryIndexes (projecting every attribute)."""
+        return [
+            {
+                "IndexName": index.name,
+                "KeySchema": [
+                    {"AttributeName": self.partition_key.name, "KeyType": "HASH"},
+                    {"AttributeName": index.sort_key.name, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in self.local_indexes
+        ]
 
 
 MESSAGES = TableSpec(
@@ -104,5 +128,20 @@ MEMORY = TableSpec(
     retain_on_delete=True,  # what people told the brain is their data, like the conversations
 )
 
+CONVERSATIONS = TableSpec(
+    key="conversations",
+    construct_id="Conversations",
+    description="Each person's conversations, for the client API's GET /conversations (DESIGN §8)",
+    partition_key=KeyAttribute("owner", "S"),
+    sort_key=KeyAttribute("conversationId", "S"),
+    # A person's conversations, most recently active first.
+    local_indexes=(LocalIndex("byUpdatedAt", KeyAttribute("updatedAt", "S")),),
+    point_in_time_recovery=True,
+    retain_on_delete=True,  # the users' data, as Messages
+)
+
+#: The index the client API lists a person's conversations by.
+CONVERSATIONS_BY_UPDATED = CONVERSATIONS.local_indexes[0].name
+
 #: Every table of the stack.
-TABLES: tuple[TableSpec, ...] = (MESSAGES, CHUNKS, IDEMPOTENCY, MEMORY)
+TABLES: tuple[TableSpec, ...] = (MESSAGES, CHUNKS, IDEMPOTENCY, CONVERSATIONS, MEMORY)

@@ -9,11 +9,13 @@ complete reply whose streamed chunks do not spell out its content is a *garbled 
 from __future__ import annotations
 
 import json
+import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from brain_core.config import SETTINGS
 from brain_core.contracts import ReviewResult
@@ -98,12 +100,20 @@ def run_chaos(
     settings = replace(SETTINGS, bedrock_read_timeout_seconds=read_timeout_seconds)
     # Warm environments, as provisioned concurrency would give: this run is about faults, not about
     # twenty functions cold-starting at once on two cores.
+    state = tempfile.TemporaryDirectory(prefix="brain-chaos-")  # its own config and CA, not .brain's
     options = StackOptions(
-        port=0, ttft_ms=20, tokens_per_second=500, reply_tokens=30, seed=plan.seed, settings=settings, warm=warm
+        port=0,
+        ttft_ms=20,
+        tokens_per_second=500,
+        reply_tokens=30,
+        seed=plan.seed,
+        settings=settings,
+        warm=warm,
+        state_dir=Path(state.name),
     )
     started = time.perf_counter()
     report = ChaosReport(messages=messages)
-    with OfflineStack(options, faults=plan) as stack:
+    with state, OfflineStack(options, faults=plan) as stack:
         client = BrainClient(stack.options.endpoint)
         per_conversation = [messages // conversations + (i < messages % conversations) for i in range(conversations)]
         names = [f"chaos-{plan.seed}-{i:03d}-{uuid.uuid4().hex[:6]}" for i in range(conversations)]

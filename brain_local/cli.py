@@ -5,6 +5,11 @@
     brain chat                   an interactive conversation
     brain runs                   recent executions with each state's duration
     brain demo                   a short conversation through the full pipeline
+    brain user add NAME PASSWORD a user for a running stack
+
+``send``, ``chat`` and ``demo`` talk as a signed-in user (``--user``, default ada) through the
+client API: the HTTP API and the pushed stream, as a chat app does. ``--via boto3`` writes the
+item and follows the reply in DynamoDB instead: the backend-to-backend path (any ``--owner``).
 
 ``--model smollm2`` puts a real small language model (SmolLM2-135M-Instruct, on the CPU) behind
 the local Bedrock endpoint instead of the scripted test double.
@@ -75,6 +80,7 @@ def _options(args) -> StackOptions:
     from dataclasses import replace
 
     from brain_core.config import SETTINGS
+    from brain_local.identity import parse_user
 
     options = StackOptions(
         host=args.host,
@@ -91,6 +97,11 @@ def _options(args) -> StackOptions:
     )
     if getattr(args, "log_dir", None):
         options.log_dir = Path(args.log_dir)
+    if getattr(args, "state_dir", None):
+        options.state_dir = Path(args.state_dir)
+    if getattr(args, "tls_port", None) is not None:
+        options.tls_port = args.tls_port
+    options.users = [parse_user(spec) for spec in getattr(args, "user_specs", None) or []]
     return options
 
 
@@ -101,12 +112,39 @@ def connected(args) -> Iterator[str]:
     if stack_running(endpoint):
         yield endpoint
         return
+    import tempfile
+
     options = _options(args)
     if args.endpoint is None:
         options.port = 0  # nothing is running on the default port: any free port will do
+        options.tls_port = 0
     print(_dim(f"(no stack at {endpoint}: starting one in this process, model {options.model})"), file=sys.stderr)
-    with OfflineStack(options) as stack:
-        yield stack.options.endpoint
+    with tempfile.TemporaryDirectory(prefix="brain-") as state:
+        options.state_dir = Path(state)  # this stack's own config and CA, gone with it
+        with OfflineStack(options) as stack:
+            yield stack.options.endpoint
+
+
+@contextmanager
+def chatting(args, endpoint: str):
+    """The client ``send``/``chat``/``demo`` talk through: signed in on the client API, or the
+    boto3 path (``--via boto3``)."""
+    from botocore.exceptions import ClientError
+
+    from brain_local.api_client import BackendChat, SignedInClient, for_running_stack
+
+    client: BackendChat | SignedInClient
+    if args.via == "boto3":
+        client = BackendChat(endpoint, args.owner)
+    else:
+        try:
+            client = for_running_stack(stack_running(endpoint) or {}, args.user, args.password)
+        except (ValueError, KeyError, ClientError) as exc:
+            raise SystemExit(f"cannot sign in as {args.user}: {exc}") from None
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 class StreamPrinter:
@@ -166,13 +204,13 @@ def timing_rows(exchanges) -> list[list]:
 TIMING_HEADERS = ["turn", "first text", "total", "model ttft"] + list(TIMED_STEPS)
 
 
-def converse(client, texts, conversation_id: str, owner: str, out=sys.stdout):
+def converse(client, texts, conversation_id: str, out=sys.stdout):
     exchanges = []
     for text in texts:
         print(f"you   › {text}", file=out)
         printer = StreamPrinter(out)
         printer.waiting()
-        exchange = client.send(text, conversation_id, owner, on_chunk=printer.chunk)
+        exchange = client.send(text, conversation_id, on_chunk=printer.chunk)
         printer.end()
         reply = exchange.reply or {}
         if reply.get("content") and reply["content"] != exchange.streamed:
@@ -205,6 +243,13 @@ def cmd_up(args) -> int:
         f"  tables: {stack.settings.messages_table}, {stack.settings.chunks_table};  "
         f"state machine: {stack.state_machine_arn}"
     )
+    api = stack.client_api
+    assert api is not None, "brain up always starts the client API"
+    print(f"  client API (TLS, trust {api.ca_file}): {api.url}")
+    print(f"    HTTP API {api.url}/api   Events {api.url}/event   Cognito {api.url}")
+    print(f"    user pool {api.user_pool.pool_id}, app client {api.user_pool.client_id}")
+    print(f"    users: {', '.join(f'{name} (password {password})' for name, password in api.users.items())}")
+    print(f"    aws-amplify configuration: {stack.options.state_dir / 'config.json'}")
     print(f"  function logs: {stack.options.log_dir}/   Ctrl-C to stop.", flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
@@ -218,13 +263,10 @@ def cmd_up(args) -> int:
 
 
 def cmd_send(args) -> int:
-    from brain_local.client import BrainClient
-
     conversation = args.conversation or f"c-{uuid.uuid4().hex[:12]}"
-    with connected(args) as endpoint:
-        client = BrainClient(endpoint)
+    with connected(args) as endpoint, chatting(args, endpoint) as client:
         if args.json:
-            exchange = client.send(args.text, conversation, args.owner)
+            exchange = client.send(args.text, conversation)
             print(
                 json.dumps(
                     {"reply": exchange.reply, "timings": exchange.timings(), "streamedChunks": exchange.chunks},
@@ -233,19 +275,17 @@ def cmd_send(args) -> int:
                 )
             )
         else:
-            [exchange] = converse(client, [args.text], conversation, args.owner)
+            [exchange] = converse(client, [args.text], conversation)
             print(text_table(TIMING_HEADERS, timing_rows([exchange])))
             print(_dim(f"conversation: {conversation}"))
     return 0 if exchange.reply else 1
 
 
 def cmd_chat(args) -> int:
-    from brain_local.client import BrainClient
-
     conversation = args.conversation or f"c-{uuid.uuid4().hex[:12]}"
-    with connected(args) as endpoint:
-        client = BrainClient(endpoint)
-        print(_dim(f"conversation {conversation} as {args.owner}. Empty line or Ctrl-D to leave."))
+    with connected(args) as endpoint, chatting(args, endpoint) as client:
+        who = args.owner if args.via == "boto3" else args.user
+        print(_dim(f"conversation {conversation} as {who}. Empty line or Ctrl-D to leave."))
         exchanges = []
         while True:
             try:
@@ -257,7 +297,7 @@ def cmd_chat(args) -> int:
                 break
             printer = StreamPrinter()
             printer.waiting()
-            exchange = client.send(text, conversation, args.owner, on_chunk=printer.chunk)
+            exchange = client.send(text, conversation, on_chunk=printer.chunk)
             printer.end()
             if exchange.reply:
                 print_inner_life(exchange.reply)
@@ -302,13 +342,10 @@ def cmd_runs(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from brain_local.client import BrainClient
-
     conversation = f"demo-{uuid.uuid4().hex[:8]}"
-    with connected(args) as endpoint:
-        client = BrainClient(endpoint)
+    with connected(args) as endpoint, chatting(args, endpoint) as client:
         print(f"A conversation with the brain in a cup ({len(DEMO_TURNS)} turns, {conversation}):\n")
-        exchanges = converse(client, DEMO_TURNS, conversation, args.owner)
+        exchanges = converse(client, DEMO_TURNS, conversation)
         print(
             "Timings (ms): first text and total as this client saw them, from the moment each "
             "message was written;\nper step as each agent measured itself. Turn 1 includes the "
@@ -323,6 +360,37 @@ def cmd_demo(args) -> int:
                 + ", ".join(f"{n} {'/'.join(milliseconds(v) for v in vs)}" for n, vs in colds.items())
             )
     return 0 if all(e.reply for e in exchanges) else 1
+
+
+def cmd_user_add(args) -> int:
+    """A user for a running stack: Cognito (moto) on its endpoint, and its users.json."""
+    import boto3
+
+    from brain_local.identity import UserPool, UsersFile, add_user
+
+    endpoint = args.endpoint or f"http://{args.host}:{args.port}"
+    health = stack_running(endpoint)
+    if not health:
+        print(f"no stack at {endpoint}: start one with `brain up`", file=sys.stderr)
+        return 1
+    api = health["clientApi"]
+    region = api["userPoolId"].split("_", 1)[0]
+    cognito = boto3.client(
+        "cognito-idp",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="offline",
+        aws_secret_access_key="offline",
+    )
+    pool = UserPool(pool_id=api["userPoolId"], client_id=api["userPoolClientId"], region=region)
+    try:
+        sub = add_user(cognito, pool, args.name, args.password)
+    except cognito.exceptions.ClientError as exc:
+        print(f"could not add {args.name}: {exc.response['Error']['Message']}", file=sys.stderr)
+        return 1
+    UsersFile(Path(api["stateDir"]) / "users.json").add(args.name, args.password)
+    print(f"added {args.name} (sub {sub})")
+    return 0
 
 
 def cmd_chaos(args) -> int:
@@ -429,21 +497,59 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warm", type=int, default=0, help="execution environments to start per function up front")
     p.add_argument("--faults", help="a fault plan JSON file: inject failures on purpose (see brain_local/faults.py)")
     p.add_argument("--log-dir", help="where the functions' logs go (default .brain/logs)")
+    p.add_argument(
+        "--state-dir", help="where config.json (aws-amplify), ca.pem and users.json are written (default .brain)"
+    )
+    p.add_argument(
+        "--tls-port",
+        type=int,
+        default=int(os.environ["BRAIN_TLS_PORT"]) if os.environ.get("BRAIN_TLS_PORT") else None,
+        help="the client API's TLS front door (default: --port + 1; 0: any free port)",
+    )
+    p.add_argument(
+        "--user",
+        dest="user_specs",
+        action="append",
+        metavar="NAME:PASSWORD",
+        help="an offline user (repeatable; default: ada and bob with a password printed at start)",
+    )
     p.set_defaults(func=cmd_up)
+
+    def client_args(p, owner_default: str):
+        p.add_argument("--user", default=os.environ.get("BRAIN_USER", "ada"), help="sign in as (default ada)")
+        p.add_argument("--password", help="the user's password (default: the stack's users.json)")
+        p.add_argument(
+            "--via",
+            choices=["api", "boto3"],
+            default="api",
+            help="api: as a signed-in user through the client API (default); boto3: write the item "
+            "and poll DynamoDB, as a trusted backend",
+        )
+        p.add_argument("--owner", default=owner_default, help="with --via boto3: the owner written into the item")
 
     p = sub.add_parser("send", help="send one message and stream the reply")
     p.add_argument("text")
     p.add_argument("--conversation", help="conversation id (default: a new one)")
-    p.add_argument("--owner", default=os.environ.get("USER", "me"))
     p.add_argument("--json", action="store_true", help="print one JSON object: reply and timings")
+    client_args(p, os.environ.get("USER", "me"))
     stack_args(p)
     p.set_defaults(func=cmd_send)
 
     p = sub.add_parser("chat", help="talk to the brain interactively")
     p.add_argument("--conversation")
-    p.add_argument("--owner", default=os.environ.get("USER", "me"))
+    client_args(p, os.environ.get("USER", "me"))
     stack_args(p)
     p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("user", help="users of a running stack")
+    user_commands = p.add_subparsers(dest="user_command", required=True)
+    p = user_commands.add_parser("add", help="add a user to a running stack's user pool")
+    p.add_argument("name")
+    p.add_argument("password")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=int(os.environ.get("BRAIN_PORT", DEFAULT_PORT)))
+    p.add_argument("--endpoint", default=os.environ.get("BRAIN_ENDPOINT"))
+    p.set_defaults(func=cmd_user_add)
 
     p = sub.add_parser("runs", help="recent executions and each state's duration")
     p.add_argument("--limit", type=int, default=10)
@@ -459,7 +565,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_chaos)
 
     p = sub.add_parser("demo", help="a short conversation through the full pipeline, with timings")
-    p.add_argument("--owner", default="demo")
+    client_args(p, "demo")
     stack_args(p)
     p.set_defaults(func=cmd_demo)
     return parser
@@ -469,6 +575,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command != "up":
         logging.basicConfig(level=logging.WARNING)
+        logging.getLogger("brain").setLevel(logging.ERROR)
     return args.func(args)
 
 

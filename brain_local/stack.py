@@ -9,7 +9,9 @@ One process, one endpoint (default ``http://127.0.0.1:4566``):
   processes (:mod:`brain_local.lambda_service`); the engine reaches it through
   ``AWS_ENDPOINT_URL_LAMBDA`` like any boto3 client;
 - the Bedrock runtime API (``/model/...``) backed by a model (:mod:`brain_local.bedrock_service`);
-- the pipe (:mod:`brain_local.pipe`), polling the stream and starting executions.
+- the pipe (:mod:`brain_local.pipe`), polling the stream and starting executions;
+- the client API (:mod:`brain_local.client_api`): Cognito from moto, the HTTP API and the
+  Events API behind a TLS front door of its own (``--tls-port``), and ``.brain/config.json``.
 
 Tables (:mod:`brain_core.tables`), the state machine (:mod:`brain_core.workflow`) and the pipe
 come from the configuration CDK deploys (:data:`brain_core.config.SETTINGS`); where moto has to
@@ -24,12 +26,13 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from brain_core import workflow
-from brain_core.config import AGENTS, SETTINGS, Settings, function_environment
+from brain_core.config import AGENTS, FUNCTIONS, SETTINGS, Settings, function_environment
 from brain_local import moto_departures
 from brain_local.faults import FaultPlan, ModelFaults, RateFault
 from brain_local.forwarder import Forwarder
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
 
     from brain_local.bedrock_service import ModelBackend
+    from brain_local.client_api import OfflineClientApi
     from brain_local.lambda_service import FunctionPool, FunctionSpec
     from brain_local.pipe import StreamPipe
 
@@ -75,6 +79,14 @@ class StackOptions:
     warm: int = 0  # environments started per function before traffic
     seed: int = 0
     settings: Settings = SETTINGS
+    #: config.json (aws-amplify), ca.pem and users.json go here, beside the logs.
+    state_dir: Path = field(default_factory=lambda: REPO_ROOT / ".brain")
+    #: The front door's TLS port; None: the plain port + 1 (any free one when that is 0).
+    tls_port: int | None = None
+    #: Offline users as (name, password); empty: ada and bob (brain_local.identity).
+    users: list[tuple[str, str]] = field(default_factory=list)
+    #: Static files the front door serves at / (a web client), if any.
+    static_dir: Path | None = None
 
     @property
     def endpoint(self) -> str:
@@ -86,10 +98,16 @@ class StackOptions:
 LOCAL_MODEL_INSIGHT_DEADLINE_SECONDS = 6.0
 
 
-def function_specs(options: StackOptions, model: ModelBackend, dynamodb_endpoint: str) -> dict[str, FunctionSpec]:
+def function_specs(
+    options: StackOptions,
+    model: ModelBackend,
+    dynamodb_endpoint: str,
+    client_api_env: Callable[[str], dict[str, str]] | None = None,
+) -> dict[str, FunctionSpec]:
     """Each function's FunctionSpec: the environment CDK gives it, configured for the model
     behind the local Bedrock endpoint (its id, the persona length it can follow and, for a real
-    local model, an insight deadline it can meet), plus what Lambda itself sets."""
+    local model, an insight deadline it can meet), plus what Lambda itself sets (and what reaching
+    the client API's front door takes: ``client_api_env``)."""
     from brain_local.lambda_service import FunctionSpec, worker_environment
 
     s = replace(
@@ -101,7 +119,7 @@ def function_specs(options: StackOptions, model: ModelBackend, dynamodb_endpoint
     if options.model == "smollm2":
         s = replace(s, insight_deadline_seconds=LOCAL_MODEL_INSIGHT_DEADLINE_SECONDS)
     specs = {}
-    for agent in AGENTS:
+    for agent in FUNCTIONS:
         name = s.function_name(agent)
         env = function_environment(agent, s)
         extra = {
@@ -113,7 +131,7 @@ def function_specs(options: StackOptions, model: ModelBackend, dynamodb_endpoint
             "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": options.endpoint,
             "AWS_LAMBDA_FUNCTION_NAME": name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(s.functions[agent].memory_mb),
-            "BRAIN_FUNCTION_ARN": arn_substitutions(s, s.region, ACCOUNT)[s.asl_substitution(agent)],
+            "BRAIN_FUNCTION_ARN": f"arn:aws:lambda:{s.region}:{ACCOUNT}:function:{name}",
             # As Lambda sets them: the task root (Powertools' "am I in Lambda" test) and the
             # X-Ray daemon's address. Each invoke carries an unsampled trace header.
             "LAMBDA_TASK_ROOT": str(REPO_ROOT),
@@ -121,6 +139,7 @@ def function_specs(options: StackOptions, model: ModelBackend, dynamodb_endpoint
             "PYTHONUNBUFFERED": "1",
             # The function's code root, as Lambda's task root: the repo's agents/ and brain_core/.
             "PYTHONPATH": str(REPO_ROOT),
+            **(client_api_env(agent) if client_api_env else {}),
         }
         specs[name] = FunctionSpec(
             name=name,
@@ -187,6 +206,7 @@ class OfflineStack:
         self.pipe: StreamPipe | None = None
         self.pools: dict[str, FunctionPool] = {}
         self.backend: ModelBackend | None = None
+        self.client_api: OfflineClientApi | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> OfflineStack:
@@ -248,6 +268,8 @@ class OfflineStack:
             self.pipe.stop()
             self.pipe.join(timeout=5)
             self.pipe = None
+        if self.client_api is not None:
+            self.client_api.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -284,6 +306,7 @@ class OfflineStack:
         s = self.settings
         ddb = self.client("dynamodb")
         create_tables(ddb, s)
+        self._create_client_api()
         self.stream_arn = ddb.describe_table(TableName=s.messages_table)["Table"]["LatestStreamArn"]
         self.dlq_url = self.client("sqs").create_queue(QueueName=f"{s.app_name}-pipe-dlq")["QueueUrl"]
         definition = workflow.render(workflow.asl_text(), arn_substitutions(s, s.region, ACCOUNT))
@@ -294,10 +317,28 @@ class OfflineStack:
             type="EXPRESS",
         )["stateMachineArn"]
 
+    def _create_client_api(self) -> None:
+        from brain_local.client_api import ClientApiOptions, OfflineClientApi
+
+        o = self.options
+        tls_port = o.tls_port if o.tls_port is not None else (o.port + 1 if o.port else 0)
+        self.client_api = OfflineClientApi(
+            ClientApiOptions(state_dir=o.state_dir, tls_port=tls_port, users=o.users, static_dir=o.static_dir),
+            self.settings,
+            account=ACCOUNT,
+            host=o.host,
+        )
+        self.client_api.create_resources(self.client("cognito-idp"))
+
+    def _invoke_api(self, event: dict) -> tuple[object, str | None]:
+        return self.pools[self.settings.function_name("api")].invoke(event)
+
     def function_specs(self) -> dict[str, FunctionSpec]:
         if self.backend is None:
             raise RuntimeError("the stack has not started: no model backend yet")
-        return function_specs(self.options, self.backend, self.dynamodb_endpoint)
+        api = self.client_api
+        env = api.function_environment if api is not None and api.front_door is not None else None
+        return function_specs(self.options, self.backend, self.dynamodb_endpoint, env)
 
     def _start_services(self) -> None:
         from werkzeug.serving import make_server
@@ -309,6 +350,9 @@ class OfflineStack:
         self.backend = make_backend(self.options)
         self._server = make_server(self.options.host, self.options.port, _Dispatcher(self), threaded=True)
         self.options.port = self._server.server_port  # port 0 asks for any free port
+        if self.client_api is None:
+            raise RuntimeError("the client API's resources were not created")
+        self.client_api.start(self.options.endpoint, self._invoke_api)
         # The engine's lambda.invoke goes to our endpoint, exactly as an SDK client configured
         # with this standard setting would.
         os.environ["AWS_ENDPOINT_URL_LAMBDA"] = self.options.endpoint
@@ -327,7 +371,6 @@ class OfflineStack:
             model_ids(self.options, self.backend), ModelFaults(plan.model, seed=plan.seed)
         )
         self.duplicate_delivery = RateFault(plan.duplicate_rate, f"{plan.seed}:duplicates")
-        threading.Thread(target=self._server.serve_forever, name="brain-endpoint", daemon=True).start()
 
         self.pipe = StreamPipe(
             self.client("dynamodbstreams"),
@@ -341,6 +384,9 @@ class OfflineStack:
         )
         self.pipe.start()
         self.pipe.ready.wait(10)
+        # Serve (and so answer /brain/health) only once the pipe reads the stream: a message
+        # written the moment the endpoint answers must start a run (DESIGN §6, start-up).
+        threading.Thread(target=self._server.serve_forever, name="brain-endpoint", daemon=True).start()
         if self.options.warm:
             for pool in self.pools.values():
                 pool.warm(self.options.warm)
@@ -376,6 +422,7 @@ class OfflineStack:
             "stateMachineArn": self.state_machine_arn,
             "pipe": dict(self.pipe.counts) if self.pipe else {},
             "faults": self.fault_counts(),
+            "clientApi": self.client_api.health() if self.client_api else None,
             "functions": {
                 name: {
                     "invocations": pool.stats.invocations,

@@ -21,6 +21,8 @@ def create_table_request(spec: TableSpec, name: str) -> dict[str, Any]:
     }
     if spec.stream_view:
         request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": spec.stream_view}
+    if spec.local_indexes:
+        request["LocalSecondaryIndexes"] = spec.local_secondary_indexes()
     return request
 
 

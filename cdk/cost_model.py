@@ -28,6 +28,10 @@ CW_ALARM_METRIC_MONTH = 0.10  # standard resolution, per metric in the alarm
 CW_LOGS_INGEST_GB = 0.50
 CW_LOGS_STORE_GB_MONTH = 0.03
 XRAY_TRACE_RECORDED = 5.00 / 1e6
+HTTP_API_REQUEST = 1.00 / 1e6  # first 300 million a month
+EVENTS_OPERATION = 1.00 / 1e6  # AppSync Events: each publish, each delivery, each connect/subscribe
+EVENTS_CONNECTION_MINUTE = 0.08 / 1e6
+COGNITO_LITE_MAU = 0.0055  # Lite feature plan, per monthly active user (no free tier counted)
 
 # --- Assumptions, per user message ------------------------------------------------------------
 INPUT_TOKENS = 1_200  # persona ~250 + 12 turns of history ~900 + the message ~50
@@ -39,21 +43,44 @@ INSIGHT_CALLS = 3
 INSIGHT_INPUT_TOKENS = 450
 INSIGHT_OUTPUT_TOKENS = 120
 #: Billed milliseconds of each function on a warm run (512 MB each).
-WARM_MS = {"perception": 60, "language": 2_100, "reasoning": 450, "emotional": 450, "depth": 480, "self_review": 80}
+WARM_MS = {
+    "perception": 60,
+    "language": 2_100,
+    "reasoning": 450,  # one insight-model call each (none with insight_model_id = "none": ~10 ms)
+    "emotional": 450,
+    "depth": 480,
+    "self_review": 80,
+    "api": 30,  # the POST (one PutItem, one UpdateItem); its history reads are in READ_UNITS
+}
 INIT_MS = 300  # billed INIT per cold start (boto3 + Powertools + client, DESIGN §6)
 MEMORY_GB = 0.5
 WORKFLOW_SECONDS = 2.6  # the run: the functions above plus Step Functions' own transitions
 WORKFLOW_GB = 0.0625  # Express bills memory in 64 MB steps; a run's state is far below 64 MB
 CHUNK_WRITES = 17  # first chunk at once, then <= 1 per 100 ms over 1.5 s of streaming, + done
-WRITE_UNITS = 1 + CHUNK_WRITES + 3 + 3  # user message, chunks, reply (~3 KB), idempotency put+update
-READ_UNITS = 1 + 15 + 1  # perception's history Query; a client polling the draft ~15 times; long-term facts
+#: user message, chunks, reply (~3 KB), language's idempotency put+update, the conversation's
+#: UpdateItem, the API's idempotency put+update (a clientMessageId on every POST, as web clients send)
+WRITE_UNITS = 1 + CHUNK_WRITES + 3 + 3 + 1 + 2
+#: perception's history Query, the API's history read when a client opens the conversation, the
+#: API's conversations list. The pushed client never polls the draft.
+READ_UNITS = 1 + 1 + 1 + 1  # ... and perception's read of the owner's long-term facts
+#: The client API, per message: the POST, and about one history or list read as the client
+#: (re)opens the conversation.
+HTTP_API_REQUESTS = 2
+#: Events operations: 17 chunk events + the reply event published (HTTP, up to 5 a request, each
+#: event counted), the same 18 delivered to one subscriber, + connect and subscribe shared by the
+#: ~5 messages of a session.
+EVENTS_OPERATIONS = 18 + 18 + 2 / 5
+#: A client keeps its socket open ~10 minutes for a session of ~5 messages.
+EVENTS_CONNECTION_MINUTES = 10 / 5
+#: Monthly active users: one per 50 messages.
+MESSAGES_PER_USER = 50
 LOG_KB = 2.1 + 3.6 + 3.0 + 18.0  # Lambda platform lines, Powertools logs, EMF metrics, 36 state events
 STORED_KB = 4.0  # the message and its reply, kept (PITR covers them)
 COLD_FRACTION = {1_000: 1.0, 10_000: 0.5, 100_000: 0.1}  # sparse traffic finds no warm environment
 
 # --- Fixed monthly, whatever the traffic ------------------------------------------------------
-CUSTOM_METRICS = 23  # distinct (metric, dimensions) the six agents emit today, ColdStart included
-ALARM_METRICS = 10  # 9 alarms; the failed-runs alarm watches 2 metrics
+CUSTOM_METRICS = 26  # distinct (metric, dimensions) the seven functions emit, ColdStart included
+ALARM_METRICS = 11  # 10 alarms; the failed-runs alarm watches 2 metrics
 STREAM_POLLS_PER_MONTH = 4 * 730 * 3600  # a pipe polls each shard ~4 times a second (1 shard)
 
 
@@ -73,6 +100,9 @@ def per_message(cold_fraction: float) -> dict[str, float]:
         "EventBridge Pipes": PIPES_REQUEST,
         "CloudWatch Logs ingestion": LOG_KB / 1024 / 1024 * CW_LOGS_INGEST_GB,
         "X-Ray traces": XRAY_TRACE_RECORDED,
+        "API Gateway HTTP API": HTTP_API_REQUESTS * HTTP_API_REQUEST,
+        "AppSync Events (operations + connection minutes)": EVENTS_OPERATIONS * EVENTS_OPERATION
+        + EVENTS_CONNECTION_MINUTES * EVENTS_CONNECTION_MINUTE,
     }
 
 
@@ -81,6 +111,7 @@ def monthly(messages: int) -> dict[str, float]:
     stored_gb = messages * STORED_KB / 1024 / 1024
     costs["DynamoDB storage + PITR (first month)"] = stored_gb * (DDB_STORAGE_GB_MONTH + DDB_PITR_GB_MONTH)
     costs["CloudWatch Logs storage"] = messages * LOG_KB / 1024 / 1024 * CW_LOGS_STORE_GB_MONTH
+    costs["Cognito (Lite, monthly active users)"] = messages / MESSAGES_PER_USER * COGNITO_LITE_MAU
     costs["CloudWatch custom metrics"] = CUSTOM_METRICS * CW_CUSTOM_METRIC_MONTH
     costs["CloudWatch dashboard"] = CW_DASHBOARD_MONTH
     costs["CloudWatch alarms"] = ALARM_METRICS * CW_ALARM_METRIC_MONTH

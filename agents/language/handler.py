@@ -1,4 +1,6 @@
-"""Language λ: Bedrock ConverseStream, chunks to the client as they arrive.
+"""Language λ: Bedrock ConverseStream, chunks to the client as they arrive: each coalesced chunk
+is written to ResponseChunks and then pushed to the conversation's channel (AppSync Events, off
+the hot path: brain_core/events.py).
 
 Input: the workflow state with $.perception. Output (at $.language): LanguageResult.
 Raises ModelThrottled / ModelUnavailable / ModelStalled for the state machine to retry or catch.
@@ -13,6 +15,7 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from brain_core.config import AgentEnv
 from brain_core.contracts import PerceptionResult, WorkflowInput
+from brain_core.events import ReplyChannel, events_publisher
 from brain_core.store import ChunkPublisher, dynamodb_client
 
 from .model_client import make_model_client
@@ -23,6 +26,7 @@ ENV = AgentEnv.from_environ()
 DYNAMODB = dynamodb_client()
 MODEL = make_model_client(ENV.model_client, ENV.bedrock_max_attempts, ENV.bedrock_read_timeout_seconds)
 INFERENCE = inference_config(ENV.max_output_tokens, ENV.temperature, ENV.top_p)
+EVENTS = events_publisher(ENV.events_http_endpoint, DYNAMODB.meta.region_name)
 # At-least-once delivery may run a message twice: the second run returns the first's result
 # instead of calling the model and writing the chunks again.
 IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="messageId", expires_after_seconds=3600)
@@ -36,9 +40,13 @@ PERSISTENCE = DynamoDBPersistenceLayer(table_name=ENV.idempotency_table, boto3_c
 def main(event: dict, context) -> dict:
     message = WorkflowInput.from_dict(event, strict=False)
     perception = PerceptionResult.from_dict(event["perception"])
-    sink = ChunkPublisher(DYNAMODB, ENV.chunks_table, message.messageId, ENV.chunk_ttl_seconds)
+    channel = ReplyChannel(EVENTS, ENV.events_namespace, message.owner, message.conversationId)
+    sink = ChunkPublisher(
+        DYNAMODB, ENV.chunks_table, message.messageId, ENV.chunk_ttl_seconds, on_written=channel.chunk
+    )
     tracer.put_annotation(key="model", value=ENV.model_id)
     result = speak(perception, MODEL, sink, ENV.model_id, INFERENCE, ENV.chunk_interval_ms)
+    pushed, push_failed = channel.finish()
     if not result.refused:
         metrics.add_metric(name="BedrockLatency", unit=MetricUnit.Milliseconds, value=result.modelMs)
         metrics.add_metric(name="ModelTimeToFirstToken", unit=MetricUnit.Milliseconds, value=result.modelTtftMs)
@@ -46,6 +54,8 @@ def main(event: dict, context) -> dict:
     metrics.add_metric(name="ChunksPublished", unit=MetricUnit.Count, value=result.chunks)
     if result.failedChunkWrites:
         metrics.add_metric(name="ChunkWriteRetried", unit=MetricUnit.Count, value=result.failedChunkWrites)
+    if push_failed:
+        metrics.add_metric(name="EventPublishFailed", unit=MetricUnit.Count, value=push_failed)
     logger.info(
         "spoke",
         extra={
@@ -53,6 +63,8 @@ def main(event: dict, context) -> dict:
             "modelTtftMs": result.modelTtftMs,
             "modelMs": result.modelMs,
             "outputTokens": result.outputTokens,
+            "pushed": pushed,
+            "channel": channel.channel is not None,
         },
     )
     return result.to_dict()

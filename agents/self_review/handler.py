@@ -1,6 +1,6 @@
 """SelfReview λ: merge the insights, enforce the persona, write the reply exactly once,
-mark the stream done. Also the fallback path's writer: with $.error set it writes the
-graceful fallback reply (status = "fallback").
+mark the stream done, push the reply to the conversation's channel. Also the fallback path's
+writer: with $.error set it writes the graceful fallback reply (status = "fallback"), pushed too.
 
 Input: the workflow state (StateDocument). Output: ReviewResult.
 """
@@ -13,6 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from brain_core.config import AgentEnv
 from brain_core.contracts import ReviewResult, StateDocument, step_name
+from brain_core.events import ReplyChannel, events_publisher
 from brain_core.store import ChunkPublisher, ConversationStore, dynamodb_client
 
 from .review import compose, stream_end
@@ -21,6 +22,7 @@ logger, tracer, metrics = Logger(), Tracer(), Metrics()
 ENV = AgentEnv.from_environ()
 DYNAMODB = dynamodb_client()
 STORE = ConversationStore(DYNAMODB, ENV.messages_table)
+EVENTS = events_publisher(ENV.events_http_endpoint, DYNAMODB.meta.region_name)
 
 
 @logger.inject_lambda_context(correlation_id_path="messageId")
@@ -36,6 +38,11 @@ def main(event: dict, context) -> dict:
     chunks = ChunkPublisher(DYNAMODB, ENV.chunks_table, document.message.messageId, ENV.chunk_ttl_seconds)
     if written:
         chunks.finish(stream_end(document))
+        message = document.message
+        channel = ReplyChannel(EVENTS, ENV.events_namespace, message.owner, message.conversationId)
+        channel.reply(reply, chunks=chunks.seq - 1 if chunks.seq else None)  # the done chunk's seq
+        if channel.finish()[1]:
+            metrics.add_metric(name="EventPublishFailed", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="MessageProcessed", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="TotalLatency", unit=MetricUnit.Milliseconds, value=reply.timings.get("totalMs", 0))
         if "ttftMs" in reply.timings:

@@ -66,6 +66,21 @@ DEAD_LETTER_QUEUE = (
 )
 
 
+USER_POOL = (
+    Acknowledged(
+        "AwsSolutions-COG2",
+        "MFA is OPTIONAL (TOTP): each person may turn it on. Requiring it for a chat with a brain in a "
+        "jar is the operator's product decision; an operator who needs it passes a pool of their own "
+        "(-c userPoolId=... -c userPoolClientId=...).",
+    ),
+    Acknowledged(
+        "AwsSolutions-COG8",
+        "The Plus feature plan (threat protection) costs per monthly active user beyond the Lite plan "
+        "that cost_model.py prices; this pool is invite-only (no self sign-up), with a strong password "
+        "policy and optional TOTP MFA. Bring a Plus pool through -c userPoolId=... where it is wanted.",
+    ),
+)
+
 SNAPSTART_FUNCTION = (
     Acknowledged(
         "Annotation::@aws-cdk/aws-lambda:snapStartRequirePublish",

@@ -16,6 +16,9 @@ context key                 meaning                                      default
 ``architecture``            ``arm64`` or ``x86_64``                      ``arm64``
 ``logRetentionDays``        retention of every log group                 ``30``
 ``alarmTopicArn``           an existing SNS topic the alarms notify      none
+``userPoolId``              an existing Cognito user pool (with ...)     a new pool
+``userPoolClientId``        ... its app client (public, no secret)       a new client
+``webOrigin``               the web app's origin, for CORS               ``*``
 ==========================  ===========================================  =======================
 """
 
@@ -145,9 +148,14 @@ class StackOptions:
     architecture: str = "arm64"
     log_retention_days: int = 30
     alarm_topic_arn: str | None = None
+    user_pool_id: str | None = None
+    user_pool_client_id: str | None = None
+    web_origin: str = "*"
     settings: Settings = SETTINGS
 
     def __post_init__(self) -> None:
+        if bool(self.user_pool_id) != bool(self.user_pool_client_id):
+            raise OptionsError("userPoolId and userPoolClientId go together: give both or neither")
         if self.workflow_type not in ("EXPRESS", "STANDARD"):
             raise OptionsError(f"workflowType: {self.workflow_type!r} is not EXPRESS or STANDARD")
         if self.architecture not in ("arm64", "x86_64"):
@@ -188,6 +196,9 @@ class StackOptions:
             architecture=str(value("architecture", defaults.architecture)).strip().lower().replace("-", "_"),
             log_retention_days=_int(value("logRetentionDays", defaults.log_retention_days), "logRetentionDays"),
             alarm_topic_arn=str(topic) if topic else None,
+            user_pool_id=str(value("userPoolId", "")).strip() or None,
+            user_pool_client_id=str(value("userPoolClientId", "")).strip() or None,
+            web_origin=str(value("webOrigin", defaults.web_origin)).strip(),
         )
 
     @property

@@ -1,4 +1,5 @@
-"""The Brain in Cup stack (DESIGN §2, §3): tables, six functions, the workflow, the pipe.
+"""The Brain in Cup stack (DESIGN §2, §3, §8): tables, six agents, the workflow, the pipe, and
+the client API (Cognito, the HTTP API and its function, AppSync Events: :mod:`brain_cdk.client_api`).
 
 Everything that both this stack and the offline stack need (names, the model, the pipe's
 parameters, each function's environment) comes from ``brain_core.config``; only deployment
@@ -20,11 +21,20 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from brain_core import workflow
-from brain_core.config import AGENTS, FUNCTION_PACKAGES, INSIGHT_AGENTS, Settings, function_environment
+from brain_core.config import (
+    AGENTS,
+    FUNCTION_PACKAGES,
+    FUNCTIONS,
+    INSIGHT_AGENTS,
+    PUBLISHERS,
+    Settings,
+    function_environment,
+)
 from brain_core.tables import TABLES, KeyAttribute, TableSpec
 
 from . import compliance
 from .assets import function_code
+from .client_api import ClientApi
 from .operations import Operations
 from .options import StackOptions, foundation_model, is_inference_profile
 
@@ -43,7 +53,16 @@ DYNAMODB_ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "messages": ("dynamodb:PutItem",),  # the conditional reply write
         "chunks": ("dynamodb:PutItem", "dynamodb:Query"),
     },
+    "api": {
+        "messages": ("dynamodb:PutItem", "dynamodb:Query", "dynamodb:GetItem"),
+        "conversations": ("dynamodb:UpdateItem", "dynamodb:Query"),  # Query: on its byUpdatedAt index
+        "chunks": ("dynamodb:Query",),
+        # Powertools idempotency for a repeated clientMessageId (DynamoDBPersistenceLayer).
+        "idempotency": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+    },
 }
+#: Tables with local indexes the functions query: a grant on the table names those indexes too.
+INDEXES = {spec.key: [index.name for index in spec.local_indexes] for spec in TABLES if spec.local_indexes}
 #: The agents that call Bedrock (ConverseStream needs InvokeModelWithResponseStream).
 BEDROCK_AGENTS = ("language",)
 BEDROCK_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
@@ -89,14 +108,18 @@ class BrainStack(Stack):
 
         self.tables = self._tables()
         self.messages_table, self.chunks_table = self.tables["messages"], self.tables["chunks"]
+        self.client_api = ClientApi(self, "ClientApi", settings=settings, options=options)
         self.functions: dict[str, lambda_.Function] = {}
         self.aliases: dict[str, lambda_.Alias] = {}
         self.invoke_arns: dict[str, str] = {}
         powertools = lambda_.LayerVersion.from_layer_version_arn(
             self, "PowertoolsLayer", options.powertools_layer_arn(self.region)
         )
-        for agent in AGENTS:
+        for agent in FUNCTIONS:
             self._function(agent, powertools)
+        self.http_api = self.client_api.add_http_api(self.functions["api"])
+        for agent in PUBLISHERS:
+            self.client_api.grant_publish(self.functions[agent])
 
         self.state_machine = self._state_machine()
         self.dead_letter_queue, self.pipe = self._pipe()
@@ -121,6 +144,22 @@ class BrainStack(Stack):
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
         CfnOutput(self, "DeadLetterQueueUrl", value=self.dead_letter_queue.queue_url)
         CfnOutput(self, "DashboardName", value=self.operations.dashboard.dashboard_name)
+        self._client_outputs()
+
+    def _client_outputs(self) -> None:
+        """Everything a web client needs, one by one and as one aws-amplify configuration."""
+        api = self.client_api
+        CfnOutput(
+            self,
+            "AmplifyConfig",
+            value=self.to_json_string(api.amplify_config()),
+            description="aws-amplify v6 configuration: Amplify.configure(JSON.parse(this))",
+        )
+        CfnOutput(self, "UserPoolId", value=api.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=api.user_pool_client.user_pool_client_id)
+        CfnOutput(self, "HttpApiUrl", value=self.http_api.api_endpoint, description="API.REST.brain.endpoint")
+        CfnOutput(self, "EventsHttpEndpoint", value=api.events_http_endpoint, description="API.Events.endpoint")
+        CfnOutput(self, "EventsRealtimeEndpoint", value=f"wss://{api.events.realtime_dns}/event/realtime")
 
     # -- data -------------------------------------------------------------------------------
     def _tables(self) -> dict[str, dynamodb.Table]:
@@ -137,7 +176,7 @@ class BrainStack(Stack):
         def attribute(key: KeyAttribute) -> dynamodb.Attribute:
             return dynamodb.Attribute(name=key.name, type=_ATTRIBUTE_TYPES[key.type])
 
-        return dynamodb.Table(
+        table = dynamodb.Table(
             self,
             spec.construct_id,
             partition_key=attribute(spec.partition_key),
@@ -153,6 +192,9 @@ class BrainStack(Stack):
             else None,
             removal_policy=RemovalPolicy.RETAIN if spec.retain_on_delete else RemovalPolicy.DESTROY,
         )
+        for index in spec.local_indexes:
+            table.add_local_secondary_index(index_name=index.name, sort_key=attribute(index.sort_key))
+        return table
 
     # -- functions --------------------------------------------------------------------------
     def _function(self, agent: str, powertools: lambda_.ILayerVersion) -> None:
@@ -184,11 +226,12 @@ class BrainStack(Stack):
             )
         )
         for table_key, actions in DYNAMODB_ACTIONS.get(agent, {}).items():
+            table_arn = self.tables[table_key].table_arn
             role.add_to_policy(
                 iam.PolicyStatement(
                     sid=f"{table_key.capitalize()}Table",
                     actions=list(actions),
-                    resources=[self.tables[table_key].table_arn],
+                    resources=[table_arn] + [f"{table_arn}/index/{name}" for name in INDEXES.get(table_key, [])],
                 )
             )
         if agent in BEDROCK_AGENTS:
@@ -206,6 +249,8 @@ class BrainStack(Stack):
             environment[spec.environment_variable] = self.tables[spec.key].table_name
         environment["MODEL_ID"] = options.model_id
         environment["INSIGHT_MODEL_ID"] = options.insight_model_id
+        if agent in PUBLISHERS:
+            environment["EVENTS_HTTP_ENDPOINT"] = self.client_api.events_http_endpoint
         langchain = environment.get("MODEL_CLIENT") == "langchain"
         if agent in BEDROCK_AGENTS and langchain and not FUNCTION_PACKAGES.get(agent):
             # The opt-in client needs langchain-aws in the package; without it every run falls back.

@@ -4,16 +4,14 @@ Nothing from this project is imported on the client side: table names and the en
 the client knows.
 """
 
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from datetime import UTC, datetime
-from pathlib import Path
 
 import boto3
 import pytest
+
+from tests.e2e.conftest import brain_up
 
 REPLY_FIELDS = (
     "conversationId",
@@ -34,32 +32,10 @@ REPLY_FIELDS = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory):
-    port = free_port()
-    log = open(tmp_path_factory.mktemp("up") / "brain-up.log", "w")  # noqa: SIM115 - brain up writes to it until the module ends
-    process = subprocess.Popen(
-        [sys.executable, "-m", "brain_local.cli", "up", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/brain/health", timeout=0.5)
-            break
-        except OSError:
-            assert process.poll() is None, "brain up exited: " + Path(log.name).read_text()
-            assert time.time() < deadline, "brain up did not come up in 60 s"
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    with brain_up(tmp_path_factory) as stack:
+        yield stack.endpoint
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from brain_cdk.options import OptionsError, StackOptions, parse_agent_counts, parse_agents
-from brain_core.config import AGENTS, SETTINGS, Settings
+from brain_core.config import AGENTS, FUNCTIONS, SETTINGS, Settings
 
 
 def dashboard_body(synth) -> str:
@@ -104,7 +104,7 @@ def test_throttle_alarm_for_every_function(default):
     throttles = watching(default, "Throttles")
     functions = {metrics(a)[0]["Dimensions"][0]["Value"]["Ref"] for a in throttles}
     assert functions == set(default.function_ids().values())
-    assert len(alarms(default)) == 3 + len(AGENTS)
+    assert len(alarms(default)) == 3 + len(FUNCTIONS)
     assert not any("AlarmActions" in a for a in alarms(default))  # no topic unless configured
 
 

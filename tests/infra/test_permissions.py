@@ -1,8 +1,11 @@
 """Point 5: least privilege. Each function may make only the calls its code makes."""
 
+import json
+
 import pytest
 
-from brain_core.config import AGENTS, INSIGHT_AGENTS
+from brain_core.config import FUNCTIONS, INSIGHT_AGENTS, PUBLISHERS, SETTINGS
+from brain_core.tables import CONVERSATIONS_BY_UPDATED
 
 from .conftest import REPO_ROOT
 
@@ -19,6 +22,12 @@ EXPECTED_DYNAMODB = {
     "self_review": {
         "messages": {"dynamodb:PutItem"},
         "chunks": {"dynamodb:PutItem", "dynamodb:Query"},
+    },
+    "api": {
+        "messages": {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:GetItem"},
+        "conversations": {"dynamodb:UpdateItem", "dynamodb:Query"},
+        "chunks": {"dynamodb:Query"},
+        "idempotency": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
     },
 }
 #: Statements X-Ray's and CloudWatch Logs delivery APIs cannot scope (cdk-nag acknowledged).
@@ -47,7 +56,7 @@ def function_statements(synth, agent):
     return synth.policy_statements(synth.stack.functions[agent].role)
 
 
-@pytest.mark.parametrize("agent", AGENTS)
+@pytest.mark.parametrize("agent", FUNCTIONS)
 def test_dynamodb_actions_per_table(default, agent):
     tables = {default.logical_id(t): key for key, t in default.stack.tables.items()}
     granted: dict[str, set[str]] = {}
@@ -55,13 +64,32 @@ def test_dynamodb_actions_per_table(default, agent):
         dynamo = {a for a in actions(statement) if a.startswith("dynamodb:")}
         if not dynamo:
             continue
-        resource = statement["Resource"]
-        assert isinstance(resource, dict) and resource.get("Fn::GetAtt", [None, None])[1] == "Arn", resource
-        granted.setdefault(tables[resource["Fn::GetAtt"][0]], set()).update(dynamo)
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        table_arn = resources[0]
+        assert isinstance(table_arn, dict) and table_arn.get("Fn::GetAtt", [None, None])[1] == "Arn", table_arn
+        table_id = table_arn["Fn::GetAtt"][0]
+        # Beside the table, only its named index (the conversations list), never index/*.
+        index = CONVERSATIONS_BY_UPDATED
+        assert resources[1:] in ([], [{"Fn::Join": ["", [table_arn, f"/index/{index}"]]}]), resources
+        granted.setdefault(tables[table_id], set()).update(dynamo)
     assert granted == EXPECTED_DYNAMODB[agent]
 
 
-@pytest.mark.parametrize("agent", AGENTS)
+def test_only_the_publishing_functions_may_publish_and_only_to_the_brain_namespace(default):
+    for agent in FUNCTIONS:
+        publishing = [
+            s for s in function_statements(default, agent) if any(a.startswith("appsync:") for a in actions(s))
+        ]
+        if agent not in PUBLISHERS:
+            assert not publishing, agent
+            continue
+        (statement,) = publishing
+        assert actions(statement) == {"appsync:EventPublish"}
+        resource = json.dumps(statement["Resource"])
+        assert f'/channelNamespace/{SETTINGS.client_api.events_namespace}"' in resource and "*" not in resource
+
+
+@pytest.mark.parametrize("agent", FUNCTIONS)
 def test_logs_only_to_its_own_group(default, agent):
     (logs,) = [s for s in function_statements(default, agent) if s.get("Sid") == "OwnLogGroup"]
     group_id = default.resources[default.function_ids()[agent]]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
@@ -70,7 +98,7 @@ def test_logs_only_to_its_own_group(default, agent):
 
 
 def test_language_calls_the_configured_model_and_the_insight_agents_only_the_insight_model(default):
-    for agent in AGENTS:
+    for agent in FUNCTIONS:
         bedrock = [s for s in function_statements(default, agent) if any(a.startswith("bedrock:") for a in actions(s))]
         if agent not in ("language", *INSIGHT_AGENTS):
             assert not bedrock, agent
@@ -118,7 +146,7 @@ def _source(agent: str) -> str:
     return "\n".join(p.read_text() for p in (REPO_ROOT / "agents" / agent).glob("*.py"))
 
 
-@pytest.mark.parametrize("agent", AGENTS)
+@pytest.mark.parametrize("agent", FUNCTIONS)
 def test_permissions_follow_the_code(agent):
     """Guards against drift: an agent that starts using a table or a client must be granted it
     here (and the test above updated), and one that stops must lose it."""

@@ -4,7 +4,7 @@ import pytest
 from aws_cdk.assertions import Match
 
 from brain_core.config import function_environment
-from brain_core.tables import TABLES
+from brain_core.tables import CONVERSATIONS_BY_UPDATED, TABLES
 
 
 def table(synth, key):
@@ -55,9 +55,23 @@ def test_the_memory_table_is_one_partition_per_owner_expiring_and_kept(default):
     assert resource["DeletionPolicy"] == "Retain"  # what people told the brain is their data
 
 
+def test_conversations_are_per_owner_with_a_newest_first_index_and_kept(default):
+    resource = table(default, "conversations")
+    props = resource["Properties"]
+    assert props["KeySchema"] == [
+        {"AttributeName": "owner", "KeyType": "HASH"},
+        {"AttributeName": "conversationId", "KeyType": "RANGE"},
+    ]
+    [index] = props["LocalSecondaryIndexes"]
+    assert index["IndexName"] == CONVERSATIONS_BY_UPDATED
+    assert index["KeySchema"][1] == {"AttributeName": "updatedAt", "KeyType": "RANGE"}
+    assert resource["DeletionPolicy"] == "Retain"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
 def test_every_table_is_encrypted_on_demand_and_named_by_cloudformation(default):
     tables = default.of_type("AWS::DynamoDB::Table")
-    assert len(tables) == len(TABLES) == 4
+    assert len(tables) == len(TABLES)
     for resource in tables.values():
         props = resource["Properties"]
         assert props["BillingMode"] == "PAY_PER_REQUEST"
@@ -100,7 +114,8 @@ def offline(tmp_path_factory):
     DescribeContinuousBackups, by spec key."""
     from brain_local.stack import OfflineStack, StackOptions
 
-    with OfflineStack(StackOptions(port=0, log_dir=tmp_path_factory.mktemp("logs"))) as stack:
+    options = StackOptions(port=0, log_dir=tmp_path_factory.mktemp("logs"), state_dir=tmp_path_factory.mktemp("state"))
+    with OfflineStack(options) as stack:
         ddb = stack.client("dynamodb")
         described = {}
         for spec in TABLES:
@@ -125,7 +140,12 @@ def _as_deployed(props: dict) -> dict:
         if props.get("TimeToLiveSpecification", {}).get("Enabled")
         else None,
         "pitr": props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled", False),
+        "indexes": _indexes(props.get("LocalSecondaryIndexes", [])),
     }
+
+
+def _indexes(indexes: list[dict]) -> list:
+    return sorted((i["IndexName"], [tuple(k.items()) for k in i["KeySchema"]]) for i in indexes)
 
 
 def _as_described(described: dict) -> dict:
@@ -139,6 +159,7 @@ def _as_described(described: dict) -> dict:
         "stream": stream.get("StreamViewType") if stream.get("StreamEnabled") else None,
         "ttl": described["ttl"].get("AttributeName") if described["ttl"]["TimeToLiveStatus"] == "ENABLED" else None,
         "pitr": described["backups"]["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED",
+        "indexes": _indexes(table.get("LocalSecondaryIndexes", [])),
     }
 
 

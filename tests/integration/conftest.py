@@ -15,6 +15,7 @@ def stack(tmp_path_factory):
         insight_ttft_ms=10,
         insight_tokens_per_second=2000,
         log_dir=tmp_path_factory.mktemp("logs"),
+        state_dir=tmp_path_factory.mktemp("state"),
     )
     with OfflineStack(options) as running:
         yield running

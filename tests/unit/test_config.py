@@ -11,6 +11,14 @@ def test_every_agent_environment_parses_back_into_its_typed_settings():
         assert env.history_turns == SETTINGS.history_turns and env.temperature == SETTINGS.temperature
 
 
+def test_the_events_endpoint_is_optional_and_only_the_deployment_knows_it():
+    env = function_environment("language")
+    assert "EVENTS_HTTP_ENDPOINT" not in env
+    assert AgentEnv.from_environ(env).events_http_endpoint == ""
+    url = "https://abc.appsync-api.us-east-1.amazonaws.com/event"
+    assert AgentEnv.from_environ({**env, "EVENTS_HTTP_ENDPOINT": url}).events_http_endpoint == url
+
+
 def test_a_missing_or_malformed_setting_fails_loudly_at_cold_start():
     env = function_environment("perception")
     del env["MESSAGES_TABLE"]
@@ -39,6 +47,7 @@ def test_every_table_reaches_the_functions_under_its_own_variable():
         "CHUNKS_TABLE": SETTINGS.chunks_table,
         "IDEMPOTENCY_TABLE": SETTINGS.idempotency_table,
         "MEMORY_TABLE": SETTINGS.memory_table,
+        "CONVERSATIONS_TABLE": SETTINGS.conversations_table,
     }
 
 

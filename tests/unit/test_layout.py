@@ -1,9 +1,10 @@
-"""The layout the design promises: each agent a package of its own, importing no other agent."""
+"""The layout the design promises: each function (the agents and the API) a package of its own,
+importing no other."""
 
 import ast
 from pathlib import Path
 
-from brain_core.config import AGENTS
+from brain_core.config import FUNCTIONS
 
 AGENTS_DIR = Path(__file__).resolve().parents[2] / "agents"
 
@@ -20,7 +21,7 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def test_every_agent_has_a_thin_handler_with_a_main():
-    for agent in AGENTS:
+    for agent in FUNCTIONS:
         handler = AGENTS_DIR / agent / "handler.py"
         assert handler.exists(), agent
         functions = [n.name for n in ast.parse(handler.read_text()).body if isinstance(n, ast.FunctionDef)]
@@ -28,7 +29,7 @@ def test_every_agent_has_a_thin_handler_with_a_main():
 
 
 def test_no_agent_imports_another_agent():
-    for agent in AGENTS:
+    for agent in FUNCTIONS:
         for path in (AGENTS_DIR / agent).glob("*.py"):
             others = {m for m in imported_modules(path) if m.startswith("agents.")}
             assert others == set(), f"{path.relative_to(AGENTS_DIR)} imports {others}"

@@ -1,0 +1,112 @@
+"""The API's data layer: user messages and replies (Messages), conversations (Conversations),
+the streamed draft (ResponseChunks). The only module of this function that speaks DynamoDB.
+
+Every read is one owner's: a conversationId may be shared by two people (it is the table's
+partition key, chosen by clients), so history is filtered by ``owner`` and a message's chunks are
+served only to the owner of the message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from brain_core.store import from_item, to_item
+
+
+class ConversationTables:
+    def __init__(self, client, messages_table: str, conversations_table: str, conversations_index: str, chunks_table):
+        self._client = client
+        self._messages = messages_table
+        self._conversations = conversations_table
+        self._index = conversations_index
+        self._chunks = chunks_table
+
+    def put_message(self, item: dict) -> None:
+        """The user message; the stream (and so the pipe and the workflow) takes it from here."""
+        self._client.put_item(
+            TableName=self._messages, Item=to_item(item), ConditionExpression="attribute_not_exists(messageId)"
+        )
+
+    def touch_conversation(self, owner: str, conversation_id: str, title: str, message_id: str, at: str) -> None:
+        """Create the owner's conversation on its first message (that message is its title), and
+        move it to the top of the owner's list on every later one."""
+        self._client.update_item(
+            TableName=self._conversations,
+            Key={"owner": {"S": owner}, "conversationId": {"S": conversation_id}},
+            UpdateExpression=(
+                "SET updatedAt = :at, lastMessageId = :m, "
+                "title = if_not_exists(title, :title), createdAt = if_not_exists(createdAt, :at)"
+            ),
+            ExpressionAttributeValues={":at": {"S": at}, ":m": {"S": message_id}, ":title": {"S": title}},
+        )
+
+    def messages(self, conversation_id: str, owner: str, after: str | None, limit: int) -> tuple[list[dict], bool]:
+        """Up to ``limit`` of the owner's items after ``after``, in order, and whether more may follow."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._messages,
+            "KeyConditionExpression": "conversationId = :c" + (" AND messageId > :after" if after else ""),
+            "FilterExpression": "#owner = :owner",
+            "ExpressionAttributeNames": {"#owner": "owner"},
+            "ExpressionAttributeValues": {
+                ":c": {"S": conversation_id},
+                ":owner": {"S": owner},
+                **({":after": {"S": after}} if after else {}),
+            },
+            "ConsistentRead": True,
+        }
+        items: list[dict] = []
+        while True:
+            kwargs["Limit"] = limit - len(items) + 1  # one more than needed: is there a next page?
+            page = self._client.query(**kwargs)
+            items.extend(from_item(i) for i in page.get("Items", []))
+            start = page.get("LastEvaluatedKey")
+            if len(items) > limit or not start:
+                return items[:limit], len(items) > limit or bool(start)
+            kwargs["ExclusiveStartKey"] = start
+
+    def message(self, conversation_id: str, message_id: str) -> dict | None:
+        item = self._client.get_item(
+            TableName=self._messages,
+            Key={"conversationId": {"S": conversation_id}, "messageId": {"S": message_id}},
+            ConsistentRead=True,
+        ).get("Item")
+        return from_item(item) if item else None
+
+    def conversations(self, owner: str, start: dict | None, limit: int) -> tuple[list[dict], dict | None]:
+        """The owner's conversations, most recently active first, and where the next page starts."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._conversations,
+            "IndexName": self._index,
+            "KeyConditionExpression": "#owner = :owner",
+            "ExpressionAttributeNames": {"#owner": "owner"},
+            "ExpressionAttributeValues": {":owner": {"S": owner}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = to_item(start)
+        try:
+            page = self._client.query(**kwargs)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ValidationException" and start:
+                raise ValueError("not a page token of this list") from exc
+            raise
+        last = page.get("LastEvaluatedKey")
+        return [from_item(i) for i in page.get("Items", [])], from_item(last) if last else None
+
+    def chunks(self, message_id: str, after_seq: int) -> list[dict]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._chunks,
+            "KeyConditionExpression": "messageId = :m AND seq > :after",
+            "ExpressionAttributeValues": {":m": {"S": message_id}, ":after": {"N": str(after_seq)}},
+            "ConsistentRead": True,
+        }
+        chunks: list[dict] = []
+        while True:
+            page = self._client.query(**kwargs)
+            chunks.extend(from_item(i) for i in page.get("Items", []))
+            if not page.get("LastEvaluatedKey"):
+                return chunks
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
