@@ -197,6 +197,24 @@ FUNCTION_PACKAGES: Mapping[str, tuple[str, ...]] = {
 
 SETTINGS = Settings()
 
+#: The Cognito sign-in flows the web chat can use (aws-amplify ``signIn``'s ``authFlowType``).
+#: SRP is the user pool's default on AWS; moto has no SRP (DESIGN §8), so the offline stack's
+#: page signs in with USER_PASSWORD_AUTH, which the app client allows in both places.
+SIGN_IN_FLOWS = ("USER_SRP_AUTH", "USER_PASSWORD_AUTH")
+
+
+def web_page_settings(sign_in_flow: str, settings: Settings = SETTINGS) -> dict:
+    """The ``web`` section of the web chat's ``config.json``, beside the aws-amplify configuration:
+    what the page needs that Amplify's configuration does not say (read by web/src/session.ts).
+    Each deployment writes its own: the offline front door, and the CDK stack's bucket."""
+    if sign_in_flow not in SIGN_IN_FLOWS:
+        raise ValueError(f"sign-in flow {sign_in_flow!r} is not one of {', '.join(SIGN_IN_FLOWS)}")
+    return {
+        "signInFlow": sign_in_flow,
+        "eventsNamespace": settings.client_api.events_namespace,
+        "maxContentChars": settings.max_input_chars,
+    }
+
 
 def function_environment(agent: str, settings: Settings = SETTINGS) -> dict[str, str]:
     """The environment every deployment of ``agent`` gets, on AWS and offline alike.

@@ -101,6 +101,8 @@ def _options(args) -> StackOptions:
         options.state_dir = Path(args.state_dir)
     if getattr(args, "tls_port", None) is not None:
         options.tls_port = args.tls_port
+    if getattr(args, "web_dir", None):
+        options.static_dir = Path(args.web_dir)
     options.users = [parse_user(spec) for spec in getattr(args, "user_specs", None) or []]
     return options
 
@@ -222,6 +224,13 @@ def converse(client, texts, conversation_id: str, out=sys.stdout):
     return exchanges
 
 
+def web_line(url: str | None, ca_file) -> str:
+    """``web: <URL>`` on a line of its own (scripts look for it), and how to open it."""
+    if url is None:
+        return "web: not built (web/dist is missing: `make install` builds it)"
+    return f"web: {url}\n  (open it and accept the local certificate once, or trust {ca_file}: README, The web chat)"
+
+
 def cmd_up(args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -250,7 +259,8 @@ def cmd_up(args) -> int:
     print(f"    user pool {api.user_pool.pool_id}, app client {api.user_pool.client_id}")
     print(f"    users: {', '.join(f'{name} (password {password})' for name, password in api.users.items())}")
     print(f"    aws-amplify configuration: {stack.options.state_dir / 'config.json'}")
-    print(f"  function logs: {stack.options.log_dir}/   Ctrl-C to stop.", flush=True)
+    print(f"  function logs: {stack.options.log_dir}/   Ctrl-C to stop.")
+    print(web_line(api.web_url, api.ca_file), flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
@@ -344,7 +354,11 @@ def cmd_runs(args) -> int:
 def cmd_demo(args) -> int:
     conversation = f"demo-{uuid.uuid4().hex[:8]}"
     with connected(args) as endpoint, chatting(args, endpoint) as client:
-        print(f"A conversation with the brain in a cup ({len(DEMO_TURNS)} turns, {conversation}):\n")
+        api = (stack_running(endpoint) or {}).get("clientApi") or {}
+        print(web_line(api.get("web"), Path(api.get("stateDir", ".brain")) / "ca.pem"))
+        if endpoint != (args.endpoint or f"http://{args.host}:{args.port}"):
+            print(_dim("  (this stack lives as long as the demo: `make up` keeps one running for the browser)"))
+        print(f"\nA conversation with the brain in a cup ({len(DEMO_TURNS)} turns, {conversation}):\n")
         exchanges = converse(client, DEMO_TURNS, conversation)
         print(
             "Timings (ms): first text and total as this client saw them, from the moment each "
@@ -506,6 +520,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=int(os.environ["BRAIN_TLS_PORT"]) if os.environ.get("BRAIN_TLS_PORT") else None,
         help="the client API's TLS front door (default: --port + 1; 0: any free port)",
     )
+    p.add_argument("--web-dir", help="the web chat to serve at the front door's / (default web/dist)")
     p.add_argument(
         "--user",
         dest="user_specs",

@@ -10,7 +10,9 @@ door (:mod:`brain_local.front_door`):
 - the Events API (:mod:`brain_local.events_service`), running the namespace's APPSYNC_JS file.
 
 It writes ``<state dir>/config.json`` (the aws-amplify configuration, exactly what the CDK stack
-outputs, plus ``userPoolEndpoint``), ``ca.pem`` (trust it) and ``users.json``. The publishing
+outputs, plus ``userPoolEndpoint``), ``ca.pem`` (trust it) and ``users.json``, and serves the web
+chat (``web/dist``, when built) at ``/`` with its ``/config.json``: the same configuration plus
+the page's ``web`` section. The publishing
 functions get ``EVENTS_HTTP_ENDPOINT`` and ``AWS_CA_BUNDLE`` (the standard setting every AWS SDK
 reads): nothing in their code knows it runs offline.
 """
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from brain_core.config import PUBLISHERS, Settings
+from brain_core.config import PUBLISHERS, Settings, web_page_settings
 from brain_local.identity import (
     DEFAULT_PASSWORD,
     DEFAULT_USERS,
@@ -118,7 +120,7 @@ class OfflineClientApi:
             ca.server_context(),
             cognito_endpoint=endpoint + "/",
             region=self.settings.region,
-            config=self.amplify_config,
+            config=self.page_config,
             ca_file=ca.ca_file,
             static_dir=self.options.static_dir,
         )
@@ -135,6 +137,19 @@ class OfflineClientApi:
 
     def amplify_config(self) -> dict:
         return amplify_config(self.user_pool, self.door.url)
+
+    def page_config(self) -> dict:
+        """The web chat's ``/config.json``: the aws-amplify configuration and the page's own
+        ``web`` section (USER_PASSWORD_AUTH: moto has no SRP)."""
+        return {**self.amplify_config(), "web": web_page_settings("USER_PASSWORD_AUTH", self.settings)}
+
+    @property
+    def web_url(self) -> str | None:
+        """Where the web chat is served, if the stack was given a built one."""
+        static = self.options.static_dir
+        if self.front_door is None or static is None or not (static / "index.html").is_file():
+            return None
+        return self.front_door.url + "/"
 
     def _write_state(self) -> None:
         state = self.options.state_dir
@@ -154,6 +169,7 @@ class OfflineClientApi:
         return {
             "stateDir": str(self.options.state_dir),
             "frontDoor": self.front_door.url if self.front_door else None,
+            "web": self.web_url,
             "userPoolId": self.pool.pool_id if self.pool else None,
             "userPoolClientId": self.pool.client_id if self.pool else None,
             "events": None

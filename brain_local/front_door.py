@@ -8,7 +8,8 @@
 ``/api/...``                the HTTP API and its JWT authorizer (:mod:`.http_api`)
 ``POST /``                  Cognito's JSON API (``X-Amz-Target: AWSCognitoIdentityProviderService.*``),
                             forwarded to moto on the plain endpoint: Amplify's ``userPoolEndpoint``
-``GET /config.json``        the aws-amplify configuration (also written to ``.brain/config.json``)
+``GET /config.json``        the web page's configuration: the aws-amplify one (also written to
+                            ``.brain/config.json``) and the page's ``web`` section
 ``GET /ca.pem``             the local CA's certificate
 ``GET /...``                static files, when the stack is given a directory of them (the web chat)
 ==========================  ================================================================

@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from brain_local.pipe import StreamPipe
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The web chat as `make install` builds it (web/, npm run build): served at the front door's /.
+WEB_DIST = REPO_ROOT / "web" / "dist"
 ACCOUNT = "123456789012"
 DEFAULT_PORT = 4566
 
@@ -85,8 +87,8 @@ class StackOptions:
     tls_port: int | None = None
     #: Offline users as (name, password); empty: ada and bob (brain_local.identity).
     users: list[tuple[str, str]] = field(default_factory=list)
-    #: Static files the front door serves at / (a web client), if any.
-    static_dir: Path | None = None
+    #: Static files the front door serves at / (the web chat), when the directory exists.
+    static_dir: Path | None = WEB_DIST
 
     @property
     def endpoint(self) -> str:

@@ -32,6 +32,8 @@ HTTP_API_REQUEST = 1.00 / 1e6  # first 300 million a month
 EVENTS_OPERATION = 1.00 / 1e6  # AppSync Events: each publish, each delivery, each connect/subscribe
 EVENTS_CONNECTION_MINUTE = 0.08 / 1e6
 COGNITO_LITE_MAU = 0.0055  # Lite feature plan, per monthly active user (no free tier counted)
+CLOUDFRONT_HTTPS_REQUEST = 0.0100 / 1e4  # North America / Europe
+CLOUDFRONT_TRANSFER_GB = 0.085  # to the internet, first 10 TB
 
 # --- Assumptions, per user message ------------------------------------------------------------
 INPUT_TOKENS = 1_200  # persona ~250 + 12 turns of history ~900 + the message ~50
@@ -72,6 +74,10 @@ HTTP_API_REQUESTS = 2
 EVENTS_OPERATIONS = 18 + 18 + 2 / 5
 #: A client keeps its socket open ~10 minutes for a session of ~5 messages.
 EVENTS_CONNECTION_MINUTES = 10 / 5
+#: The web chat, per session of ~5 messages: index.html, config.json, the script and the stylesheet
+#: (4 requests, ~80 KB gzipped on a first visit; a return visit revalidates two small files).
+WEB_REQUESTS = 4 / 5
+WEB_KB = 80 / 5
 #: Monthly active users: one per 50 messages.
 MESSAGES_PER_USER = 50
 LOG_KB = 2.1 + 3.6 + 3.0 + 18.0  # Lambda platform lines, Powertools logs, EMF metrics, 36 state events
@@ -103,6 +109,8 @@ def per_message(cold_fraction: float) -> dict[str, float]:
         "API Gateway HTTP API": HTTP_API_REQUESTS * HTTP_API_REQUEST,
         "AppSync Events (operations + connection minutes)": EVENTS_OPERATIONS * EVENTS_OPERATION
         + EVENTS_CONNECTION_MINUTES * EVENTS_CONNECTION_MINUTE,
+        "CloudFront (the web chat: requests + transfer)": WEB_REQUESTS * CLOUDFRONT_HTTPS_REQUEST
+        + WEB_KB / 1024 / 1024 * CLOUDFRONT_TRANSFER_GB,
     }
 
 

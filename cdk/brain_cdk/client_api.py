@@ -4,7 +4,8 @@
   an existing pool passed as context (``-c userPoolId=... -c userPoolClientId=...``).
 - **The HTTP API**: API Gateway (HTTP API) with a Cognito JWT authorizer on every route of
   ``ClientApiSettings.routes``, one Lambda integration (the ``api`` function, payload 2.0), CORS
-  for the web origin (``-c webOrigin=...``), throttling on the ``$default`` stage, access logs.
+  for the web chat's origin (and ``-c webOrigin=...``), throttling on the ``$default`` stage,
+  access logs.
 - **Pushed streaming**: an AppSync Events API whose connect and subscribe use the user pool and
   whose publish is IAM only (no browser can forge a chunk), one namespace ``brain`` whose
   ``onSubscribe`` is ``appsync/brain_namespace.js`` (the same file the offline stack runs);
@@ -169,7 +170,8 @@ class ClientApi(Construct):
         self.namespace.grant_publish(role)
 
     # -- the HTTP API ----------------------------------------------------------------------------
-    def add_http_api(self, function: lambda_.IFunction) -> apigw.HttpApi:
+    def add_http_api(self, function: lambda_.IFunction, web_origins: list[str]) -> apigw.HttpApi:
+        """``web_origins``: the origins whose pages may call it (CORS)."""
         api, options = self.api_settings, self.options
         http_api = apigw.HttpApi(
             self,
@@ -178,7 +180,7 @@ class ClientApi(Construct):
             description="Brain in Cup client API: post a message, read history (Cognito JWT)",
             create_default_stage=False,
             cors_preflight=apigw.CorsPreflightOptions(
-                allow_origins=[options.web_origin],
+                allow_origins=web_origins,
                 allow_methods=[apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.OPTIONS],
                 allow_headers=["authorization", "content-type"],
                 max_age=Duration.minutes(10),
@@ -210,6 +212,19 @@ class ClientApi(Construct):
         return http_api
 
     # -- what a client needs -----------------------------------------------------------------------
+    @property
+    def browser_endpoints(self) -> list[str]:
+        """Where a browser page connects (its CSP ``connect-src``): Cognito, the Events API's HTTP
+        and WebSocket domains, and the region's HTTP APIs (this one's id would make a dependency
+        cycle with its CORS, which names the page's CloudFront origin)."""
+        region = Stack.of(self).region
+        return [
+            f"https://cognito-idp.{region}.amazonaws.com",
+            f"https://{self.events.http_dns}",
+            f"wss://{self.events.realtime_dns}",
+            f"https://*.execute-api.{region}.amazonaws.com",
+        ]
+
     def amplify_config(self) -> dict:
         """The aws-amplify v6 configuration (``Amplify.configure()`` takes it unchanged)."""
         region = Stack.of(self).region

@@ -81,6 +81,80 @@ USER_POOL = (
     ),
 )
 
+WEB_BUCKET = (
+    Acknowledged(
+        "AwsSolutions-S1",
+        "The web chat's bucket holds the built page only (public code and public configuration: pool "
+        "and client ids, endpoints) and is read by this stack's CloudFront distribution alone, through "
+        "origin access control; nobody else can read or list it. Server access logs would record "
+        "CloudFront's own reads. Who did what is in the HTTP API's access logs and CloudTrail.",
+    ),
+)
+WEB_DISTRIBUTION = (
+    Acknowledged(
+        "AwsSolutions-CFR1",
+        "The chat is meant to be reachable wherever its users are; a country list is the operator's "
+        "product decision, not the stack's (CloudFront's GeoRestriction can be added).",
+    ),
+    Acknowledged(
+        "AwsSolutions-CFR2",
+        "The distribution serves a static page of a few files (about 80 KB gzipped); every request "
+        "that does work goes to the HTTP API, which checks a Cognito token and is throttled per stage. "
+        "A web ACL (about $5 a month plus requests) would guard nothing that can be abused here.",
+    ),
+    Acknowledged(
+        "AwsSolutions-CFR3",
+        "Access logs of a static page would record visitors' IP addresses for no use this stack has "
+        "(personal data kept without a purpose); the API's access logs record the requests that matter.",
+    ),
+    Acknowledged(
+        "AwsSolutions-CFR4",
+        "Without a custom domain CloudFront serves its default *.cloudfront.net certificate, whose "
+        "security policy is fixed by AWS (TLSv1); browsers negotiate TLS 1.2/1.3 with it. A custom "
+        "domain with an ACM certificate is where the minimum version (TLS_V1_2_2021, set) applies.",
+    ),
+    Acknowledged(
+        "Annotation::@aws-cdk/aws-cloudfront:minimumProtocolVersionWithoutCertificate",
+        "The minimum protocol version is set for the day a custom domain and certificate are added "
+        "(see AwsSolutions-CFR4); until then CloudFront's default certificate policy applies.",
+    ),
+)
+
+
+#: CDK's own BucketDeployment function (one per stack), which copies the built page into its bucket.
+BUCKET_DEPLOYMENT_HANDLER = (
+    Acknowledged(
+        "AwsSolutions-L1",
+        "The runtime of CDK's BucketDeployment function is chosen by aws-cdk-lib (pinned, 2.275.0) and "
+        "moves with it; it runs only while a deployment copies the page.",
+    ),
+)
+
+
+def web_deploy_role(stack, site_bucket) -> tuple[Acknowledged, ...]:
+    """The role of that function (brain_cdk/web.py): its object wildcards name their buckets, so
+    the findings' ids are computed from the stack (the CDK asset bucket is per account and region)."""
+    from aws_cdk import DefaultStackSynthesizer, Token
+
+    site = stack.resolve(site_bucket.node.default_child.logical_id)
+    partition = "<AWS::Partition>" if Token.is_unresolved(stack.partition) else stack.partition
+    qualifier = getattr(stack.synthesizer, "bootstrap_qualifier", None) or DefaultStackSynthesizer.DEFAULT_QUALIFIER
+    assets = (
+        DefaultStackSynthesizer.DEFAULT_FILE_ASSETS_BUCKET_NAME.replace("${Qualifier}", qualifier)
+        .replace("${AWS::AccountId}", "<AWS::AccountId>")
+        .replace("${AWS::Region}", stack.region)
+    )
+    objects = (
+        "Object keys only, in two named buckets: the page's own (the deployment writes whatever files "
+        "the build made, by name) and the CDK asset bucket of this account and region (the page and "
+        "config.json are uploaded there under content-hash keys known only at deploy time)."
+    )
+    return (
+        Acknowledged(f"AwsSolutions-IAM5[Resource::<{site}.Arn>/*]", objects),
+        Acknowledged(f"AwsSolutions-IAM5[Resource::arn:{partition}:s3:::{assets}/*]", objects),
+    )
+
+
 SNAPSTART_FUNCTION = (
     Acknowledged(
         "Annotation::@aws-cdk/aws-lambda:snapStartRequirePublish",

@@ -18,7 +18,9 @@ context key                 meaning                                      default
 ``alarmTopicArn``           an existing SNS topic the alarms notify      none
 ``userPoolId``              an existing Cognito user pool (with ...)     a new pool
 ``userPoolClientId``        ... its app client (public, no secret)       a new client
-``webOrigin``               the web app's origin, for CORS               ``*``
+``webOrigin``               another origin the API's CORS allows         none (the stack's own
+                            (a dev server, a custom domain)              web chat only)
+``webSignInFlow``           the web chat's Cognito sign-in flow          ``USER_SRP_AUTH``
 ==========================  ===========================================  =======================
 """
 
@@ -28,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from brain_core.config import AGENTS, SETTINGS, Settings
+from brain_core.config import AGENTS, SETTINGS, SIGN_IN_FLOWS, Settings
 
 #: Powertools for AWS Lambda (Python) v3, AWS-managed public layer (account 017000801446).
 #: Version 27 is the layer of Powertools 3.x current when this stack was written; bump it with
@@ -150,7 +152,8 @@ class StackOptions:
     alarm_topic_arn: str | None = None
     user_pool_id: str | None = None
     user_pool_client_id: str | None = None
-    web_origin: str = "*"
+    web_origin: str | None = None
+    web_sign_in_flow: str = "USER_SRP_AUTH"
     settings: Settings = SETTINGS
 
     def __post_init__(self) -> None:
@@ -172,6 +175,10 @@ class StackOptions:
             raise OptionsError("modelId: empty")
         if not self.insight_model_id.strip():
             raise OptionsError("insightModelId: empty (say none for the heuristics alone)")
+        if self.web_sign_in_flow not in SIGN_IN_FLOWS:
+            raise OptionsError(f"webSignInFlow: {self.web_sign_in_flow!r} is not one of {', '.join(SIGN_IN_FLOWS)}")
+        if self.web_origin is not None and not self.web_origin.startswith(("https://", "http://")):
+            raise OptionsError(f"webOrigin: {self.web_origin!r} is not an origin (https://host[:port])")
 
     @classmethod
     def from_context(cls, get: Callable[[str], Any]) -> StackOptions:
@@ -198,7 +205,8 @@ class StackOptions:
             alarm_topic_arn=str(topic) if topic else None,
             user_pool_id=str(value("userPoolId", "")).strip() or None,
             user_pool_client_id=str(value("userPoolClientId", "")).strip() or None,
-            web_origin=str(value("webOrigin", defaults.web_origin)).strip(),
+            web_origin=str(value("webOrigin", "")).strip().rstrip("/") or None,
+            web_sign_in_flow=str(value("webSignInFlow", defaults.web_sign_in_flow)).strip().upper(),
         )
 
     @property

@@ -1,5 +1,6 @@
 """The Brain in Cup stack (DESIGN §2, §3, §8): tables, six agents, the workflow, the pipe, and
-the client API (Cognito, the HTTP API and its function, AppSync Events: :mod:`brain_cdk.client_api`).
+the client API (Cognito, the HTTP API and its function, AppSync Events: :mod:`brain_cdk.client_api`)
+and the web chat (S3 behind CloudFront: :mod:`brain_cdk.web`).
 
 Everything that both this stack and the offline stack need (names, the model, the pipe's
 parameters, each function's environment) comes from ``brain_core.config``; only deployment
@@ -29,6 +30,7 @@ from brain_core.config import (
     PUBLISHERS,
     Settings,
     function_environment,
+    web_page_settings,
 )
 from brain_core.tables import TABLES, KeyAttribute, TableSpec
 
@@ -37,6 +39,7 @@ from .assets import function_code
 from .client_api import ClientApi
 from .operations import Operations
 from .options import StackOptions, foundation_model, is_inference_profile
+from .web import WebChat
 
 #: The DynamoDB calls each agent's code makes (brain_core/store.py), by table. Nothing else is
 #: granted: reasoning and emotional make no DynamoDB call at all.
@@ -117,7 +120,14 @@ class BrainStack(Stack):
         )
         for agent in FUNCTIONS:
             self._function(agent, powertools)
-        self.http_api = self.client_api.add_http_api(self.functions["api"])
+        self.web = WebChat(
+            self, "Web", connect_sources=self.client_api.browser_endpoints, log_retention=options.log_retention
+        )
+        web_origins = [self.web.origin, *([options.web_origin] if options.web_origin else [])]
+        self.http_api = self.client_api.add_http_api(self.functions["api"], web_origins)
+        self.web.deploy(
+            {**self.client_api.amplify_config(), "web": web_page_settings(options.web_sign_in_flow, settings)}
+        )
         for agent in PUBLISHERS:
             self.client_api.grant_publish(self.functions[agent])
 
@@ -160,6 +170,7 @@ class BrainStack(Stack):
         CfnOutput(self, "HttpApiUrl", value=self.http_api.api_endpoint, description="API.REST.brain.endpoint")
         CfnOutput(self, "EventsHttpEndpoint", value=api.events_http_endpoint, description="API.Events.endpoint")
         CfnOutput(self, "EventsRealtimeEndpoint", value=f"wss://{api.events.realtime_dns}/event/realtime")
+        CfnOutput(self, "WebUrl", value=self.web.url, description="The web chat (CloudFront)")
 
     # -- data -------------------------------------------------------------------------------
     def _tables(self) -> dict[str, dynamodb.Table]:

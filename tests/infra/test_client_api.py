@@ -91,4 +91,6 @@ def test_an_existing_user_pool_and_a_web_origin_can_be_given_as_context(existing
     assert not existing_pool.of_type("AWS::Cognito::UserPool")
     assert "us-east-1_Existing1" in json.dumps(only(existing_pool, "AWS::ApiGatewayV2::Authorizer"))
     cors = only(existing_pool, "AWS::ApiGatewayV2::Api")["CorsConfiguration"]
-    assert cors["AllowOrigins"] == ["https://chat.example.com"]
+    [distribution_id] = existing_pool.of_type("AWS::CloudFront::Distribution")
+    web_chat = {"Fn::Join": ["", ["https://", {"Fn::GetAtt": [distribution_id, "DomainName"]}]]}
+    assert cors["AllowOrigins"] == [web_chat, "https://chat.example.com"]
