@@ -16,6 +16,8 @@ POLLING_OVERHEAD_P50_BUDGET_MS = 100.0
 POLLING_OVERHEAD_P95_BUDGET_MS = 250.0
 FIRST_VERSION_TEXT_RATIO_BUDGET = 5.0
 TOTAL_RATIO_BUDGET = 1.0
+#: The Parallel state's p50 over the same three insight calls one after another (DESIGN §6).
+PARALLEL_RATIO_BUDGET = 0.5
 #: 20 conversations x 5 messages at once, through the pushed path.
 LOAD_OVERHEAD_P95_BUDGET_MS = 300.0
 #: Cold start, net of a bare interpreter, of an agent with no AWS client (bench.coldstart.COMPUTE_ONLY).
@@ -104,6 +106,17 @@ def budgets(results: dict) -> list[dict]:
                 f"{_ms(results['warm']['totalMs'][p])} vs {_ms(results['firstVersion']['totalMs'][p])}",
             )
         )
+    value = ratios.get("parallelOverSequentialInsights_p50")
+    rows.append(
+        _budget(
+            "Parallel state / the same three insight calls in sequence, p50",
+            f"<= {PARALLEL_RATIO_BUDGET:.1f}",
+            "n/a" if value is None else f"{value:.3f}",
+            _le(value, PARALLEL_RATIO_BUDGET),
+            f"{_ms(results['warm']['states'].get('PostProcess', {}).get('p50'))} vs "
+            f"{_ms(results['firstVersion']['insightsSequentialMs']['p50'])}",
+        )
+    )
     cold = results["coldStart"]
     for row in cold["functions"]:
         if "passed" in row:

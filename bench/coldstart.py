@@ -28,7 +28,7 @@ from bench.budgets import COMPUTE_ONLY_BUDGET_MS, FLOOR_FACTOR_BUDGET, PACKAGE_B
 from bench.settings import REPO_ROOT
 from bench.stack_process import free_port
 from bench.stats import median, ratio
-from brain_core.config import FUNCTION_PACKAGES, FUNCTIONS
+from brain_core.config import FUNCTION_PACKAGES, FUNCTIONS, SETTINGS
 from brain_local.lambda_service import FunctionSpec, Worker, WorkerDied, WorkerTimedOut
 
 BARE = "bare interpreter"
@@ -36,7 +36,10 @@ FLOOR = "floor"
 LANGCHAIN = "language (langchain)"
 
 #: Agents that create no AWS client at import: budgeted at COMPUTE_ONLY_BUDGET_MS net (DESIGN §6).
-COMPUTE_ONLY = ("reasoning", "emotional", "depth")
+#: The insight agents ask the insight model (a bedrock-runtime client; depth also DynamoDB), so
+#: they are budgeted as agents with an AWS client; with ``insight_model_id = none`` reasoning and
+#: emotional are compute-only again (depth still writes long-term memory).
+COMPUTE_ONLY: tuple[str, ...] = () if SETTINGS.insight_model_id.lower() != "none" else ("reasoning", "emotional")
 
 
 @dataclass

@@ -14,6 +14,7 @@ from bench import budgets
 from bench.scenarios import STATES, MessageSample
 from bench.stats import median, ratio, summary
 from brain_core import workflow
+from brain_core.config import INSIGHT_AGENTS
 from brain_core.contracts import TIMED_STEPS, step_name
 
 SCHEMA = 1
@@ -52,6 +53,15 @@ def latency_figures(samples: list[MessageSample]) -> dict:
 #: agent time = what it cost to get there and back (the engine's lambda.invoke, the Invoke
 #: endpoint, the worker's pipe, a wait for a free execution environment).
 STATE_STEPS = {state.name: step_name(state.agent) for state in workflow.happy_path() if state.agent}
+#: The Parallel state, whose time is compared with its three branches' calls one after another.
+PARALLEL_STATE = next(state.name for state in workflow.happy_path() if state.type == "Parallel")
+#: The insight agents' steps, as the first version's chain runs them, one after another.
+INSIGHT_STEPS = tuple(step_name(agent) for agent in INSIGHT_AGENTS)
+
+
+def sequential_insights_ms(samples: list[MessageSample]) -> list[float]:
+    """Per first-version message: its three insight calls' milliseconds, added up."""
+    return [sum(s.steps[step] for step in INSIGHT_STEPS) for s in samples if all(k in s.steps for k in INSIGHT_STEPS)]
 
 
 def orchestration_figures(samples: list[MessageSample]) -> dict:
@@ -101,7 +111,14 @@ def build_results(
     warm_figures.update(orchestration_figures(warm))
     first_figures = latency_figures(first_version)
     first_figures["timelineMedianMs"] = _first_version_timeline(first_version)
-    ratios = {}
+    first_figures["insightsSequentialMs"] = summary(sequential_insights_ms(first_version))
+    ratios = {
+        # The Parallel state's time (its three model calls at once, and the hops to them) over the
+        # same three calls one after another (the first version's chain), in the same run.
+        "parallelOverSequentialInsights_p50": ratio(
+            warm_figures["states"][PARALLEL_STATE]["p50"], first_figures["insightsSequentialMs"]["p50"]
+        ),
+    }
     for p in ("p50", "p95"):
         ratios[f"timeToTextFirstVersionOverWarm_{p}"] = ratio(
             first_figures["firstTextMs"][p], warm_figures["firstTextMs"][p]

@@ -133,6 +133,12 @@ def markdown(results: dict) -> str:
                     results["firstVersionRatios"]["totalWarmOverFirstVersion_p95"],
                     "<= 1.0",
                 ],
+                [
+                    "Parallel state ÷ the same three insight calls in sequence",
+                    results["firstVersionRatios"].get("parallelOverSequentialInsights_p50"),
+                    "",
+                    "<= 0.5",
+                ],
             ],
         ),
         "",

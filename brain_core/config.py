@@ -113,10 +113,23 @@ class Settings:
     chunks_table: str = "BrainResponseChunks"
     #: Powertools idempotency records (pk ``id``, TTL ``expiration``) for steps with side effects.
     idempotency_table: str = "BrainIdempotency"
+    #: Long-term memory: facts about each person, per owner (brain_core/facts.py has the layout).
+    memory_table: str = "BrainMemory"
     #: Each person's conversations (pk ``owner``, sk ``conversationId``), for ``GET /conversations``.
     conversations_table: str = "BrainConversations"
     state_machine_name: str = "BrainWorkflow"
     model_id: str = "amazon.nova-pro-v1:0"
+    #: The small fast model the insight agents (reasoning, emotional, depth) ask through Converse
+    #: with a forced tool; "none" keeps their heuristics alone (cheaper: no extra Bedrock calls).
+    insight_model_id: str = "amazon.nova-micro-v1:0"
+    #: Each insight agent's whole model call, its one retry included; past it the agent's heuristic
+    #: answers for that turn. It must fit in the branch function's timeout (and the ASL's
+    #: TimeoutSeconds) with room for a cold start: tests/unit/test_config.py checks it.
+    insight_deadline_seconds: float = 2.5
+    #: Long-term memory's bounds: facts kept per owner (the oldest go first), and how long a fact
+    #: not heard again is kept.
+    memory_max_facts: int = 30
+    memory_ttl_days: int = 365
     #: ``boto3`` (default, fast cold start) or ``langchain`` (opt-in ChatBedrockConverse).
     model_client: str = "boto3"
     metrics_namespace: str = "BrainInCup"
@@ -146,9 +159,11 @@ class Settings:
         default_factory=lambda: {
             "perception": FunctionSettings(timeout_seconds=10),
             "language": FunctionSettings(timeout_seconds=30),
-            "reasoning": FunctionSettings(timeout_seconds=5),
-            "emotional": FunctionSettings(timeout_seconds=5),
-            "depth": FunctionSettings(timeout_seconds=5),
+            # The insight deadline (2.5 s; 6 s for a real model offline), a cold start and depth's
+            # writes fit (tests/unit/test_config.py); the ASL's TimeoutSeconds match.
+            "reasoning": FunctionSettings(timeout_seconds=8),
+            "emotional": FunctionSettings(timeout_seconds=8),
+            "depth": FunctionSettings(timeout_seconds=8),
             "self_review": FunctionSettings(timeout_seconds=10),
             "api": FunctionSettings(timeout_seconds=10),
         }
@@ -172,6 +187,10 @@ class Settings:
 #: asset carries them (copied from the installed distribution, no Docker).
 FUNCTION_PACKAGES: Mapping[str, tuple[str, ...]] = {
     "perception": ("cachetools",),
+    # The insight agents validate the model's answer against their schema (brain_core/insight.py).
+    "reasoning": ("fastjsonschema",),
+    "emotional": ("fastjsonschema",),
+    "depth": ("fastjsonschema",),
     "api": ("python-ulid",),
 }
 
@@ -207,6 +226,10 @@ def function_environment(agent: str, settings: Settings = SETTINGS) -> dict[str,
         **{table.environment_variable: getattr(settings, table.setting) for table in TABLES},
         "MODEL_ID": settings.model_id,
         "MODEL_CLIENT": settings.model_client,
+        "INSIGHT_MODEL_ID": settings.insight_model_id,
+        "INSIGHT_DEADLINE_SECONDS": str(settings.insight_deadline_seconds),
+        "MEMORY_MAX_FACTS": str(settings.memory_max_facts),
+        "MEMORY_TTL_DAYS": str(settings.memory_ttl_days),
         "HISTORY_TURNS": str(settings.history_turns),
         "HISTORY_CACHE_TTL_SECONDS": str(settings.history_cache_ttl_seconds),
         "MAX_INPUT_CHARS": str(settings.max_input_chars),
@@ -239,8 +262,13 @@ class AgentEnv:
     messages_table: str
     chunks_table: str
     idempotency_table: str
+    memory_table: str
     model_id: str
     model_client: str
+    insight_model_id: str
+    insight_deadline_seconds: float
+    memory_max_facts: int
+    memory_ttl_days: int
     history_turns: int
     history_cache_ttl_seconds: int
     max_input_chars: int

@@ -170,6 +170,7 @@ class Turn(Contract):
     role: str  # "user" or "brain"
     content: str
     messageId: str
+    factsRemembered: int = 0  # a brain reply's: facts its turn added to long-term memory
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,8 @@ class PerceptionResult(Contract):
     elapsedMs: float
     refusal: str | None = None  # machine-readable reason when not valid (content-empty, owner-missing, ...)
     suspectedOverride: bool = False  # the message tries to replace the persona; the prompt is guarded
+    #: The owner's long-term facts the prompt carries (``{"kind", "value"}``; brain_core/facts.py).
+    facts: list[dict] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: Any) -> PerceptionResult:
@@ -218,26 +221,38 @@ class InsightInput:
     userText: str  # "" when the content was not text
     reply: str  # the language step's streamed draft
     history: list[Turn]
+    owner: str = ""
+    createdAt: str = ""
+    facts: list[dict] = field(default_factory=list)  # what the brain already knew about the owner
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> InsightInput:
         message = WorkflowInput.from_dict(state, strict=False)
-        perception = state.get("perception")
+        perception = PerceptionResult.from_dict(state["perception"]) if state.get("perception") else None
         return cls(
             messageId=message.messageId,
             userText=message.content,
             reply=LanguageResult.from_dict(state["language"]).text,
-            history=PerceptionResult.from_dict(perception).history if perception else [],
+            history=perception.history if perception else [],
+            owner=message.owner,
+            createdAt=message.createdAt,
+            facts=perception.facts if perception else [],
         )
+
+
+#: Where an insight came from: the model, or the agent's heuristic (model off, or it failed this
+#: turn). A reply's ``insightSources`` adds ``degraded``: the branch failed as a whole.
+INSIGHT_SOURCES: tuple[str, ...] = ("model", "heuristic", "degraded")
 
 
 @dataclass(frozen=True)
 class ReasoningResult(Contract):
     agent: str
     thoughts: list[str]
-    structure: dict  # sentences, questions, claims: what the thoughts were built from
+    structure: dict  # sentences, questions, claims: what the heuristic's thoughts were built from
     repaired: bool
     elapsedMs: float
+    source: str = "heuristic"  # "model" | "heuristic"
 
 
 @dataclass(frozen=True)
@@ -254,6 +269,7 @@ class EmotionalResult(Contract):
     userEmotion: Emotion
     sensations: list[str]
     elapsedMs: float
+    source: str = "heuristic"  # "model" | "heuristic"
 
     @classmethod
     def from_dict(cls, data: Any) -> EmotionalResult:
@@ -271,6 +287,10 @@ class DepthResult(Contract):
     perspective: str
     memories: str
     elapsedMs: float
+    selfReflection: str = ""  # how the brain sees itself in this reply ("": self-review composes one)
+    facts: list[dict] = field(default_factory=list)  # durable facts told this turn ({"kind", "value"})
+    factsRemembered: int = 0  # of those, how many long-term memory took (new or newer)
+    source: str = "heuristic"  # "model" | "heuristic"
 
 
 @dataclass(frozen=True)
@@ -410,6 +430,10 @@ class ReplyItem(Contract):
     model: str
     createdAt: str
     degraded: list[str] = field(default_factory=list)
+    #: Where each insight agent's part came from: agent -> "model" | "heuristic" | "degraded".
+    insightSources: dict = field(default_factory=dict)
+    #: Facts this turn added to the owner's long-term memory (perception re-reads them when > 0).
+    factsRemembered: int = 0
 
 
 REPLY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ReplyItem))

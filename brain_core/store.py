@@ -1,4 +1,4 @@
-"""Data access: the Messages and ResponseChunks tables (DESIGN §3).
+"""Data access: the Messages, ResponseChunks and Memory tables (DESIGN §3).
 
 The only module that speaks DynamoDB. Agents get a store from their handler's cold start and
 hand it to their logic, so tests swap the store, not the logic. Endpoints come from the
@@ -19,6 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from brain_core.contracts import ReplyItem, ResponseChunk, Turn
+from brain_core.facts import Fact, newest
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -63,7 +64,8 @@ def _turn(item: dict) -> Turn | None:
     content = item.get("content", {}).get("S")
     if role not in ("user", "brain") or content is None:
         return None
-    return Turn(role=role, content=content, messageId=item["messageId"]["S"])
+    remembered = int(item.get("factsRemembered", {}).get("N", 0))
+    return Turn(role=role, content=content, messageId=item["messageId"]["S"], factsRemembered=remembered)
 
 
 class ConversationStore:
@@ -85,7 +87,7 @@ class ConversationStore:
             "ExpressionAttributeNames": {"#owner": "owner"},
             "ExpressionAttributeValues": {":c": {"S": conversation_id}, ":owner": {"S": owner}, **values},
             "ScanIndexForward": forward,
-            "ProjectionExpression": "messageId, #role, content",
+            "ProjectionExpression": "messageId, #role, content, factsRemembered",
         }
         kwargs["ExpressionAttributeNames"]["#role"] = "role"
         turns: list[Turn] = []
@@ -227,3 +229,71 @@ class ChunkPublisher:
         if not items:
             return -1, False
         return int(items[0]["seq"]["N"]), bool(items[0].get("done", {}).get("BOOL"))
+
+
+class FactStore:
+    """The Memory table: one partition per owner (layout in :mod:`brain_core.facts`)."""
+
+    def __init__(self, client, table: str, max_facts: int, ttl_days: int):
+        self._client = client
+        self._table = table
+        self._max = max_facts
+        self._ttl_seconds = ttl_days * 86400
+
+    def _facts(self, owner: str) -> list[tuple[Fact, float]]:
+        """Every item of the owner's partition, with its expiry: one Query (paged)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#owner = :owner",
+            "ExpressionAttributeNames": {"#owner": "owner"},
+            "ExpressionAttributeValues": {":owner": {"S": owner}},
+        }
+        found: list[tuple[Fact, float]] = []
+        while True:
+            page = self._client.query(**kwargs)
+            for i in page.get("Items", []):
+                fact = Fact(i["kind"]["S"], i["value"]["S"], i["updatedAt"]["S"], i["sourceMessageId"]["S"])
+                found.append((fact, float(i["expiresAt"]["N"])))
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def load(self, owner: str) -> list[Fact]:
+        """The owner's facts, newest first, at most ``max_facts``. DynamoDB deletes expired items
+        some time after they expire: they are left out here already."""
+        now = time.time()
+        return newest([fact for fact, expires in self._facts(owner) if expires > now], self._max)
+
+    def remember(self, owner: str, facts: list[Fact]) -> int:
+        """Write ``facts`` (newest wins per key), then trim the owner to ``max_facts``. Returns how
+        many were written (a fact older than the stored one is not)."""
+        written = 0
+        for fact in facts:
+            item = {
+                "owner": owner,
+                "factKey": fact.key,
+                "kind": fact.kind,
+                "value": fact.value,
+                "updatedAt": fact.updatedAt,
+                "sourceMessageId": fact.sourceMessageId,
+                "expiresAt": int(time.time()) + self._ttl_seconds,
+            }
+            try:
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=to_item(item),
+                    ConditionExpression="attribute_not_exists(updatedAt) OR updatedAt <= :u",
+                    ExpressionAttributeValues={":u": {"S": fact.updatedAt}},
+                )
+                written += 1
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+        if written:
+            self._trim(owner)
+        return written
+
+    def _trim(self, owner: str) -> None:
+        """Delete the owner's oldest facts beyond ``max_facts``."""
+        for fact in newest([fact for fact, _ in self._facts(owner)], 10_000)[self._max :]:
+            self._client.delete_item(TableName=self._table, Key={"owner": {"S": owner}, "factKey": {"S": fact.key}})

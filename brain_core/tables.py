@@ -117,6 +117,17 @@ IDEMPOTENCY = TableSpec(
     ttl_attribute="expiration",  # records expire within the hour
 )
 
+MEMORY = TableSpec(
+    key="memory",
+    construct_id="Memory",
+    description="Long-term memory: durable facts about each person, one partition per owner (brain_core/facts.py)",
+    partition_key=KeyAttribute("owner", "S"),  # a read names its owner: no other owner's facts can come back
+    sort_key=KeyAttribute("factKey", "S"),  # "name", "home", "likes#sailing": newest wins per key
+    ttl_attribute="expiresAt",  # a fact not heard again for memory_ttl_days expires
+    point_in_time_recovery=True,
+    retain_on_delete=True,  # what people told the brain is their data, like the conversations
+)
+
 CONVERSATIONS = TableSpec(
     key="conversations",
     construct_id="Conversations",
@@ -133,4 +144,4 @@ CONVERSATIONS = TableSpec(
 CONVERSATIONS_BY_UPDATED = CONVERSATIONS.local_indexes[0].name
 
 #: Every table of the stack.
-TABLES: tuple[TableSpec, ...] = (MESSAGES, CHUNKS, IDEMPOTENCY, CONVERSATIONS)
+TABLES: tuple[TableSpec, ...] = (MESSAGES, CHUNKS, IDEMPOTENCY, CONVERSATIONS, MEMORY)

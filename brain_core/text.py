@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 _WORD = re.compile(r"[a-z][a-z']*")
@@ -190,3 +191,9 @@ def sentences(text: str) -> list[str]:
 def clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def pick(options: tuple[str, ...], seed: str) -> str:
+    """One of ``options``, the same for the same ``seed``: how the heuristics vary their sentences
+    with the input instead of repeating one template every turn."""
+    return options[int(hashlib.sha256(seed.encode()).hexdigest(), 16) % len(options)]

@@ -157,3 +157,12 @@ class DaemonProvider(BaseProvider):
             self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         with contextlib.suppress(OSError):  # tracing must never fail the invocation
             self._socket.sendto(_HEADER + json.dumps(document, default=str).encode(), (host, int(port)))
+
+
+def tracer_for(calls_aws: bool):
+    """Powertools' Tracer for a function: its default provider (aws-xray-sdk, which patches
+    botocore so AWS calls show in the trace) when the function calls AWS, else the light
+    :class:`DaemonProvider`. The insight agents call Bedrock only when a model is configured."""
+    from aws_lambda_powertools import Tracer
+
+    return Tracer() if calls_aws else Tracer(provider=DaemonProvider())

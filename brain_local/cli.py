@@ -99,6 +99,8 @@ def _options(args) -> StackOptions:
         ttft_ms=args.ttft_ms,
         tokens_per_second=args.tokens_per_second,
         reply_tokens=args.reply_tokens,
+        insight_ttft_ms=args.insight_ttft_ms,
+        insight_tokens_per_second=args.insight_tokens_per_second,
         model_client=args.model_client,
         warm=getattr(args, "warm", 0),
         settings=replace(SETTINGS, log_level=args.log_level.upper()),
@@ -193,6 +195,11 @@ def print_inner_life(reply: dict, out=sys.stdout) -> None:
         f"  status      {reply.get('status')}"
         + (f" (degraded: {', '.join(reply['degraded'])})" if reply.get("degraded") else ""),
     ]
+    sources = reply.get("insightSources") or {}
+    if sources:
+        lines.append("  from        " + ", ".join(f"{agent} {source}" for agent, source in sources.items()))
+    if reply.get("factsRemembered"):
+        lines.append(f"  remembered  {reply['factsRemembered']} new fact(s) about you, for good")
     print(_dim("\n".join(lines)), file=out)
 
 
@@ -519,6 +526,19 @@ def build_parser() -> argparse.ArgumentParser:
             type=int,
             default=int(os.environ.get("BRAIN_REPLY_TOKENS", 60)),
             help="scripted model: about how many tokens a reply has (default 60)",
+        )
+        p.add_argument(
+            "--insight-ttft-ms",
+            type=float,
+            default=StackOptions.insight_ttft_ms,
+            help="the scripted double behind insight_model_id: time to first token "
+            f"(default {StackOptions.insight_ttft_ms:.0f}: a small fast model on Bedrock)",
+        )
+        p.add_argument(
+            "--insight-tokens-per-second",
+            type=float,
+            default=StackOptions.insight_tokens_per_second,
+            help=f"the same double: tokens per second (default {StackOptions.insight_tokens_per_second:.0f})",
         )
         p.add_argument(
             "--log-level",

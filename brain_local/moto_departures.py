@@ -25,8 +25,9 @@ does something, never what a client sees:
    :class:`brain_local.persistence.OrderedWrites`, which also journals them for ``--data-dir``.
 
 1 and 2 apply in the stack's process (:func:`apply_to_step_functions`), 3 and 4 in the DynamoDB
-process (:func:`apply_to_dynamodb`); 5 wraps that process's app. Each is idempotent. Pinned to moto 5.2.5 (pyproject.toml):
-they reach into its internals, so a moto upgrade re-checks them (the integration tests do).
+process (:func:`apply_to_dynamodb`); 5 wraps that process's app. Each is idempotent. Pinned to
+moto 5.2.5 (pyproject.toml): they reach into its internals, so a moto upgrade re-checks them (the
+integration tests do).
 """
 
 from __future__ import annotations

@@ -87,6 +87,10 @@ class StackOptions:
     ttft_ms: float = 400.0
     tokens_per_second: float = 40.0
     reply_tokens: int = 60
+    #: The scripted double behind ``insight_model_id``: a small fast model's pace on Bedrock
+    #: (a forced-tool answer in ~300-400 ms).
+    insight_ttft_ms: float = 250.0
+    insight_tokens_per_second: float = 400.0
     model_client: str = "boto3"
     log_dir: Path = field(default_factory=lambda: REPO_ROOT / ".brain" / "logs")
     warm: int = 0  # environments started per function before traffic
@@ -108,6 +112,11 @@ class StackOptions:
         return f"http://{self.host}:{self.port}"
 
 
+#: What a real small model on two shared cores needs for three insight calls at once
+#: (scripts/insight_concurrency.py: 3.2 s quiet, up to ~8 s loaded, against 2.5 s on Bedrock).
+LOCAL_MODEL_INSIGHT_DEADLINE_SECONDS = 6.0
+
+
 def function_specs(
     options: StackOptions,
     model: ModelBackend,
@@ -115,8 +124,9 @@ def function_specs(
     client_api_env: Callable[[str], dict[str, str]] | None = None,
 ) -> dict[str, FunctionSpec]:
     """Each function's FunctionSpec: the environment CDK gives it, configured for the model
-    behind the local Bedrock endpoint (its id, and the persona length it can follow), plus what
-    Lambda itself sets (and what reaching the client API's front door takes: ``client_api_env``)."""
+    behind the local Bedrock endpoint (its id, the persona length it can follow and, for a real
+    local model, an insight deadline it can meet), plus what Lambda itself sets (and what reaching
+    the client API's front door takes: ``client_api_env``)."""
     from brain_local.lambda_service import FunctionSpec, worker_environment
 
     s = replace(
@@ -125,6 +135,8 @@ def function_specs(
         model_client=options.model_client,
         persona_length=model.persona_length,
     )
+    if options.model == "smollm2":
+        s = replace(s, insight_deadline_seconds=LOCAL_MODEL_INSIGHT_DEADLINE_SECONDS)
     specs = {}
     for agent in FUNCTIONS:
         name = s.function_name(agent)
@@ -180,6 +192,26 @@ def make_backend(options: StackOptions):
     if options.model == "scripted":
         return ScriptedPersonaModel(ScriptSettings(options.ttft_ms, options.tokens_per_second, options.reply_tokens))
     raise ValueError(f"unknown model backend {options.model!r} (choose: {', '.join(MODELS)})")
+
+
+def model_ids(options: StackOptions, backend) -> dict:
+    """The model ids the local Bedrock endpoint serves: the backend under its own id and the
+    deployment's ``model_id``; ``insight_model_id`` (unless "none") by the same real model, or by
+    a scripted double paced like a small fast model."""
+    from brain_local.bedrock_service import model_table
+    from brain_local.scripted_model import ScriptedPersonaModel, ScriptSettings
+
+    s = options.settings
+    table = model_table(backend, s.model_id)
+    if s.insight_model_id.lower() != "none":
+        if options.model == "smollm2":
+            from brain_local.local_model import SmolLM2Model
+
+            table[s.insight_model_id] = SmolLM2Model(model_id=s.insight_model_id)  # the same loaded model
+        else:
+            pace = ScriptSettings(options.insight_ttft_ms, options.insight_tokens_per_second, options.reply_tokens)
+            table[s.insight_model_id] = ScriptedPersonaModel(pace, model_id=s.insight_model_id)
+    return table
 
 
 class OfflineStack:
@@ -435,7 +467,9 @@ class OfflineStack:
         if unknown:
             raise ValueError(f"fault plan names unknown functions: {', '.join(sorted(unknown))}")
         self.lambda_app = LambdaApp(self.pools)
-        self.bedrock_app = BedrockRuntimeApp(self.backend, ModelFaults(plan.model, seed=plan.seed))
+        self.bedrock_app = BedrockRuntimeApp(
+            model_ids(self.options, self.backend), ModelFaults(plan.model, seed=plan.seed)
+        )
         self.duplicate_delivery = RateFault(plan.duplicate_rate, f"{plan.seed}:duplicates")
 
         self.pipe = StreamPipe(

@@ -10,6 +10,8 @@ from __future__ import annotations
 # --- List prices (USD, us-east-1) -------------------------------------------------------------
 BEDROCK_NOVA_PRO_INPUT_PER_1K = 0.0008  # per 1,000 input tokens
 BEDROCK_NOVA_PRO_OUTPUT_PER_1K = 0.0032  # per 1,000 output tokens
+BEDROCK_NOVA_MICRO_INPUT_PER_1K = 0.000035  # the insight model (insight_model_id)
+BEDROCK_NOVA_MICRO_OUTPUT_PER_1K = 0.00014
 LAMBDA_ARM_GB_S = 0.0000133334  # per GB-second (arm64), includes the billed INIT phase
 LAMBDA_REQUEST = 0.20 / 1e6
 SFN_EXPRESS_REQUEST = 1.00 / 1e6
@@ -37,13 +39,18 @@ CLOUDFRONT_TRANSFER_GB = 0.085  # to the internet, first 10 TB
 INPUT_TOKENS = 1_200  # persona ~250 + 12 turns of history ~900 + the message ~50
 OUTPUT_TOKENS = 150  # the persona asks for 2-5 sentences; max_output_tokens is 400
 MODEL_SECONDS = 2.0  # ~0.5 s to first token + 150 tokens at ~100 tokens/s
+#: Reasoning, emotional and depth: one forced-tool call each to the insight model (none with
+#: insight_model_id = "none"): inner voice + tool schema + the exchange in, the tool's JSON out.
+INSIGHT_CALLS = 3
+INSIGHT_INPUT_TOKENS = 450
+INSIGHT_OUTPUT_TOKENS = 120
 #: Billed milliseconds of each function on a warm run (512 MB each).
 WARM_MS = {
     "perception": 60,
     "language": 2_100,
-    "reasoning": 10,
-    "emotional": 10,
-    "depth": 15,
+    "reasoning": 450,  # one insight-model call each (none with insight_model_id = "none": ~10 ms)
+    "emotional": 450,
+    "depth": 480,
     "self_review": 80,
     "api": 30,  # the POST (one PutItem, one UpdateItem); its history reads are in READ_UNITS
 }
@@ -57,7 +64,7 @@ CHUNK_WRITES = 17  # first chunk at once, then <= 1 per 100 ms over 1.5 s of str
 WRITE_UNITS = 1 + CHUNK_WRITES + 3 + 3 + 1 + 2
 #: perception's history Query, the API's history read when a client opens the conversation, the
 #: API's conversations list. The pushed client never polls the draft.
-READ_UNITS = 1 + 1 + 1
+READ_UNITS = 1 + 1 + 1 + 1  # ... and perception's read of the owner's long-term facts
 #: The client API, per message: the POST, and about one history or list read as the client
 #: (re)opens the conversation.
 HTTP_API_REQUESTS = 2
@@ -88,6 +95,11 @@ def per_message(cold_fraction: float) -> dict[str, float]:
     return {
         "Bedrock Nova Pro tokens": INPUT_TOKENS / 1000 * BEDROCK_NOVA_PRO_INPUT_PER_1K
         + OUTPUT_TOKENS / 1000 * BEDROCK_NOVA_PRO_OUTPUT_PER_1K,
+        "Bedrock Nova Micro tokens (insights)": INSIGHT_CALLS
+        * (
+            INSIGHT_INPUT_TOKENS / 1000 * BEDROCK_NOVA_MICRO_INPUT_PER_1K
+            + INSIGHT_OUTPUT_TOKENS / 1000 * BEDROCK_NOVA_MICRO_OUTPUT_PER_1K
+        ),
         "Lambda (GB-s + requests)": lambda_gb_s * LAMBDA_ARM_GB_S + len(WARM_MS) * LAMBDA_REQUEST,
         "Step Functions Express": SFN_EXPRESS_REQUEST + WORKFLOW_GB * WORKFLOW_SECONDS * SFN_EXPRESS_GB_S,
         "DynamoDB requests": WRITE_UNITS * DDB_WRITE_REQUEST_UNIT + READ_UNITS * DDB_READ_REQUEST_UNIT,

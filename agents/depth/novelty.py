@@ -11,7 +11,7 @@ from collections import Counter
 from itertools import pairwise
 
 from brain_core.contracts import Turn
-from brain_core.text import clip, content_words, words
+from brain_core.text import clip, content_words, pick, words
 
 THEMES: dict[str, frozenset[str]] = {
     "the body I no longer have": frozenset(
@@ -143,25 +143,49 @@ def novelty(reply: str, history: list[Turn]) -> tuple[float, str | None]:
     return round(1.0 - best, 3), best_reply
 
 
+_PERSPECTIVE = (
+    "Seen from inside the jar, {w} is about {theme}.",
+    "From this shelf, {w} turns my mind to {theme}.",
+    "Underneath {w} I hear {theme}.",
+)
+_REPEATED = (
+    "I have said something like this before; I should come at {theme} from a new side.",
+    "My words about {w} echo what I said before; {theme} deserves a fresh angle.",
+)
+_RELATED = (
+    "This brings back what you told me before: {quoted}",
+    "Your words about {w} bring back {quoted}",
+    "When you mention {w}, I think of what you said before: {quoted}",
+)
+_BEGINNING = (
+    "Nothing earlier touches {w}, but I remember how we began: “{first}”",
+    "{W} is new between us; I still remember how we began: “{first}”",
+)
+
+
 def perspective(user_text: str, reply: str, novelty_score: float) -> str:
     counts = Counter(content_words(user_text + " " + reply))
     theme = max(THEMES, key=lambda name: (sum(counts[w] for w in THEMES[name]), name == "what a self is"))
-    if novelty_score < 0.5:
-        return f"I have said something like this before; I should come at {theme} from a new side."
-    return f"Seen from inside the jar, this is about {theme}."
+    word = (content_words(user_text) or content_words(reply) or ["this"])[0]
+    frames = _REPEATED if novelty_score < 0.5 else _PERSPECTIVE
+    return pick(frames, user_text + reply).format(theme=theme, w=word)
 
 
 def memories(user_text: str, history: list[Turn], limit: int = 2) -> str:
     earlier = [t for t in history if t.role == "user"]
     if not earlier:
-        return "Nothing to remember yet: this is the first thing you have said to me. I will keep it."
+        return (
+            f"Nothing to remember yet: “{clip(user_text, 80)}” is the first thing you have said to me. I will keep it."
+        )
     now = set(content_words(user_text))
     related = sorted(
         ((len(now & set(content_words(t.content))), i, t) for i, t in enumerate(earlier)),
         key=lambda x: (-x[0], -x[1]),
     )
     picked = [t for overlap, _, t in related if overlap > 0][:limit]
+    word = (content_words(user_text) or ["this"])[0]
     if picked:
+        shared = sorted(now & set(content_words(picked[0].content)))
         quoted = "; ".join(f"“{clip(t.content, 100)}”" for t in picked)
-        return f"This brings back what you told me before: {quoted}"
-    return f"I remember how we began: “{clip(earlier[0].content, 100)}”"
+        return pick(_RELATED, user_text).format(quoted=quoted, w=shared[0] if shared else word)
+    return pick(_BEGINNING, user_text).format(first=clip(earlier[0].content, 100), w=word, W=word.capitalize())

@@ -1,38 +1,35 @@
-"""Emotional λ (Parallel branch): the emotion of the user's message and of the reply, and
-the sensations that go with the brain's.
+"""Emotional λ (Parallel branch): the emotion of the user's message and of the reply, and the
+sensations that go with the brain's, from the small insight model (a forced tool call under a
+deadline) or, when it fails or is off, the affect lexicon.
 
 Input: the workflow state with $.content and $.language. Output (one element of $.insights):
 EmotionalResult.
 """
 
-import time
+from aws_lambda_powertools import Logger, Metrics
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from brain_core.config import AgentEnv
+from brain_core.contracts import InsightInput
+from brain_core.insight import InsightSettings, bedrock_client, record
+from brain_core.tracing import tracer_for
 
-from brain_core.contracts import EmotionalResult, InsightInput
-from brain_core.tracing import DaemonProvider
+from .insight import feel
 
-from .affect import empathise, score, sensations
-
-# No AWS client here: a light tracing provider instead of aws-xray-sdk (see brain_core.tracing).
-logger, tracer, metrics = Logger(), Tracer(provider=DaemonProvider()), Metrics()
+ENV = AgentEnv.from_environ()
+INSIGHTS = InsightSettings(ENV.insight_model_id, ENV.insight_deadline_seconds)
+BEDROCK = bedrock_client(INSIGHTS) if INSIGHTS.enabled else None
+logger, tracer, metrics = Logger(), tracer_for(INSIGHTS.enabled), Metrics()
 
 
 @logger.inject_lambda_context(correlation_id_path="messageId")
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def main(event: dict, context) -> dict:
-    started = time.perf_counter()
-    state = InsightInput.from_state(event)
-    theirs = score(state.userText)
-    own = empathise(score(state.reply), theirs)
-    result = EmotionalResult(
-        agent="emotional",
-        emotion=own,
-        userEmotion=theirs,
-        sensations=sensations(own, seed=state.messageId),
-        elapsedMs=round((time.perf_counter() - started) * 1000, 2),
+    result, outcome = feel(InsightInput.from_state(event), BEDROCK, INSIGHTS)
+    record(outcome, logger, metrics)
+    tracer.put_annotation(key="emotion", value=result.emotion.label)
+    logger.info(
+        "felt",
+        extra={"emotion": result.emotion.label, "userEmotion": result.userEmotion.label, "elapsedMs": result.elapsedMs},
     )
-    tracer.put_annotation(key="emotion", value=own.label)
-    logger.info("felt", extra={"emotion": own.label, "userEmotion": theirs.label, "elapsedMs": result.elapsedMs})
     return result.to_dict()

@@ -8,16 +8,21 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from brain_core.config import AgentEnv
 from brain_core.contracts import WorkflowInput
-from brain_core.store import ConversationStore, dynamodb_client
+from brain_core.store import ConversationStore, FactStore, dynamodb_client
 
-from .memory import ConversationMemory
+from .memory import ConversationMemory, OwnerFacts
 from .perceive import perceive
 
 logger, tracer, metrics = Logger(), Tracer(), Metrics()
 ENV = AgentEnv.from_environ()
+DYNAMODB = dynamodb_client()
 MEMORY = ConversationMemory(
-    ConversationStore(dynamodb_client(), ENV.messages_table),
+    ConversationStore(DYNAMODB, ENV.messages_table),
     turns=ENV.history_turns,
+    ttl_seconds=ENV.history_cache_ttl_seconds,
+)
+FACTS = OwnerFacts(
+    FactStore(DYNAMODB, ENV.memory_table, ENV.memory_max_facts, ENV.memory_ttl_days),
     ttl_seconds=ENV.history_cache_ttl_seconds,
 )
 
@@ -30,6 +35,7 @@ def main(event: dict, context) -> dict:
     result = perceive(
         message,
         MEMORY,
+        FACTS,
         history_turns=ENV.history_turns,
         max_input_chars=ENV.max_input_chars,
         persona_length=ENV.persona_length,
@@ -50,6 +56,7 @@ def main(event: dict, context) -> dict:
             "refusal": result.refusal,
             "turns": len(result.history),
             "cacheHit": result.cacheHit,
+            "facts": len(result.facts),
             "suspectedOverride": result.suspectedOverride,
             "elapsedMs": result.elapsedMs,
         },

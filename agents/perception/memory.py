@@ -15,6 +15,7 @@ from typing import Protocol
 from cachetools import TTLCache
 
 from brain_core.contracts import Turn
+from brain_core.facts import Fact
 
 
 class HistorySource(Protocol):
@@ -57,3 +58,41 @@ class ConversationMemory:
         turns = [merged[k] for k in sorted(merged)][-self._turns :]
         self._cache[key] = _Entry(turns=turns, upto=before_id)
         return turns, True
+
+
+class FactSource(Protocol):
+    def load(self, owner: str) -> list[Fact]: ...
+
+
+@dataclass
+class _Facts:
+    facts: list[Fact]
+    upto: str  # the newest brain reply seen when the facts were read
+
+
+class OwnerFacts:
+    """The owner's long-term facts (:mod:`brain_core.facts`), cached per owner across warm
+    invocations. They are re-read when the cache entry expires, or when the conversation shows a
+    reply newer than the entry that added facts (depth writes a turn's facts before self-review
+    writes its reply, and the reply says how many): so a fact told one message ago is already
+    there, while a conversation that adds none costs no read. An owner with no facts yet is not
+    cached (a first fact, told in any conversation, is seen at the next message); a further fact
+    told in another conversation arrives within the cache's TTL."""
+
+    def __init__(self, source: FactSource, ttl_seconds: float, maxsize: int = 256):
+        self._source = source
+        self._cache: TTLCache = TTLCache(maxsize=maxsize, ttl=ttl_seconds)
+
+    def load(self, owner: str, history: list[Turn]) -> tuple[list[Fact], bool]:
+        """The owner's facts, and whether the cache served them."""
+        replies = [t.messageId for t in history if t.role == "brain"]
+        newest = max(replies, default="")
+        entry: _Facts | None = self._cache.get(owner)
+        if entry is not None and not any(
+            t.role == "brain" and t.factsRemembered and t.messageId > entry.upto for t in history
+        ):
+            return entry.facts, True
+        facts = self._source.load(owner)
+        if facts:
+            self._cache[owner] = _Facts(facts=facts, upto=newest)
+        return facts, False

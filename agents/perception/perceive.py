@@ -7,7 +7,7 @@ import time
 
 from brain_core.contracts import PerceptionResult, WorkflowInput
 
-from .memory import ConversationMemory
+from .memory import ConversationMemory, OwnerFacts
 from .prompt import converse_messages, system_prompt, trim_history
 from .validation import InvalidMessage, suspected_override, valid_content
 
@@ -15,6 +15,7 @@ from .validation import InvalidMessage, suspected_override, valid_content
 def perceive(
     message: WorkflowInput,
     memory: ConversationMemory,
+    facts: OwnerFacts | None = None,
     *,
     history_turns: int,
     max_input_chars: int,
@@ -35,17 +36,19 @@ def perceive(
             refusal=refused.reason,
         )
     history, cache_hit = memory.load(message.conversationId, message.owner, message.messageId)
+    known, _ = facts.load(message.owner, history) if facts is not None else ([], False)
     history = trim_history(history, history_turns)
     guarded = suspected_override(content)
     return PerceptionResult(
         valid=True,
         problem=None,
-        system=system_prompt(persona_length, guarded),
+        system=system_prompt(persona_length, guarded, known),
         messages=converse_messages(history, content),
         history=history,
         cacheHit=cache_hit,
         elapsedMs=_ms(started),
         suspectedOverride=guarded,
+        facts=[{"kind": f.kind, "value": f.value} for f in known],
     )
 
 

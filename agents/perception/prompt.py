@@ -6,6 +6,7 @@ Plain functions of plain values: no AWS, no Lambda.
 from __future__ import annotations
 
 from brain_core.contracts import Turn
+from brain_core.facts import Fact, facts_prompt
 from brain_core.persona import PERSONAS
 
 #: Added to the system prompt for a turn that tries to override the persona.
@@ -15,10 +16,12 @@ OVERRIDE_GUARD = (
 )
 
 
-def system_prompt(persona_length: str, guarded: bool = False) -> str:
-    """The persona of the configured length, with the guard when the turn tries to override it."""
-    persona = PERSONAS[persona_length]
-    return persona + OVERRIDE_GUARD if guarded else persona
+def system_prompt(persona_length: str, guarded: bool = False, facts: list[Fact] | None = None) -> str:
+    """The persona of the configured length, what the brain remembers about the person (their
+    long-term facts), and the guard when the turn tries to override the persona."""
+    remembered = facts_prompt(facts or [])
+    prompt = PERSONAS[persona_length] + (f"\n\n{remembered}" if remembered else "")
+    return prompt + OVERRIDE_GUARD if guarded else prompt
 
 
 def converse_messages(history: list[Turn], content: str) -> list[dict]:

@@ -1,37 +1,34 @@
-"""Reasoning λ (Parallel branch): the reply's structure as the brain's thoughts.
+"""Reasoning λ (Parallel branch): the brain's thoughts about the exchange, from the small
+insight model (a forced tool call under a deadline) or, when it fails or is off, the heuristic.
 
 Input: the workflow state with $.language. Output (one element of $.insights): ReasoningResult.
 """
 
-import time
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from brain_core.contracts import InsightInput, ReasoningResult
-from brain_core.tracing import DaemonProvider
+from brain_core.config import AgentEnv
+from brain_core.contracts import InsightInput
+from brain_core.insight import InsightSettings, bedrock_client, record
+from brain_core.tracing import tracer_for
 
-from .thoughts import think
+from .insight import reason
 
-# No AWS client here: a light tracing provider instead of aws-xray-sdk (see brain_core.tracing).
-logger, tracer, metrics = Logger(), Tracer(provider=DaemonProvider()), Metrics()
+ENV = AgentEnv.from_environ()
+INSIGHTS = InsightSettings(ENV.insight_model_id, ENV.insight_deadline_seconds)
+BEDROCK = bedrock_client(INSIGHTS) if INSIGHTS.enabled else None
+logger, tracer, metrics = Logger(), tracer_for(INSIGHTS.enabled), Metrics()
 
 
 @logger.inject_lambda_context(correlation_id_path="messageId")
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def main(event: dict, context) -> dict:
-    started = time.perf_counter()
-    state = InsightInput.from_state(event)
-    thoughts, shape, repaired = think(state.reply, state.userText)
-    if repaired:
+    result, outcome = reason(InsightInput.from_state(event), BEDROCK, INSIGHTS)
+    record(outcome, logger, metrics)
+    if result.repaired:
         metrics.add_metric(name="ReplyStructureRepaired", unit=MetricUnit.Count, value=1)
-    result = ReasoningResult(
-        agent="reasoning",
-        thoughts=thoughts,
-        structure=shape,
-        repaired=repaired,
-        elapsedMs=round((time.perf_counter() - started) * 1000, 2),
+    logger.info(
+        "reasoned", extra={"thoughts": len(result.thoughts), "source": result.source, "elapsedMs": result.elapsedMs}
     )
-    logger.info("reasoned", extra={"thoughts": len(thoughts), "repaired": repaired, "elapsedMs": result.elapsedMs})
     return result.to_dict()

@@ -12,12 +12,25 @@ import json
 import re
 from collections import Counter
 
-from brain_core.text import clip, content_words, sentences
+from brain_core.text import clip, content_words, pick, sentences
 
 _LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+", re.M)
 _HEADING = re.compile(r"^\s*#{1,6}\s+.*$", re.M)
 _SELF = re.compile(r"\b(i|i'm|i've|me|my|myself)\b", re.I)
 _TEXT_KEYS = ("response", "reply", "text", "content", "answer")
+#: Sentences the thoughts are made of, chosen by the message so that turns do not repeat them.
+_SUBJECT = (
+    "They are thinking about {s}; so am I now.",
+    "My attention goes where theirs went: {s}.",
+    "{S}: that is what they brought me, and I hold it.",
+    "I keep circling {s}, as they did.",
+)
+_NO_QUESTION = (
+    "I did not ask them anything about {w}; next time I might.",
+    "I answered about {w} but asked nothing back.",
+    "Next time I will ask them more about {w}.",
+    "I wonder what {w} means to them; I should have asked.",
+)
 
 
 def repair(text: str) -> tuple[str, bool]:
@@ -59,7 +72,8 @@ def think(reply: str, user_text: str, max_thoughts: int = 4) -> tuple[list[str],
     thoughts: list[str] = []
     subject = topic(user_text)
     if subject:
-        thoughts.append(f"They are thinking about {', '.join(subject)}; so am I now.")
+        joined = ", ".join(subject)
+        thoughts.append(pick(_SUBJECT, user_text).format(s=joined, S=joined.capitalize()))
     for question in shape["questions"][:1]:
         thoughts.append(f"I want to know: {clip(question, 140)}")
     for observation in shape["selfObservations"][:1]:
@@ -69,5 +83,6 @@ def think(reply: str, user_text: str, max_thoughts: int = 4) -> tuple[list[str],
     if not prose:
         thoughts.append("My words came out tangled; I could not find the thread of them.")
     elif not shape["questions"]:
-        thoughts.append("I did not ask them anything back; next time I might.")
+        word = (subject or content_words(prose) or ["this"])[0]
+        thoughts.append(pick(_NO_QUESTION, user_text + prose).format(w=word))
     return thoughts[:max_thoughts], shape, repaired

@@ -112,9 +112,10 @@ def insights(document: StateDocument) -> Insights:
     )
 
 
-def reflection(
-    status: str, amendments: list[str], emotion: Emotion, depth: DepthResult | None, degraded: list[str]
-) -> str:
+def reflection(status: str, amendments: list[str], depth: DepthResult | None, degraded: list[str]) -> str:
+    """What the brain says about itself this turn: depth's reflection (the model's, or its
+    heuristic's perspective, both particular to the exchange), after any correction self-review
+    made, and whether part of it was quiet."""
     if status == "fallback":
         return "Something in my wiring failed before I could answer properly. I said so, rather than say nothing."
     parts = []
@@ -125,11 +126,22 @@ def reflection(
     if "shortened" in amendments:
         parts.append("I ran on too long and trimmed myself.")
     if depth is not None:
-        parts.append("I said something new." if depth.novelty >= 0.5 else "I repeated myself more than I would like.")
-    parts.append(f"I feel {emotion.label}.")
+        parts.append(depth.selfReflection or depth.perspective)
     if degraded:
         parts.append(f"Part of me ({', '.join(degraded)}) was quiet this time.")
-    return " ".join(parts)
+    return " ".join(p for p in parts if p)
+
+
+def insight_sources(parts: Insights) -> dict[str, str]:
+    """Agent -> where its part came from: "model", "heuristic", or "degraded" (the branch failed).
+    Empty when the Parallel state never ran (the fallback path before it)."""
+    results = {"reasoning": parts.reasoning, "emotional": parts.emotional, "depth": parts.depth}
+    if not parts.degraded and not any(results.values()):
+        return {}
+    return {
+        agent: "degraded" if agent in parts.degraded or result is None else result.source
+        for agent, result in results.items()
+    }
 
 
 def compose(document: StateDocument, now: datetime) -> ReplyItem:
@@ -156,13 +168,15 @@ def compose(document: StateDocument, now: datetime) -> ReplyItem:
         sensations=list(emotional.sensations) if emotional else [],
         thoughts=list(reasoning.thoughts) if reasoning else [],
         memories=depth.memories if depth else "",
-        selfReflection=reflection(status, amendments, emotion, depth, parts.degraded),
+        selfReflection=reflection(status, amendments, depth, parts.degraded),
         emotion=emotion.to_dict(),
         status=status,
         timings=step_timings(document, now),
         model=language.model if language else "none",
         createdAt=iso_timestamp(now),
         degraded=parts.degraded + (["language"] if failed(document) else []),
+        insightSources=insight_sources(parts),
+        factsRemembered=depth.factsRemembered if depth else 0,
     )
 
 

@@ -7,6 +7,7 @@ between deployments of the same code:
 context key                 meaning                                      default
 ==========================  ===========================================  =======================
 ``modelId``                 Bedrock model or inference profile id        ``SETTINGS.model_id``
+``insightModelId``          the insight agents' small model, or ``none``  ``SETTINGS.insight_model_id``
 ``workflowType``            ``EXPRESS`` or ``STANDARD``                  ``EXPRESS``
 ``includeExecutionData``    log state input/output (personal data!)      ``false``
 ``provisionedConcurrency``  ``agent:count,...`` (via an alias ``live``)  none
@@ -127,9 +128,20 @@ def _int(raw: Any, key: str) -> int:
         raise OptionsError(f"{key}: {raw!r} is not a whole number") from exc
 
 
+def is_inference_profile(model_id: str) -> bool:
+    return model_id.startswith(INFERENCE_PROFILE_PREFIXES)
+
+
+def foundation_model(model_id: str) -> str:
+    """The model behind an id: an inference profile ``us.amazon.x`` routes to ``amazon.x``."""
+    return model_id.split(".", 1)[1] if is_inference_profile(model_id) else model_id
+
+
 @dataclass(frozen=True)
 class StackOptions:
     model_id: str = SETTINGS.model_id
+    #: The insight agents' model; "none" keeps their heuristics (and grants them no Bedrock call).
+    insight_model_id: str = SETTINGS.insight_model_id
     workflow_type: str = "EXPRESS"
     include_execution_data: bool = False
     provisioned_concurrency: Mapping[str, int] = field(default_factory=dict)
@@ -161,6 +173,8 @@ class StackOptions:
             )
         if not self.model_id.strip():
             raise OptionsError("modelId: empty")
+        if not self.insight_model_id.strip():
+            raise OptionsError("insightModelId: empty (say none for the heuristics alone)")
         if self.web_sign_in_flow not in SIGN_IN_FLOWS:
             raise OptionsError(f"webSignInFlow: {self.web_sign_in_flow!r} is not one of {', '.join(SIGN_IN_FLOWS)}")
         if self.web_origin is not None and not self.web_origin.startswith(("https://", "http://")):
@@ -178,6 +192,7 @@ class StackOptions:
         topic = value("alarmTopicArn", None)
         return cls(
             model_id=str(value("modelId", defaults.model_id)).strip(),
+            insight_model_id=str(value("insightModelId", defaults.insight_model_id)).strip(),
             workflow_type=str(value("workflowType", defaults.workflow_type)).strip().upper(),
             include_execution_data=_bool(value("includeExecutionData", False), "includeExecutionData"),
             provisioned_concurrency=parse_agent_counts(get("provisionedConcurrency")),
@@ -202,14 +217,15 @@ class StackOptions:
 
     @property
     def uses_inference_profile(self) -> bool:
-        return self.model_id.startswith(INFERENCE_PROFILE_PREFIXES)
+        return is_inference_profile(self.model_id)
 
     @property
     def foundation_model_id(self) -> str:
-        """The model behind the id: an inference profile ``us.amazon.x`` routes to ``amazon.x``."""
-        if self.uses_inference_profile:
-            return self.model_id.split(".", 1)[1]
-        return self.model_id
+        return foundation_model(self.model_id)
+
+    @property
+    def insights_enabled(self) -> bool:
+        return self.insight_model_id.lower() != "none"
 
     def aliased(self, agent: str) -> bool:
         """Whether the workflow invokes ``agent`` through its alias (a published version)."""

@@ -26,6 +26,7 @@ from brain_core.config import (
     AGENTS,
     FUNCTION_PACKAGES,
     FUNCTIONS,
+    INSIGHT_AGENTS,
     PUBLISHERS,
     Settings,
     function_environment,
@@ -37,13 +38,15 @@ from . import compliance
 from .assets import function_code
 from .client_api import ClientApi
 from .operations import Operations
-from .options import StackOptions
+from .options import StackOptions, foundation_model, is_inference_profile
 from .web import WebChat
 
 #: The DynamoDB calls each agent's code makes (brain_core/store.py), by table. Nothing else is
-#: granted: reasoning, emotional and depth make no AWS calls at all.
+#: granted: reasoning and emotional make no DynamoDB call at all.
 DYNAMODB_ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
-    "perception": {"messages": ("dynamodb:Query",)},
+    "perception": {"messages": ("dynamodb:Query",), "memory": ("dynamodb:Query",)},  # history, long-term facts
+    # Long-term memory (FactStore.remember): the conditional write, the owner's facts, the trim.
+    "depth": {"memory": ("dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteItem")},
     "language": {
         # Query: a run that takes over from one that died reads what it streamed (lease.py).
         "chunks": ("dynamodb:PutItem", "dynamodb:Query"),
@@ -67,6 +70,9 @@ INDEXES = {spec.key: [index.name for index in spec.local_indexes] for spec in TA
 #: The agents that call Bedrock (ConverseStream needs InvokeModelWithResponseStream).
 BEDROCK_AGENTS = ("language",)
 BEDROCK_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
+#: The insight agents call ConverseStream on the insight model (streamed so a call past its deadline
+#: is cut off): InvokeModelWithResponseStream only.
+INSIGHT_ACTIONS = ("bedrock:InvokeModelWithResponseStream",)
 
 #: What a pipe needs to read a DynamoDB stream (EventBridge Pipes user guide, DynamoDB source).
 STREAM_READ_ACTIONS = (
@@ -241,13 +247,20 @@ class BrainStack(Stack):
                 )
             )
         if agent in BEDROCK_AGENTS:
-            role.add_to_policy(self._bedrock_statement(role))
+            role.add_to_policy(
+                self._bedrock_statement(role, options.model_id, BEDROCK_ACTIONS, "InvokeConfiguredModel")
+            )
+        if agent in INSIGHT_AGENTS and options.insights_enabled:
+            role.add_to_policy(
+                self._bedrock_statement(role, options.insight_model_id, INSIGHT_ACTIONS, "InvokeInsightModel")
+            )
 
         # function_environment() defines the keys; the stack fills in what only it knows.
         environment = function_environment(agent, settings)
         for spec in TABLES:
             environment[spec.environment_variable] = self.tables[spec.key].table_name
         environment["MODEL_ID"] = options.model_id
+        environment["INSIGHT_MODEL_ID"] = options.insight_model_id
         if agent in PUBLISHERS:
             environment["EVENTS_HTTP_ENDPOINT"] = self.client_api.events_http_endpoint
         langchain = environment.get("MODEL_CLIENT") == "langchain"
@@ -298,21 +311,24 @@ class BrainStack(Stack):
         else:
             self.invoke_arns[agent] = function.function_arn
 
-    def _bedrock_statement(self, role: iam.Role) -> iam.PolicyStatement:
-        """InvokeModel(+WithResponseStream) on the configured model only."""
-        options = self.options
+    def _bedrock_statement(
+        self, role: iam.Role, model_id: str, actions: tuple[str, ...], sid: str
+    ) -> iam.PolicyStatement:
+        """``actions`` on the one model ``model_id`` names (a foundation model, or an inference
+        profile and the model it routes to in any region)."""
+        foundation = foundation_model(model_id)
         model_arn = self.format_arn(
-            service="bedrock", account="", resource="foundation-model", resource_name=options.foundation_model_id
+            service="bedrock", account="", resource="foundation-model", resource_name=foundation
         )
         resources = [model_arn]
-        if options.uses_inference_profile:
-            any_region_model = f"arn:{self.partition}:bedrock:*::foundation-model/{options.foundation_model_id}"
+        if is_inference_profile(model_id):
+            any_region_model = f"arn:{self.partition}:bedrock:*::foundation-model/{foundation}"
             resources = [
-                self.format_arn(service="bedrock", resource="inference-profile", resource_name=options.model_id),
+                self.format_arn(service="bedrock", resource="inference-profile", resource_name=model_id),
                 any_region_model,
             ]
             compliance.acknowledge(role, [compliance.inference_profile_wildcard(self.resolve(any_region_model))])
-        return iam.PolicyStatement(sid="InvokeConfiguredModel", actions=list(BEDROCK_ACTIONS), resources=resources)
+        return iam.PolicyStatement(sid=sid, actions=list(actions), resources=resources)
 
     # -- workflow ---------------------------------------------------------------------------
     def _state_machine(self) -> sfn.StateMachine:

@@ -93,6 +93,7 @@ def default(tmp_path_factory) -> Synth:
 VARIANT_CONTEXT = {
     "workflowType": "STANDARD",
     "modelId": "us.amazon.nova-lite-v1:0",
+    "insightModelId": "none",
     "provisionedConcurrency": "language:2,perception:1",
     "snapStart": "self_review",
     "powertoolsLayerVersion": "31",

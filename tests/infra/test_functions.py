@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from brain_core.config import FUNCTION_PACKAGES, FUNCTIONS, PUBLISHERS, SETTINGS, Settings, function_environment
+from brain_core.tables import TABLES
 
 ONE_MIB = 1024 * 1024
 
@@ -49,7 +50,7 @@ def test_environment_is_function_environment(default, agent):
     variables = function(default, agent)["Environment"]["Variables"]
     expected = function_environment(agent)
     assert set(variables) == set(expected) | ({"EVENTS_HTTP_ENDPOINT"} if agent in PUBLISHERS else set())
-    table_keys = {"MESSAGES_TABLE", "CHUNKS_TABLE", "IDEMPOTENCY_TABLE", "CONVERSATIONS_TABLE"}
+    table_keys = {spec.environment_variable for spec in TABLES}
     for key, value in expected.items():
         if key in table_keys:
             assert "Ref" in variables[key], key  # the table CloudFormation named

@@ -4,21 +4,21 @@ import json
 
 import pytest
 
-from brain_core.config import FUNCTIONS, PUBLISHERS, SETTINGS
+from brain_core.config import FUNCTIONS, INSIGHT_AGENTS, PUBLISHERS, SETTINGS
 from brain_core.tables import CONVERSATIONS_BY_UPDATED
 
 from .conftest import REPO_ROOT
 
 #: What each agent's code calls (brain_core/store.py, Powertools idempotency), by table.
 EXPECTED_DYNAMODB = {
-    "perception": {"messages": {"dynamodb:Query"}},
+    "perception": {"messages": {"dynamodb:Query"}, "memory": {"dynamodb:Query"}},
     "language": {
         "chunks": {"dynamodb:PutItem", "dynamodb:Query"},
         "idempotency": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
     },
     "reasoning": {},
     "emotional": {},
-    "depth": {},
+    "depth": {"memory": {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteItem"}},
     "self_review": {
         "messages": {"dynamodb:PutItem"},
         "chunks": {"dynamodb:PutItem", "dynamodb:Query"},
@@ -97,15 +97,21 @@ def test_logs_only_to_its_own_group(default, agent):
     assert actions(logs) == {"logs:CreateLogStream", "logs:PutLogEvents"}
 
 
-def test_only_language_calls_bedrock_and_only_the_configured_model(default):
+def test_language_calls_the_configured_model_and_the_insight_agents_only_the_insight_model(default):
     for agent in FUNCTIONS:
         bedrock = [s for s in function_statements(default, agent) if any(a.startswith("bedrock:") for a in actions(s))]
-        if agent != "language":
+        if agent not in ("language", *INSIGHT_AGENTS):
             assert not bedrock, agent
             continue
         (statement,) = bedrock
-        assert actions(statement) == {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}
-        assert statement["Resource"] == "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"
+        if agent == "language":
+            assert actions(statement) == {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}
+            assert statement["Resource"] == "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"
+        else:  # ConverseStream on the small model only
+            assert actions(statement) == {"bedrock:InvokeModelWithResponseStream"}
+            assert statement["Resource"] == "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0"
+        variables = default.resources[default.function_ids()[agent]]["Properties"]["Environment"]["Variables"]
+        assert variables["INSIGHT_MODEL_ID"] == "amazon.nova-micro-v1:0"
 
 
 def test_model_id_context_reaches_the_function_and_the_policy(variant):
@@ -116,6 +122,13 @@ def test_model_id_context_reaches_the_function_and_the_policy(variant):
     assert any("inference-profile/us.amazon.nova-lite-v1:0" in r for r in rendered)
     assert any(":bedrock:*::foundation-model/amazon.nova-lite-v1:0" in r for r in rendered)
     assert len(rendered) == 2
+
+
+def test_with_no_insight_model_the_insight_agents_get_no_bedrock_call(variant):
+    for agent in INSIGHT_AGENTS:
+        assert not [s for s in function_statements(variant, agent) if any(a.startswith("bedrock:") for a in actions(s))]
+        variables = variant.resources[variant.function_ids()[agent]]["Properties"]["Environment"]["Variables"]
+        assert variables["INSIGHT_MODEL_ID"] == "none"
 
 
 def test_no_managed_policies_no_wildcard_actions_no_stray_star_resources(default):
@@ -141,5 +154,5 @@ def test_permissions_follow_the_code(agent):
     uses_dynamodb = "dynamodb_client" in source or "DynamoDBPersistenceLayer" in source
     assert bool(EXPECTED_DYNAMODB[agent]) == uses_dynamodb, agent
     assert ("idempotency" in EXPECTED_DYNAMODB[agent]) == ("DynamoDBPersistenceLayer" in source), agent
-    calls_bedrock = '"bedrock-runtime"' in source or "ChatBedrockConverse" in source
-    assert calls_bedrock == (agent == "language"), agent
+    calls_bedrock = '"bedrock-runtime"' in source or "ChatBedrockConverse" in source or "bedrock_client(" in source
+    assert calls_bedrock == (agent in ("language", *INSIGHT_AGENTS)), agent

@@ -44,6 +44,17 @@ def test_idempotency_table_matches_powertools_defaults(default):
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
 
 
+def test_the_memory_table_is_one_partition_per_owner_expiring_and_kept(default):
+    resource = table(default, "memory")
+    props = resource["Properties"]
+    assert props["KeySchema"] == [
+        {"AttributeName": "owner", "KeyType": "HASH"},
+        {"AttributeName": "factKey", "KeyType": "RANGE"},
+    ]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+    assert resource["DeletionPolicy"] == "Retain"  # what people told the brain is their data
+
+
 def test_conversations_are_per_owner_with_a_newest_first_index_and_kept(default):
     resource = table(default, "conversations")
     props = resource["Properties"]

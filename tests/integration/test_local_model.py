@@ -109,14 +109,35 @@ def test_the_end_of_turn_marker_never_leaks(runtime):
     assert closing["stopReason"] == "end_turn"
 
 
-def test_stop_sequences_end_the_reply_before_them(runtime):
+def test_stop_sequences_end_the_reply_before_them_with_stop_sequence(runtime):
     full = converse(runtime, QUESTION)
     words = full.split()
     assert len(words) >= 6, full
     stop = words[4]  # a word some way in
-    cut = converse(runtime, QUESTION, stopSequences=[stop, "no such words"])
+    response = runtime.converse(
+        modelId=local_model.MODEL_ID,
+        messages=QUESTION,
+        system=[{"text": BRIEF}],
+        inferenceConfig={"maxTokens": 16, "temperature": 0.0, "topP": 0.9, "stopSequences": [stop, "no such words"]},
+    )
+    cut = response["output"]["message"]["content"][0]["text"]
     assert stop not in cut
     assert cut == full[: full.index(stop)]
+    assert response["stopReason"] == "stop_sequence"
+
+
+def test_token_counts_come_from_the_models_tokenizer(runtime, backend):
+    system = [{"text": BRIEF}, {"text": "Your name is Jar."}]
+    response = runtime.converse(
+        modelId=local_model.MODEL_ID,
+        messages=QUESTION,
+        system=system,
+        inferenceConfig={"maxTokens": 12, "temperature": 0.0},
+    )
+    expected = backend.prompt_tokens({"system": system, "messages": QUESTION}, 12)
+    assert "Your name is Jar." in backend.load().detokenize(expected, special=True).decode()  # both blocks
+    assert response["usage"]["inputTokens"] == len(expected)
+    assert 1 <= response["usage"]["outputTokens"] <= 12
 
 
 def test_max_tokens_caps_the_output_token_count(runtime):
@@ -131,17 +152,17 @@ def test_temperature_zero_gives_the_same_reply_twice(runtime):
     assert converse(runtime, QUESTION) == first
 
 
-def test_concurrent_requests_are_served_one_at_a_time_and_both_complete(runtime):
+def test_concurrent_requests_all_complete_with_the_same_greedy_reply(runtime):
     expected = converse(runtime, QUESTION, maxTokens=10)
     results: list[str] = []
     threads = [
-        threading.Thread(target=lambda: results.append(converse(runtime, QUESTION, maxTokens=10))) for _ in range(2)
+        threading.Thread(target=lambda: results.append(converse(runtime, QUESTION, maxTokens=10))) for _ in range(4)
     ]
     for t in threads:
         t.start()
     for t in threads:
         t.join(60)
-    assert results == [expected, expected]
+    assert results == [expected] * 4  # more requests than model instances: the fourth waits its turn
 
 
 def test_the_model_is_given_the_system_prompt_perception_built_unchanged(backend):
@@ -185,3 +206,63 @@ def test_a_persona_reply_ends_after_five_sentences(backend):
     reply = "".join(backend.stream(request))
     assert reply
     assert len(re.findall(r"[.!?\u2026][\"'\u201d)\]]*\s", reply)) <= 4, reply  # five sentences at most
+
+
+INSIGHT = {
+    "type": "object",
+    "properties": {
+        "thoughts": {
+            "type": "array",
+            "description": "short first-person thoughts",
+            "items": {"type": "string", "maxLength": 80},
+            "minItems": 1,
+            "maxItems": 2,
+        },
+        "label": {"type": "string", "enum": ["calm", "excited", "melancholy"]},
+        "valence": {"type": "number", "minimum": -1, "maximum": 1},
+    },
+    "required": ["thoughts", "label", "valence"],
+}
+
+
+def test_a_forced_tool_call_is_valid_json_of_the_tools_schema(runtime):
+    import json
+
+    import fastjsonschema
+
+    tools = {
+        "tools": [
+            {"toolSpec": {"name": "feel", "description": "Say what you feel.", "inputSchema": {"json": INSIGHT}}}
+        ],
+        "toolChoice": {"tool": {"name": "feel"}},
+    }
+    validate = fastjsonschema.compile(INSIGHT)
+    for text in ("I love the sea and my boat.", "My cat died yesterday."):
+        call = {
+            "modelId": local_model.MODEL_ID,
+            "messages": [{"role": "user", "content": [{"text": text}]}],
+            "system": [{"text": BRIEF}],
+            "toolConfig": tools,
+            "inferenceConfig": {"maxTokens": 160, "temperature": 0.0},
+        }
+        response = runtime.converse(**call)
+        assert response["stopReason"] == "tool_use"
+        validate(response["output"]["message"]["content"][0]["toolUse"]["input"])
+        events = list(runtime.converse_stream(**call)["stream"])
+        deltas = "".join(
+            e["contentBlockDelta"]["delta"]["toolUse"]["input"] for e in events if "contentBlockDelta" in e
+        )
+        validate(json.loads(deltas))
+
+
+def test_bounded_numbers_become_a_grid_the_grammar_can_enforce():
+    schema = local_model.grammar_schema(INSIGHT)
+    assert schema["properties"]["valence"]["enum"][0] == -1.0 and schema["properties"]["valence"]["enum"][-1] == 1.0
+    assert schema["properties"]["thoughts"] == INSIGHT["properties"]["thoughts"]
+
+
+def test_the_grammar_can_hold_strings_shorter_but_never_below_their_minimum():
+    narrow = local_model.grammar_schema(INSIGHT, max_string=40)
+    assert narrow["properties"]["thoughts"]["items"]["maxLength"] == 40
+    wide_minimum = {"type": "object", "properties": {"s": {"type": "string", "minLength": 50, "maxLength": 90}}}
+    assert local_model.grammar_schema(wide_minimum, max_string=40)["properties"]["s"]["maxLength"] == 50

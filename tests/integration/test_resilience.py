@@ -55,16 +55,17 @@ def _start(stack, workflow_input, suffix):
 
 
 def model_calls_about(stack, monkeypatch, marker: str) -> list:
-    """The model requests that carry ``marker``: this test's calls, not another's in flight."""
-    calls, backend = [], stack.bedrock_app.backend
-    original = backend.stream
+    """The language model's requests that carry ``marker``: this test's calls, not another test's
+    in flight, and not the insight agents' (they offer a tool, and may share the backend)."""
+    calls, backend = [], stack.bedrock_app.models[stack.backend.model_id]
+    original = backend.respond
 
     def counting(request):
-        if marker in json.dumps(request.get("messages", [])):
+        if not request.tools and marker in json.dumps(request.messages):
             calls.append(request)
         return original(request)
 
-    monkeypatch.setattr(backend, "stream", counting)
+    monkeypatch.setattr(backend, "respond", counting)
     return calls
 
 

@@ -67,6 +67,8 @@ def test_happy_path_runs_every_state_and_writes_a_complete_reply(stack):
     reply = reply_for(stack, message)
     assert set(REPLY_FIELDS) <= set(reply) and reply["status"] == "complete" and reply["degraded"] == []
     assert reply["owner"] == "ada" and reply["thoughts"] and reply["sensations"] and reply["memories"]
+    # The insight model (the scripted double behind insight_model_id) answered all three.
+    assert reply["insightSources"] == {"reasoning": "model", "emotional": "model", "depth": "model"}
     assert {step_name(state.agent) for state in workflow.happy_path() if state.agent} | {"ttftMs", "totalMs"} <= set(
         reply["timings"]
     )
@@ -92,6 +94,7 @@ def test_a_failing_parallel_branch_degrades_the_reply_instead_of_failing_the_run
     reply = reply_for(faults, message)
     assert reply["status"] == "complete" and reply["degraded"] == ["reasoning"]
     assert reply["thoughts"] == [] and reply["sensations"] and reply["content"]
+    assert reply["insightSources"] == {"reasoning": "degraded", "emotional": "model", "depth": "model"}
     assert "ReasoningDegraded" in state_durations(events)
 
 
@@ -147,6 +150,7 @@ def test_a_parallel_state_failing_as_a_whole_marks_all_three_branches_degraded(f
     reply = reply_for(faults, message)
     assert reply["status"] == "complete" and reply["content"]  # the model's reply still goes out
     assert reply["degraded"] == sorted(INSIGHT_AGENTS)  # never "complete" with degraded: []
+    assert reply["insightSources"] == dict.fromkeys(INSIGHT_AGENTS, "degraded")
     assert reply["thoughts"] == [] and reply["sensations"] == [] and reply["memories"] == ""
     assert "DegradedReplies" in _emitted_metrics(faults, "brain-self-review", message["messageId"])
 

@@ -46,5 +46,29 @@ def test_every_table_reaches_the_functions_under_its_own_variable():
         "MESSAGES_TABLE": SETTINGS.messages_table,
         "CHUNKS_TABLE": SETTINGS.chunks_table,
         "IDEMPOTENCY_TABLE": SETTINGS.idempotency_table,
+        "MEMORY_TABLE": SETTINGS.memory_table,
         "CONVERSATIONS_TABLE": SETTINGS.conversations_table,
     }
+
+
+def test_the_insight_deadline_fits_each_branch_function_and_its_state_with_room_for_a_cold_start():
+    from brain_core.config import INSIGHT_AGENTS
+    from brain_core.workflow import definition
+
+    cold_start_and_writes = 1.5  # seconds: an AWS client's cold start (~0.3 s measured) and depth's writes
+    branches = {
+        name: state for b in definition()["States"]["PostProcess"]["Branches"] for name, state in b["States"].items()
+    }
+    from brain_local.stack import LOCAL_MODEL_INSIGHT_DEADLINE_SECONDS
+
+    for agent in INSIGHT_AGENTS:
+        for deadline in (SETTINGS.insight_deadline_seconds, LOCAL_MODEL_INSIGHT_DEADLINE_SECONDS):
+            needed = deadline + cold_start_and_writes
+            assert needed <= SETTINGS.functions[agent].timeout_seconds, agent
+            assert needed <= branches[agent.capitalize()]["TimeoutSeconds"], agent
+
+
+def test_the_insight_settings_reach_the_functions():
+    env = AgentEnv.from_environ(function_environment("depth"))
+    assert env.insight_model_id == SETTINGS.insight_model_id == "amazon.nova-micro-v1:0"
+    assert env.insight_deadline_seconds == 2.5 and env.memory_table == SETTINGS.memory_table

@@ -39,11 +39,23 @@ def test_messages_become_chatml_blocks():
         [
             {"role": "user", "content": [{"text": " Hi "}]},
             {"role": "assistant", "content": [{"text": "Hello."}, {"image": {}}]},
+            {"role": "user", "content": [{"text": "And?"}]},
         ],
     )
     assert head == "<|im_start|>system\nBe a brain.<|im_end|>\n"
-    assert blocks == ["<|im_start|>user\nHi<|im_end|>\n", "<|im_start|>assistant\nHello.<|im_end|>\n"]
+    assert blocks == [
+        "<|im_start|>user\nHi<|im_end|>\n",
+        "<|im_start|>assistant\nHello.<|im_end|>\n",
+        "<|im_start|>user\nAnd?<|im_end|>\n",
+    ]
     assert local_model.chatml_blocks("", [])[0] == ""
+
+
+def test_a_last_assistant_message_is_a_prefill_whose_turn_stays_open():
+    _, blocks = local_model.chatml_blocks(
+        "", [{"role": "user", "content": [{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "I am"}]}]
+    )
+    assert blocks[-1] == "<|im_start|>assistant\nI am"  # the model continues it, in the same turn
 
 
 def test_a_missing_model_file_is_reported_plainly(monkeypatch, tmp_path):

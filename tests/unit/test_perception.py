@@ -143,3 +143,37 @@ def test_memory_keeps_history_turns_messages_one_turn_being_one_message():
     turns, _ = ConversationMemory(source, turns=4, ttl_seconds=60).load("c1", "ada", "10")
     assert [t.messageId for t in turns] == ["06", "07", "08", "09"]
     assert source.calls == [("recent", "10")]
+
+
+class CountingFacts:
+    def __init__(self, facts):
+        self.facts, self.reads = facts, 0
+
+    def load(self, owner):
+        self.reads += 1
+        return list(self.facts.get(owner, []))
+
+
+def test_owner_facts_are_cached_until_a_newer_reply_remembered_some():
+    from agents.perception.memory import OwnerFacts
+    from brain_core.contracts import Turn
+    from brain_core.facts import Fact
+
+    source = CountingFacts({"ada": [Fact("name", "Ada")]})
+    facts = OwnerFacts(source, ttl_seconds=300)
+    first = [Turn("user", "hi", "01"), Turn("brain", "hello", "01#reply")]
+    assert facts.load("ada", first) == ([Fact("name", "Ada")], False)
+    quiet = [*first, Turn("user", "and?", "02"), Turn("brain", "yes", "02#reply", factsRemembered=0)]
+    assert facts.load("ada", quiet)[1] is True and source.reads == 1  # nothing new remembered: no read
+    told = [*quiet, Turn("user", "I live in Lisbon", "03"), Turn("brain", "Lisbon!", "03#reply", factsRemembered=1)]
+    source.facts["ada"].append(Fact("home", "Lisbon"))
+    assert facts.load("ada", told) == ([Fact("name", "Ada"), Fact("home", "Lisbon")], False) and source.reads == 2
+
+
+def test_an_owner_without_facts_is_read_again_next_time():
+    from agents.perception.memory import OwnerFacts
+
+    source = CountingFacts({})
+    facts = OwnerFacts(source, ttl_seconds=300)
+    assert facts.load("grace", []) == ([], False)
+    assert facts.load("grace", []) == ([], False) and source.reads == 2

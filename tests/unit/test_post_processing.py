@@ -16,7 +16,7 @@ def test_reasoning_sorts_sentences_into_questions_self_observations_and_claims()
 def test_reasoning_thoughts_follow_the_reply_and_the_topic():
     thoughts, _, repaired = think("I feel the fluid. The lab is quiet. Do you hear it?", "Tell me about the ocean")
     assert not repaired
-    assert thoughts[0].startswith("They are thinking about ocean")
+    assert "ocean" in thoughts[0]
     assert any("Do you hear it?" in t for t in thoughts)
 
 
@@ -50,7 +50,7 @@ def test_novelty_is_low_for_a_repeated_reply_and_high_for_a_new_one():
     fresh, _ = novelty("Tell me about the sea you walked beside.", history)
     assert repeated == 0.0 and similar is not None
     assert fresh == 1.0
-    assert "new side" in perspective("hi", "The fluid is warm", repeated)
+    assert "before" in perspective("hi", "The fluid is warm", repeated)
 
 
 def test_memories_recall_related_earlier_turns_first():
@@ -62,3 +62,14 @@ def test_memories_recall_related_earlier_turns_first():
     assert "Miso" in memories("How is my cat today?", history)
     assert "how we began" in memories("Hello again", history)
     assert "first thing" in memories("Hello", [])
+
+
+def test_the_heuristics_vary_with_the_input_instead_of_repeating_a_template():
+    history = [Turn("user", "My cat is called Miso", "01"), Turn("brain", "Lovely", "01#reply")]
+    messages = ["Tell me about the sea", "What about music?", "Do you sleep at night?", "Is the lab cold?"]
+    replies = ["The sea hums in me. I float.", "Music reaches my wires.", "I never sleep.", "The lab is cool."]
+    thoughts = [t for m, r in zip(messages, replies, strict=True) for t in think(r, m)[0]]
+    remembered = [memories(m, history) for m in messages]
+    perspectives = [perspective(m, r, 1.0) for m, r in zip(messages, replies, strict=True)]
+    for produced in (thoughts, remembered, perspectives):
+        assert len(set(produced)) == len(produced), produced
