@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from itertools import pairwise
 
 import pytest
 
@@ -90,13 +91,14 @@ def converse(client, messages, system=BRIEF, **inference) -> str:
 
 
 def test_converse_stream_streams_a_reply_token_by_token(runtime):
-    started = time.perf_counter()
     deltas, arrivals, closing = stream(runtime, QUESTION, system=PERSONA, temperature=0.7)
     text = "".join(deltas)
     assert len(deltas) >= 5 and len(text.split()) >= 3
     assert text == text.lstrip()
-    # Streamed as decoded: the first piece came well before the last (not all at the end).
-    assert arrivals[-1] - arrivals[0] > 0.2 * (arrivals[-1] - started)
+    # Streamed as decoded, not buffered: a buffered reply arrives in one read, its pieces
+    # microseconds apart; decoded pieces come at least a few ms apart (more on a busy machine).
+    spaced = sum(1 for before, after in pairwise(arrivals) if after - before > 0.002)
+    assert spaced >= len(arrivals) // 2, arrivals
     assert closing["usage"]["outputTokens"] == len(deltas) <= 40
     assert closing["stopReason"] in ("end_turn", "max_tokens")
 
