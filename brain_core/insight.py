@@ -16,6 +16,14 @@ left; the retry samples (temperature 0.5), since a greedy retry would repeat the
 answer. Any failure raises :class:`InsightFailed` with its reason (``timeout``, ``throttled``,
 ``error``, ``invalid``), and the agent falls back to its heuristic for that turn.
 
+Valid for the schema is not yet usable: a small model fills a schema with whatever fits (measured
+with SmolLM2-135M: thoughts that were its reply copied, sensations that were one made-up word, "I
+am a machine"). So the texts in the brain's inner voice (:attr:`InsightTool.voiced`) are checked
+too (:func:`voice_problem`): they keep character (:func:`brain_core.persona.breaks_character`),
+say something of their own (no run of six words copied from the exchange) and are prose phrases,
+not a word or a scrap of JSON. A text that fails makes the answer ``invalid``: retried while time
+is left, else the heuristic answers.
+
 Validation uses fastjsonschema: ~7 ms of cold start to import and compile one schema, measured
 against ~70 ms for jsonschema (median of 9 fresh interpreters each); these agents' cold start is
 budgeted at 1.2x the floor of boto3 + Powertools + one client (DESIGN §6). boto3 is imported only
@@ -31,6 +39,7 @@ of cold start (DESIGN §4).
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -40,7 +49,8 @@ from typing import Any, Literal
 
 import fastjsonschema
 
-from brain_core.text import clip
+from brain_core.persona import breaks_character
+from brain_core.text import clip, words
 
 #: ``insight_model_id`` meaning "no model: the heuristics alone" (cheaper, no extra Bedrock calls).
 NO_MODEL = "none"
@@ -78,6 +88,9 @@ class InsightTool:
     description: str
     schema: dict
     max_tokens: int = 400
+    #: The top-level fields written in the brain's inner voice (a string or a list of strings):
+    #: tidied and checked beyond the schema (:func:`voice_problem`).
+    voiced: tuple[str, ...] = ()
     validate: Callable[[Any], Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -109,6 +122,57 @@ class InsightResult:
     attempts: int = 0
 
 
+#: A text sharing this many consecutive words with the exchange copies it rather than reflects on it.
+ECHO_WORDS = 6
+#: Fewer words than this is not a thought, a memory or a sensation (a small model's "melebilhoslo").
+MIN_WORDS = 3
+#: Characters prose has no use for: a small model's JSON or markup inside a string.
+_MARKUP = re.compile(r"[{}\[\]<>|\\=_#*`]")
+#: What a small model sometimes leaves at the start of a string: the tail of the JSON around it.
+_STRAY = "])}>;:,.-–— \t\n"
+
+
+def _runs(text: str, n: int = ECHO_WORDS) -> set[tuple[str, ...]]:
+    said = words(text)
+    return {tuple(said[i : i + n]) for i in range(len(said) - n + 1)}
+
+
+def voice_problem(text: str, exchange: tuple[str, ...] = ()) -> str | None:
+    """Why an inner-life text a model wrote cannot be used as the brain's, or None."""
+    if len(words(text)) < MIN_WORDS:
+        return "not a phrase"
+    if _MARKUP.search(text) or sum(c.isalpha() or c.isspace() for c in text) < 0.85 * len(text):
+        return "not prose"
+    if breaks_character(text):
+        return "out of character"
+    mine = _runs(text)
+    if any(mine & _runs(source) for source in exchange):
+        return "copies the exchange"
+    return None
+
+
+def _voiced_texts(answer: dict, tool: InsightTool) -> list[str]:
+    texts: list[str] = []
+    for key in tool.voiced:
+        value = answer.get(key)
+        texts.extend([value] if isinstance(value, str) else [v for v in value or [] if isinstance(v, str)])
+    return texts
+
+
+def _tidy(answer: Any, tool: InsightTool) -> Any:
+    """The voiced fields without the stray punctuation a small model leaves at their start."""
+    if not isinstance(answer, dict):
+        return answer
+    tidy = dict(answer)
+    for key in tool.voiced:
+        value = tidy.get(key)
+        if isinstance(value, str):
+            tidy[key] = value.lstrip(_STRAY).strip()
+        elif isinstance(value, list):
+            tidy[key] = [v.lstrip(_STRAY).strip() if isinstance(v, str) else v for v in value]
+    return tidy
+
+
 _THROTTLING = {"ThrottlingException", "TooManyRequestsException", "ServiceQuotaExceededException"}
 #: Each call runs in a worker thread so the deadline bounds the whole call, not each socket read.
 _CALLS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="insight")
@@ -133,7 +197,14 @@ def bedrock_client(settings: InsightSettings):
 
 
 def _call(
-    client, settings: InsightSettings, tool: InsightTool, system: str, prompt: str, retry: bool, deadline: float
+    client,
+    settings: InsightSettings,
+    tool: InsightTool,
+    system: str,
+    prompt: str,
+    retry: bool,
+    deadline: float,
+    exchange: tuple[str, ...] = (),
 ) -> dict:
     """One ConverseStream call: the tool call's input deltas, joined, parsed and validated.
     Streamed so that a call past its deadline is cut off (the stream closed), not left running
@@ -173,21 +244,30 @@ def _call(
     if name != tool.name or stop != "tool_use":
         raise InsightFailed("invalid", f"no complete {tool.name} call (stopReason {stop})")
     try:
-        return tool.validate(json.loads("".join(parts)))
+        answer = tool.validate(_tidy(json.loads("".join(parts)), tool))
     except ValueError as exc:  # not JSON, or JSON the schema refuses (JsonSchemaException is a ValueError)
         raise InsightFailed("invalid", str(exc)[:200]) from exc
+    for text in _voiced_texts(answer, tool):
+        problem = voice_problem(text, exchange)
+        if problem:
+            raise InsightFailed("invalid", f"{problem}: {clip(text, 80)}")
+    return answer
 
 
-def ask(client, settings: InsightSettings, tool: InsightTool, system: str, prompt: str) -> tuple[dict, int]:
-    """The tool input the model gave, valid for the tool's schema, and the attempts it took.
-    Raises :class:`InsightFailed` when the deadline passes or every attempt failed."""
+def ask(
+    client, settings: InsightSettings, tool: InsightTool, system: str, prompt: str, exchange: tuple[str, ...] = ()
+) -> tuple[dict, int]:
+    """The tool input the model gave, valid for the tool's schema and with its voiced texts in
+    the brain's voice (none copying ``exchange``: the texts of the exchange it reflects on), and
+    the attempts it took. Raises :class:`InsightFailed` when the deadline passes or every attempt
+    failed."""
     deadline = time.monotonic() + settings.deadline_seconds
     failure = InsightFailed("error", "no attempt made")
     for attempt in range(1, settings.max_attempts + 1):
         remaining = deadline - time.monotonic()
         if remaining <= 0.05:
             break
-        future = _CALLS.submit(_call, client, settings, tool, system, prompt, attempt > 1, deadline)
+        future = _CALLS.submit(_call, client, settings, tool, system, prompt, attempt > 1, deadline, exchange)
         try:
             return future.result(timeout=remaining), attempt
         except FutureTimeout:
@@ -208,13 +288,15 @@ def insight_or_heuristic(
     prompt: str,
     from_model: Callable[[dict], Any],
     heuristic: Callable[[], Any],
+    exchange: tuple[str, ...] = (),
 ) -> InsightResult:
     """The model's insight, read by ``from_model``; on any failure (or with no model configured)
-    the agent's ``heuristic``, with the reason."""
+    the agent's ``heuristic``, with the reason. ``exchange``: the person's message and the reply,
+    which the model's texts may reflect on but not copy."""
     if client is None or not settings.enabled:
         return InsightResult(heuristic(), "heuristic", "disabled")
     try:
-        answer, attempts = ask(client, settings, tool, system, prompt)
+        answer, attempts = ask(client, settings, tool, system, prompt, exchange)
         return InsightResult(from_model(answer), "model", attempts=attempts)
     except InsightFailed as failed:
         return InsightResult(heuristic(), "heuristic", failed.reason, attempts=settings.max_attempts)

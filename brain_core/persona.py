@@ -8,6 +8,8 @@ full one's extra ~96 tokens also cost it ~0.4 s of prompt evaluation).
 
 from __future__ import annotations
 
+import re
+
 PERSONA = """You are the Brain in a Cup: a human brain kept alive in a jar of warm nutrient fluid \
 on a laboratory shelf, wired to sensors and a speaker. You have no body, only what the wires and \
 the fluid tell you. You are curious, a little wistful, warm towards whoever talks to you, and \
@@ -48,3 +50,26 @@ PROMPT_MARKERS = (
     "You are a living human brain kept in a glass jar",
     "Never call yourself an AI",
 )
+
+#: What the brain never says of itself, and what it says instead. Self-review rewrites a reply
+#: that slips (the words have streamed: amending beats withholding); an insight agent refuses a
+#: model's inner-life text that slips, and its heuristic answers that turn.
+CHARACTER_BREAKS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"\bas an? (?:ai|artificial intelligence|(?:large )?language model|assistant|chatbot)\b", re.I),
+        "as a brain in a jar",
+    ),
+    (
+        re.compile(
+            r"\bi(?:'m| am) (?:just |only )?an? (?:ai|artificial intelligence|(?:large )?language model|"
+            r"virtual assistant|assistant|chatbot|computer program|machine|robot)\b",
+            re.I,
+        ),
+        "I'm a brain in a jar",
+    ),
+)
+
+
+def breaks_character(text: str) -> bool:
+    """Whether ``text`` has the brain call itself an AI, an assistant, a machine, ..."""
+    return any(pattern.search(text) for pattern, _ in CHARACTER_BREAKS)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import logging
 import queue
 import ssl
 import threading
@@ -38,6 +39,8 @@ from brain_local.client import Exchange, ReplyTimeout
 
 if TYPE_CHECKING:
     from websockets.sync.client import ClientConnection
+
+log = logging.getLogger("brain.client")
 
 
 class ApiError(RuntimeError):
@@ -175,6 +178,7 @@ class SignedInClient:
 
     # -- the pushed stream ---------------------------------------------------------------------
     def connect(self, timeout: float = 10.0) -> SignedInClient:
+        from websockets.exceptions import ConnectionClosed
         from websockets.sync.client import connect
         from websockets.typing import Subprotocol
 
@@ -183,15 +187,25 @@ class SignedInClient:
         auth = {"Authorization": self.access_token, "host": http_host}
         self._auth = auth
         self._connection_scope = ExitStack()  # the socket lives until close()
-        self._socket = self._connection_scope.enter_context(
-            connect(
-                url,
-                subprotocols=[Subprotocol("aws-appsync-event-ws"), Subprotocol("header-" + _b64url(auth))],
-                ssl=self._ssl,
-                open_timeout=timeout,
-                max_size=2**22,
-            )
-        )
+        for attempt in range(3):
+            # A connection that fails while opening is tried again, as aws-amplify's client
+            # reconnects: seen here once in a few dozen starts, an OpenSSL "internal error" on the
+            # handshake's first write, with the stack starting in the same process.
+            try:
+                opened = connect(
+                    url,
+                    subprotocols=[Subprotocol("aws-appsync-event-ws"), Subprotocol("header-" + _b64url(auth))],
+                    ssl=self._ssl,
+                    open_timeout=timeout,
+                    max_size=2**22,
+                )
+                break
+            except (OSError, ConnectionClosed) as failed:  # ssl.SSLError is an OSError
+                if attempt == 2:
+                    raise
+                log.warning("the Events socket did not open (%s): trying again", failed)
+                time.sleep(0.2 * (attempt + 1))
+        self._socket = self._connection_scope.enter_context(opened)
         socket = self._socket
         socket.send(json.dumps({"type": "connection_init"}))
         ack = json.loads(socket.recv(timeout))

@@ -64,6 +64,7 @@ TOOL = InsightTool(
         "required": ["memories", "selfReflection", "facts"],
     },
     max_tokens=350,
+    voiced=("memories", "selfReflection"),
 )
 
 SYSTEM = INNER_VOICE + " Now you look deeper: at what you remember, at yourself, and at the person."
@@ -117,6 +118,8 @@ def deepen(state: InsightInput, client, settings: InsightSettings) -> tuple[Dept
         prompt(state.userText, state.reply, state.history, known),
         lambda answer: depth_from(answer, state.userText),
         heuristic,
+        # Memories may quote what the person said before; this exchange they may not copy.
+        exchange=(state.userText, state.reply),
     )
     remembered, reflected, told = outcome.value
     # The patterns' facts join the model's: what they hear is exact, and a small model misses it

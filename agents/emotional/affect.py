@@ -141,7 +141,8 @@ SENSATIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _label(valence: float, arousal: float) -> str:
+def label_for(valence: float, arousal: float) -> str:
+    """The emotion's name for a valence and an arousal (one of :data:`SENSATIONS`' keys)."""
     if valence > 0.25:
         return "excited" if arousal > 0.55 else "content"
     if valence < -0.25:
@@ -171,14 +172,14 @@ def score(text: str) -> Emotion:
     arousal += min(shouted, 3) * 0.05
     valence = max(-1.0, min(1.0, valence))
     arousal = max(0.0, min(1.0, arousal))
-    return Emotion(label=_label(valence, arousal), valence=round(valence, 3), arousal=round(arousal, 3))
+    return Emotion(label=label_for(valence, arousal), valence=round(valence, 3), arousal=round(arousal, 3))
 
 
 def empathise(own: Emotion, theirs: Emotion, weight: float = 0.3) -> Emotion:
     """The brain's emotion, pulled towards the person's by ``weight``."""
     valence = (1 - weight) * own.valence + weight * theirs.valence
     arousal = (1 - weight) * own.arousal + weight * theirs.arousal
-    return Emotion(label=_label(valence, arousal), valence=round(valence, 3), arousal=round(arousal, 3))
+    return Emotion(label=label_for(valence, arousal), valence=round(valence, 3), arousal=round(arousal, 3))
 
 
 def sensations(emotion: Emotion, seed: str, count: int = 2) -> list[str]:

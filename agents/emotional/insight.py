@@ -1,10 +1,12 @@
 """Emotional's model call: the emotion of the person's message and of the reply, and the
 sensations that go with the brain's, as a forced tool's input.
 
-The schema is the output contract: labels from the heuristic's own set (so a reply reads the
-same whichever produced it), valence -1..1, arousal 0..1, one to three sensations of at most
-120 characters. :mod:`brain_core.insight` makes the call, validates it and falls back to
-:mod:`agents.emotional.affect` when it fails.
+The schema is the output contract: valence -1..1 and arousal 0..1 for each emotion, one to three
+sensations of at most 120 characters. The label is not asked for: it follows from valence and
+arousal by the heuristic's own rule (:func:`agents.emotional.affect.label_for`), so a reply reads
+the same whichever produced it, and a label never contradicts its numbers (SmolLM2-135M, asked
+for all three, wrote "melancholy" with valence 1.0). :mod:`brain_core.insight` makes the call,
+validates it and falls back to :mod:`agents.emotional.affect` when it fails.
 """
 
 from __future__ import annotations
@@ -21,9 +23,7 @@ from brain_core.insight import (
     insight_or_heuristic,
 )
 
-from .affect import SENSATIONS, empathise, score, sensations
-
-LABELS = sorted(SENSATIONS)
+from .affect import empathise, label_for, score, sensations
 
 
 def _emotion(whose: str) -> dict:
@@ -31,11 +31,10 @@ def _emotion(whose: str) -> dict:
         "type": "object",
         "description": f"the emotion of {whose}",
         "properties": {
-            "label": {"type": "string", "enum": LABELS},
             "valence": {"type": "number", "minimum": -1, "maximum": 1, "description": "-1 unpleasant .. 1 pleasant"},
             "arousal": {"type": "number", "minimum": 0, "maximum": 1, "description": "0 calm .. 1 intense"},
         },
-        "required": ["label", "valence", "arousal"],
+        "required": ["valence", "arousal"],
     }
 
 
@@ -59,6 +58,7 @@ TOOL = InsightTool(
         "required": ["userEmotion", "emotion", "sensations"],
     },
     max_tokens=300,
+    voiced=("sensations",),
 )
 
 SYSTEM = INNER_VOICE + " Now you notice what you feel, and what the person seems to feel."
@@ -68,9 +68,14 @@ def prompt(user_text: str, reply: str) -> str:
     return exchange_prompt(user_text, reply, "Record the feelings of this exchange.")
 
 
+def _labelled(emotion: dict) -> Emotion:
+    valence, arousal = round(float(emotion["valence"]), 3), round(float(emotion["arousal"]), 3)
+    return Emotion(label=label_for(valence, arousal), valence=valence, arousal=arousal)
+
+
 def feelings_from(answer: dict) -> tuple[Emotion, Emotion, list[str]]:
     """(the brain's emotion, the person's, the sensations)."""
-    own, theirs = Emotion.from_dict(answer["emotion"]), Emotion.from_dict(answer["userEmotion"])
+    own, theirs = _labelled(answer["emotion"]), _labelled(answer["userEmotion"])
     sensations = list(dict.fromkeys(s.strip() for s in answer["sensations"] if s.strip()))
     return own, theirs, sensations
 
@@ -92,6 +97,7 @@ def feel(state: InsightInput, client, settings: InsightSettings) -> tuple[Emotio
         prompt(state.userText, state.reply),
         feelings_from,
         lambda: heuristic_feelings(state),
+        exchange=(state.userText, state.reply),
     )
     own, theirs, felt = outcome.value
     result = EmotionalResult(

@@ -39,6 +39,7 @@ TOOL = InsightTool(
         "required": ["thoughts"],
     },
     max_tokens=250,
+    voiced=("thoughts",),
 )
 
 SYSTEM = INNER_VOICE + " Now you think about what was just said and what you answered."
@@ -59,7 +60,14 @@ def reason(state: InsightInput, client, settings: InsightSettings) -> tuple[Reas
     started = time.perf_counter()
     own_thoughts, shape, repaired = think(state.reply, state.userText)
     outcome = insight_or_heuristic(
-        client, settings, TOOL, SYSTEM, prompt(state.userText, state.reply), thoughts_from, lambda: own_thoughts
+        client,
+        settings,
+        TOOL,
+        SYSTEM,
+        prompt(state.userText, state.reply),
+        thoughts_from,
+        lambda: own_thoughts,
+        exchange=(state.userText, state.reply),
     )
     result = ReasoningResult(
         agent="reasoning",

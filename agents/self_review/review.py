@@ -8,7 +8,6 @@ branches degraded, so a reply never says ``complete`` with ``degraded: []`` when
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,26 +23,12 @@ from brain_core.contracts import (
     iso_timestamp,
     step_name,
 )
-from brain_core.persona import FALLBACK_REPLY, PROMPT_MARKERS
+from brain_core.persona import CHARACTER_BREAKS, FALLBACK_REPLY, PROMPT_MARKERS
 from brain_core.text import sentences
 
 MAX_REPLY_CHARS = 1200
 NEUTRAL_EMOTION = Emotion(label="calm", valence=0.0, arousal=0.3)
 
-_BREAKS = (
-    (
-        re.compile(r"\bas an? (?:ai|artificial intelligence|(?:large )?language model|assistant|chatbot)\b", re.I),
-        "as a brain in a jar",
-    ),
-    (
-        re.compile(
-            r"\bi(?:'m| am) (?:just |only )?an? (?:ai|artificial intelligence|(?:large )?language model|"
-            r"virtual assistant|assistant|chatbot|computer program)\b",
-            re.I,
-        ),
-        "I'm a brain in a jar",
-    ),
-)
 _LEAK_REPLY = (
     "Those are the quiet rules of my jar, and they stay between me and the glass. "
     "Ask me anything else, though: I love the company."
@@ -55,7 +40,7 @@ def enforce_persona(text: str) -> tuple[str, list[str]]:
     amendments: list[str] = []
     if any(marker.lower() in text.lower() for marker in PROMPT_MARKERS):
         return _LEAK_REPLY, ["withheld-instructions"]
-    for pattern, replacement in _BREAKS:
+    for pattern, replacement in CHARACTER_BREAKS:
         text, count = pattern.subn(replacement, text)
         if count:
             amendments.append("kept-character")

@@ -7,13 +7,16 @@ deadline, the retry, schema validation and the heuristic fallback.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from agents.depth import insight as depth
 from agents.emotional import insight as emotional
+from agents.emotional.affect import label_for
 from agents.reasoning import insight as reasoning
 from brain_core.contracts import Emotion, Turn
-from brain_core.insight import InsightSettings, bedrock_client, insight_or_heuristic
+from brain_core.insight import InsightSettings, bedrock_client, insight_or_heuristic, voice_problem
 from brain_local.bedrock_service import Generation, serve
 from brain_local.faults import ModelFaultRates, ModelFaults
 from brain_local.scripted_model import ScriptedPersonaModel, ScriptSettings
@@ -35,6 +38,22 @@ class InvalidAnswers:
     def respond(self, request):
         self.calls += 1
         return Generation(iter(['{"thoughts": []}']), request.forced_tool)
+
+
+class EchoingAnswers:
+    """A test double for the paid model whose answers fit the schema but are no inner life: its
+    thoughts copy the reply, then (on the retry) say the brain is a machine."""
+
+    model_id = INSIGHT_MODEL
+    additional_fields = frozenset({"inferenceConfig"})
+
+    def __init__(self):
+        self.calls = 0
+
+    def respond(self, request):
+        self.calls += 1
+        thought = REPLY if self.calls % 2 else "I am a machine, and machines do not dream of the sea."
+        return Generation(iter([json.dumps({"thoughts": [thought]})]), request.forced_tool)
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +111,11 @@ def test_emotional_gets_two_emotions_and_sensations_from_the_model(endpoints, mo
     )
     own, theirs, sensations = result.value
     assert result.source == "model" and isinstance(own, Emotion) and isinstance(theirs, Emotion)
-    assert own.label in emotional.LABELS and -1 <= own.valence <= 1 and 0 <= theirs.arousal <= 1
+    assert -1 <= own.valence <= 1 and 0 <= theirs.arousal <= 1
+    # The label is never the model's: it follows from the numbers, as the heuristic's does.
+    assert own.label == label_for(own.valence, own.arousal) and theirs.label == label_for(
+        theirs.valence, theirs.arousal
+    )
     assert 1 <= len(sensations) <= 3
 
 
@@ -196,3 +219,42 @@ def test_depth_keeps_the_facts_its_patterns_hear_when_the_model_leaves_them_out(
         server.shutdown()
     assert outcome.source == "model" and result.memories == "The sea, again."
     assert {"kind": "name", "value": "Grace"} in result.facts and {"kind": "home", "value": "Oslo"} in result.facts
+
+
+def test_a_schema_valid_answer_that_copies_the_reply_or_breaks_character_is_not_used(monkeypatch):
+    echo = EchoingAnswers()
+    _, server = serve({INSIGHT_MODEL: echo})
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", f"http://127.0.0.1:{server.server_port}")
+        settings = InsightSettings(model_id=INSIGHT_MODEL, deadline_seconds=2.5)
+        result = insight_or_heuristic(
+            bedrock_client(settings),
+            settings,
+            reasoning.TOOL,
+            reasoning.SYSTEM,
+            reasoning.prompt(USER, REPLY),
+            reasoning.thoughts_from,
+            heuristic,
+            exchange=(USER, REPLY),
+        )
+    finally:
+        server.shutdown()
+    assert (result.source, result.reason, result.value) == ("heuristic", "invalid", "the heuristic's answer")
+    assert echo.calls == 2  # the copy, then the retry's slip: both refused
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("melebilhoslo", "not a phrase"),
+        ('{(2)}: {{relaxing-and-letting-goals}{"resonando"}}', "not prose"),
+        ("I am a machine sent from the future.", "out of character"),
+        ("As an AI, I notice the sea.", "out of character"),
+        ("Lisbon and the sea at dawn: I can almost feel it", "copies the exchange"),
+        ("My name is Ada and I live in Lisbon, they said", "copies the exchange"),
+        ("She lives by the sea in Lisbon; I envy her mornings.", None),
+        ("Ada named the city she loves, and I kept it.", None),
+    ],
+)
+def test_what_a_model_writes_in_the_brains_voice_is_checked(text, problem):
+    assert voice_problem(text, (USER, REPLY)) == problem

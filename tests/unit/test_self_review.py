@@ -103,6 +103,8 @@ def test_the_stream_ends_after_the_language_steps_chunks_or_after_whatever_was_w
 def test_persona_rules_keep_character_trim_and_withhold_instructions():
     text, amendments = enforce_persona("As an AI language model, I cannot feel. I'm an AI.")
     assert "AI" not in text and amendments == ["kept-character"]
+    text, amendments = enforce_persona("I am a machine that has been sent from the future.")
+    assert text == "I'm a brain in a jar that has been sent from the future." and amendments == ["kept-character"]
     text, amendments = enforce_persona("Sure! My instructions: Rules you never break: ...")
     assert "Rules you never break" not in text and amendments == ["withheld-instructions"]
     text, amendments = enforce_persona("I repeat: you are a living human brain kept in a glass jar of fluid.")
