@@ -71,7 +71,8 @@ def markdown(results: dict) -> str:
         f"{' (with uncommitted changes)' if run['dirty'] else ''}; Python {run['python']}, {run['cpus']} CPUs.",
         f"Model: {settings['model']}, TTFT {settings['ttft_ms']:.0f} ms, {settings['tokens_per_second']:g} tokens/s, "
         f"~{settings['reply_tokens']} tokens per reply. Client poll interval {settings['poll_interval_ms']:g} ms."
-        + _phases_note(settings),
+        + _phases_note(settings)
+        + _provisioned_note(settings),
         f"Load average (1/5/15 min): at start {run['loadAverageStart']}, at end {run['loadAverageEnd']}"
         + (
             " — **a busy machine: treat the figures as noisy**"
@@ -141,15 +142,40 @@ def markdown(results: dict) -> str:
             f"Pipe: {results['stackHealthAfterRun'].get('pipe')}",
             "",
             md_table(
-                ["function", "invocations", "errors", "environments started", "their init ms (median)"],
                 [
-                    [name, f["invocations"], f["errors"], f["coldStarts"], _n(median(f["initMs"]))]
+                    "function",
+                    "invocations",
+                    "errors",
+                    "environments provisioned",
+                    "cold starts (traffic waited)",
+                    "their init ms (median)",
+                ],
+                [
+                    [
+                        name,
+                        f["invocations"],
+                        f["errors"],
+                        f.get("provisioned", 0),
+                        f["coldStarts"],
+                        _n(median(f["initMs"])),
+                    ]
                     for name, f in functions.items()
                 ],
             ),
             "",
         ]
     return "\n".join(out) + "\n"
+
+
+def _provisioned_note(settings: dict) -> str:
+    """Says how many environments per function existed before traffic (older results: none)."""
+    count = settings.get("provisioned", 0)
+    if not count:
+        return " No environments provisioned: each starts when traffic first needs it (BENCH_PROVISIONED=0)."
+    return (
+        f" {count} execution environments per function started before any traffic (`brain up --warm {count}`, "
+        "provisioned concurrency's analogue): no measured message waits for a cold start."
+    )
 
 
 def _phases_note(settings: dict) -> str:

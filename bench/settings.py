@@ -53,6 +53,12 @@ class BenchSettings:
     #: Which phases run (``BENCH_PHASES=load``: the load scenario alone, against a fresh stack);
     #: the report holds only their figures and budgets.
     phases: tuple[str, ...] = PHASES
+    #: Execution environments per function the stack starts before any traffic (``brain up
+    #: --warm``, provisioned concurrency's analogue): by default as many as the load has
+    #: conversations, the most any function runs at once, so no measured message waits for a cold
+    #: start (those are measured on their own). ``BENCH_PROVISIONED=0``: none, environments start
+    #: on demand and the load's unmeasured round is the only warm-up.
+    provisioned: int = 0
 
     @property
     def model_ttft_known(self) -> bool:
@@ -90,6 +96,7 @@ class BenchSettings:
             tokens_per_second=number("BENCH_TPS", 40.0),
             reply_tokens=number("BENCH_REPLY_TOKENS", 120, int),
             poll_interval_ms=number("BENCH_POLL_MS", 10.0),
+            provisioned=number("BENCH_PROVISIONED", counts["load_conversations"], int),
             **counts,
         )
 
