@@ -45,7 +45,29 @@ def _le(value, limit) -> bool | None:
 
 
 def budgets(results: dict) -> list[dict]:
-    """Every DESIGN §6 budget with its measured value and PASS / FAIL (INFO: no verdict)."""
+    """Every DESIGN §6 budget of the phases the run measured (BENCH_PHASES), with its measured
+    value and PASS / FAIL (INFO: no verdict)."""
+    rows = []
+    if results["warm"]:
+        rows += _warm_budgets(results)
+    if results["coldStart"]:
+        rows += _cold_start_budgets(results["coldStart"])
+    for row in results["packages"]:
+        rows.append(
+            _budget(
+                f"Package, {row['function']}",
+                f"<= {PACKAGE_BUDGET_BYTES // 1024} KiB",
+                f"{row['bytes']:,} B ({row['kib']:,.1f} KiB)",
+                row["passed"],
+                "+ " + ", ".join(row["packages"]) if row["packages"] else "",
+            )
+        )
+    if results["load"] is not None:
+        rows += _load_budgets(results)
+    return rows
+
+
+def _warm_budgets(results: dict) -> list[dict]:
     rows = []
     overhead = results["warm"]["ttftOverheadMs"]
     basis = (
@@ -83,6 +105,8 @@ def budgets(results: dict) -> list[dict]:
                     "the boto3 path beside the pushed row: PutItem returned -> first chunk seen by a 10 ms poll",
                 )
             )
+    if not results["firstVersion"]:
+        return rows
     ratios = results["firstVersionRatios"]
     for p in ("p50", "p95"):
         value = ratios[f"timeToTextFirstVersionOverWarm_{p}"]
@@ -117,7 +141,11 @@ def budgets(results: dict) -> list[dict]:
             f"{_ms(results['firstVersion']['insightsSequentialMs']['p50'])}",
         )
     )
-    cold = results["coldStart"]
+    return rows
+
+
+def _cold_start_budgets(cold: dict) -> list[dict]:
+    rows = []
     for row in cold["functions"]:
         if "passed" in row:
             rows.append(
@@ -141,48 +169,42 @@ def budgets(results: dict) -> list[dict]:
             )
         elif "error" in row:
             rows.append(_budget(f"Cold start, {row['function']}", "-", "could not start", False, row["error"]))
-    for row in results["packages"]:
-        rows.append(
-            _budget(
-                f"Package, {row['function']}",
-                f"<= {PACKAGE_BUDGET_BYTES // 1024} KiB",
-                f"{row['bytes']:,} B ({row['kib']:,.1f} KiB)",
-                row["passed"],
-                "+ " + ", ".join(row["packages"]) if row["packages"] else "",
-            )
-        )
+    return rows
+
+
+def _load_budgets(results: dict) -> list[dict]:
+    rows = []
     load = results["load"]
-    if load is not None:
-        delivery = load["delivery"]
-        rows.append(
-            _budget(
-                "Load: every message answered exactly once",
-                "missing 0, duplicated 0",
-                f"{delivery['messages']} messages, {delivery['replies']} replies, "
-                f"{delivery['missing']} missing, {delivery['duplicated']} duplicated",
-                delivery["exactlyOnce"] and delivery["messages"] > 0,
-                f"reply statuses {delivery['replyStatuses']}",
-            )
+    delivery = load["delivery"]
+    rows.append(
+        _budget(
+            "Load: every message answered exactly once",
+            "missing 0, duplicated 0",
+            f"{delivery['messages']} messages, {delivery['replies']} replies, "
+            f"{delivery['missing']} missing, {delivery['duplicated']} duplicated",
+            delivery["exactlyOnce"] and delivery["messages"] > 0,
+            f"reply statuses {delivery['replyStatuses']}",
         )
-        complete = delivery["replyStatuses"].get("complete", 0)
-        rows.append(
-            _budget(
-                "Load: replies complete (not fallback)",
-                "no budget",
-                f"{complete} of {delivery['messages']}",
-                None,
-                "a fallback reply answers the message but is not the brain's reply",
-            )
+    )
+    complete = delivery["replyStatuses"].get("complete", 0)
+    rows.append(
+        _budget(
+            "Load: replies complete (not fallback)",
+            "no budget",
+            f"{complete} of {delivery['messages']}",
+            None,
+            "a fallback reply answers the message but is not the brain's reply",
         )
-        p95 = load["ttftOverheadMs"]["p95"]
-        rows.append(
-            _budget(
-                "Load: TTFT overhead, p95",
-                f"<= {LOAD_OVERHEAD_P95_BUDGET_MS:.0f} ms",
-                _ms(p95),
-                _le(p95, LOAD_OVERHEAD_P95_BUDGET_MS),
-                f"{results['run']['settings']['load_conversations']} conversations x "
-                f"{results['run']['settings']['load_messages']} messages",
-            )
+    )
+    p95 = load["ttftOverheadMs"]["p95"]
+    rows.append(
+        _budget(
+            "Load: TTFT overhead, p95",
+            f"<= {LOAD_OVERHEAD_P95_BUDGET_MS:.0f} ms",
+            _ms(p95),
+            _le(p95, LOAD_OVERHEAD_P95_BUDGET_MS),
+            f"{results['run']['settings']['load_conversations']} conversations x "
+            f"{results['run']['settings']['load_messages']} messages",
         )
+    )
     return rows

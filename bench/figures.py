@@ -96,22 +96,7 @@ def timeline_medians(samples: list[MessageSample]) -> dict[str, float]:
     return _rounded_medians(points)
 
 
-def build_results(
-    *,
-    run: dict,
-    warm: list[MessageSample],
-    first_version: list[MessageSample],
-    cold_start: dict,
-    polling: list[MessageSample] | None = None,
-    packages: list[dict],
-    load,
-    health_after: dict | None,
-) -> dict:
-    warm_figures = latency_figures(warm)
-    warm_figures.update(orchestration_figures(warm))
-    first_figures = latency_figures(first_version)
-    first_figures["timelineMedianMs"] = _first_version_timeline(first_version)
-    first_figures["insightsSequentialMs"] = summary(sequential_insights_ms(first_version))
+def first_version_ratios(warm_figures: dict, first_figures: dict) -> dict[str, float | None]:
     ratios = {
         # The Parallel state's time (its three model calls at once, and the hops to them) over the
         # same three calls one after another (the first version's chain), in the same run.
@@ -124,6 +109,32 @@ def build_results(
             first_figures["firstTextMs"][p], warm_figures["firstTextMs"][p]
         )
         ratios[f"totalWarmOverFirstVersion_{p}"] = ratio(warm_figures["totalMs"][p], first_figures["totalMs"][p])
+    return ratios
+
+
+def build_results(
+    *,
+    run: dict,
+    warm: list[MessageSample],
+    first_version: list[MessageSample],
+    cold_start: dict | None,
+    polling: list[MessageSample] | None = None,
+    packages: list[dict],
+    load,
+    health_after: dict | None,
+) -> dict:
+    # Each phase's figures, or None where the run left it out (BENCH_PHASES).
+    warm_figures = first_figures = None
+    ratios: dict[str, float | None] = {}
+    if warm:
+        warm_figures = latency_figures(warm)
+        warm_figures.update(orchestration_figures(warm))
+    if first_version:
+        first_figures = latency_figures(first_version)
+        first_figures["timelineMedianMs"] = _first_version_timeline(first_version)
+        first_figures["insightsSequentialMs"] = summary(sequential_insights_ms(first_version))
+    if warm_figures and first_figures:
+        ratios = first_version_ratios(warm_figures, first_figures)
     load_figures = None
     if load is not None:
         load_figures = latency_figures(load.samples)
@@ -238,11 +249,12 @@ def flat_figures(results: dict) -> dict[str, float]:
         if value is not None:
             flat[f"ratio.{name}"] = value
     cold = results["coldStart"]
-    flat["coldStart.bare.medianMs"] = cold["bareMedianMs"]
-    flat["coldStart.floor.netMs"] = cold["floorNetMs"]
-    for row in cold["functions"]:
-        if row.get("netMs") is not None and row["kind"] not in ("bare", "floor"):
-            flat[f"coldStart.{row['function']}.netMs"] = row["netMs"]
+    if cold:
+        flat["coldStart.bare.medianMs"] = cold["bareMedianMs"]
+        flat["coldStart.floor.netMs"] = cold["floorNetMs"]
+        for row in cold["functions"]:
+            if row.get("netMs") is not None and row["kind"] not in ("bare", "floor"):
+                flat[f"coldStart.{row['function']}.netMs"] = row["netMs"]
     for row in results["packages"]:
         flat[f"package.{row['function']}.bytes"] = row["bytes"]
     if "stackIdle" in results["run"]:

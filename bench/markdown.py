@@ -3,6 +3,7 @@ as Markdown tables."""
 
 from __future__ import annotations
 
+from bench.settings import PHASES
 from bench.stats import median
 from brain_core import workflow
 from brain_core.contracts import step_name
@@ -69,7 +70,9 @@ def markdown(results: dict) -> str:
         f"{'QUICK' if settings['quick'] else 'FULL'} run, {run['durationS']:.0f} s; commit `{run['commit']}`"
         f"{' (with uncommitted changes)' if run['dirty'] else ''}; Python {run['python']}, {run['cpus']} CPUs.",
         f"Model: {settings['model']}, TTFT {settings['ttft_ms']:.0f} ms, {settings['tokens_per_second']:g} tokens/s, "
-        f"~{settings['reply_tokens']} tokens per reply. Client poll interval {settings['poll_interval_ms']:g} ms.",
+        f"~{settings['reply_tokens']} tokens per reply. Client poll interval {settings['poll_interval_ms']:g} ms."
+        + _phases_note(settings)
+        + _provisioned_note(settings),
         f"Load average (1/5/15 min): at start {run['loadAverageStart']}, at end {run['loadAverageEnd']}"
         + (
             " — **a busy machine: treat the figures as noisy**"
@@ -87,6 +90,107 @@ def markdown(results: dict) -> str:
         "",
         budgets_table(results),
         "",
+    ]
+    if warm and first:
+        out += _warm_section(results)
+    if results["coldStart"]:
+        out.append(_cold_start_section(results))
+    if load is not None:
+        delivery = load["delivery"]
+        out += [
+            f"## Load: {settings['load_conversations']} concurrent conversations × {settings['load_messages']} "
+            f"messages (after one unmeasured round at the same concurrency)",
+            "",
+            md_table(
+                SUMMARY_HEADERS,
+                [
+                    _summary_row("first text", load["firstTextMs"]),
+                    _summary_row("TTFT overhead", load["ttftOverheadMs"]),
+                    _summary_row("first text − measured modelTtftMs", load["overheadVsMeasuredModelTtftMs"]),
+                    _summary_row("server ttftMs (createdAt → first chunk written)", load["serverTtftMs"]),
+                    _summary_row("total", load["totalMs"]),
+                ],
+            ),
+            "",
+            md_table(
+                ["messages", "replies", "missing", "duplicated", "unexpected replies", "reply statuses"],
+                [
+                    [
+                        delivery["messages"],
+                        delivery["replies"],
+                        delivery["missing"],
+                        delivery["duplicated"],
+                        delivery["unexpectedReplies"],
+                        delivery["replyStatuses"],
+                    ]
+                ],
+            ),
+            "",
+            _load_cpu_table(load.get("cpu", {})),
+            "",
+            "Each load conversation is a signed-in client of its own, with its own WebSocket, through the "
+            "client API: first text is its first chunk event's arrival, total its reply event's.",
+            "",
+            md_table(STEP_HEADERS, _step_rows(load, None)),
+            "",
+        ]
+    if results.get("stackHealthAfterRun"):
+        functions = results["stackHealthAfterRun"].get("functions", {})
+        out += [
+            "## The stack after the run",
+            "",
+            f"Pipe: {results['stackHealthAfterRun'].get('pipe')}",
+            "",
+            md_table(
+                [
+                    "function",
+                    "invocations",
+                    "errors",
+                    "environments provisioned",
+                    "cold starts (traffic waited)",
+                    "their init ms (median)",
+                ],
+                [
+                    [
+                        name,
+                        f["invocations"],
+                        f["errors"],
+                        f.get("provisioned", 0),
+                        f["coldStarts"],
+                        _n(median(f["initMs"])),
+                    ]
+                    for name, f in functions.items()
+                ],
+            ),
+            "",
+        ]
+    return "\n".join(out) + "\n"
+
+
+def _provisioned_note(settings: dict) -> str:
+    """Says how many environments per function existed before traffic (older results: none)."""
+    count = settings.get("provisioned", 0)
+    if not count:
+        return " No environments provisioned: each starts when traffic first needs it (BENCH_PROVISIONED=0)."
+    return (
+        f" {count} execution environments per function started before any traffic (`brain up --warm {count}`, "
+        "provisioned concurrency's analogue): no measured message waits for a cold start."
+    )
+
+
+def _phases_note(settings: dict) -> str:
+    """Says which phases ran when BENCH_PHASES left some out (older results have no "phases")."""
+    phases = settings.get("phases")
+    if not phases or set(phases) == set(PHASES):
+        return ""
+    return f" **Phases run: {', '.join(phases)} only** (BENCH_PHASES): the others' figures and budgets are absent."
+
+
+def _warm_section(results: dict) -> list[str]:
+    """Warm (pushed, polling) beside the first version's shape: figures, CPU, ratios, steps, timeline."""
+    settings = results["run"]["settings"]
+    warm, first = results["warm"], results["firstVersion"]
+    return [
         f"## Warm ({warm['messages']} messages after {settings['warmup_messages']} unmeasured) and the first "
         f"version's shape ({first['messages']} messages), same run, interleaved",
         "",
@@ -157,64 +261,7 @@ def markdown(results: dict) -> str:
             ["event", "ms"], [[k, _n(v)] for k, v in sorted(warm["timelineMedianMs"].items(), key=lambda kv: kv[1])]
         ),
         "",
-        _cold_start_section(results),
     ]
-    if load is not None:
-        delivery = load["delivery"]
-        out += [
-            f"## Load: {settings['load_conversations']} concurrent conversations × {settings['load_messages']} "
-            f"messages (after one unmeasured round at the same concurrency)",
-            "",
-            md_table(
-                SUMMARY_HEADERS,
-                [
-                    _summary_row("first text", load["firstTextMs"]),
-                    _summary_row("TTFT overhead", load["ttftOverheadMs"]),
-                    _summary_row("first text − measured modelTtftMs", load["overheadVsMeasuredModelTtftMs"]),
-                    _summary_row("server ttftMs (createdAt → first chunk written)", load["serverTtftMs"]),
-                    _summary_row("total", load["totalMs"]),
-                ],
-            ),
-            "",
-            md_table(
-                ["messages", "replies", "missing", "duplicated", "unexpected replies", "reply statuses"],
-                [
-                    [
-                        delivery["messages"],
-                        delivery["replies"],
-                        delivery["missing"],
-                        delivery["duplicated"],
-                        delivery["unexpectedReplies"],
-                        delivery["replyStatuses"],
-                    ]
-                ],
-            ),
-            "",
-            _load_cpu_table(load.get("cpu", {})),
-            "",
-            "Each load conversation is a signed-in client of its own, with its own WebSocket, through the "
-            "client API: first text is its first chunk event's arrival, total its reply event's.",
-            "",
-            md_table(STEP_HEADERS, _step_rows(load, None)),
-            "",
-        ]
-    if results.get("stackHealthAfterRun"):
-        functions = results["stackHealthAfterRun"].get("functions", {})
-        out += [
-            "## The stack after the run",
-            "",
-            f"Pipe: {results['stackHealthAfterRun'].get('pipe')}",
-            "",
-            md_table(
-                ["function", "invocations", "errors", "environments started", "their init ms (median)"],
-                [
-                    [name, f["invocations"], f["errors"], f["coldStarts"], _n(median(f["initMs"]))]
-                    for name, f in functions.items()
-                ],
-            ),
-            "",
-        ]
-    return "\n".join(out) + "\n"
 
 
 def _load_cpu_table(cpu: dict) -> str:

@@ -1,5 +1,6 @@
 """latest.png: the distributions of first text, overhead and total per scenario, a per-step
-timeline of the median warm message beside the first version's chain, and cold starts."""
+timeline of the median warm message beside the first version's chain, and cold starts (each
+panel only when the run measured its phase: BENCH_PHASES)."""
 
 from __future__ import annotations
 
@@ -57,10 +58,23 @@ def write_png(results: dict, path: Path) -> None:
         axis.axhline(limit, color="tab:red", linestyle=style, linewidth=1, label=label)
     axis.legend(loc="upper left")
 
-    _timeline_axis(figure.add_subplot(grid[1, :]), results)
+    if results["warm"] and results["firstVersion"]:
+        _timeline_axis(figure.add_subplot(grid[1, :]), results)
+    if results["coldStart"]:
+        _cold_start_axis(figure.add_subplot(grid[2, 0]), results)
 
-    # Cold start, net of the bare interpreter.
-    axis = figure.add_subplot(grid[2, 0])
+    # Total time per scenario.
+    axis = figure.add_subplot(grid[2, 1])
+    data = [(label, values(key, "total_ms")) for key, label in groups if values(key, "total_ms")]
+    _boxes(axis, data, "Total (message written → reply item read; first version: → reply written)")
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+
+
+def _cold_start_axis(axis, results: dict) -> None:
+    """Cold start, net of the bare interpreter, against its budgets."""
     rows = [r for r in results["coldStart"]["functions"] if r["kind"] != "bare" and "medianMs" in r]
     names = [r["function"] for r in rows]
     nets = [r["netMs"] for r in rows]
@@ -84,15 +98,6 @@ def write_png(results: dict, path: Path) -> None:
     axis.set_xlabel("ms, net of a bare interpreter (median; bars min–max)")
     axis.set_title(f"Cold start: spawn → handler ready ({results['coldStart']['repeats']} fresh workers each)")
     axis.legend(loc="upper right")
-
-    # Total time per scenario.
-    axis = figure.add_subplot(grid[2, 1])
-    data = [(label, values(key, "total_ms")) for key, label in groups if values(key, "total_ms")]
-    _boxes(axis, data, "Total (message written → reply item read; first version: → reply written)")
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=90)
-    plt.close(figure)
 
 
 def _boxes(axis, data: list[tuple[str, list[float]]], title: str) -> None:

@@ -2,11 +2,13 @@
 
     python -m bench.run                 full run (< 10 min on 2 cores)
     BENCH_QUICK=1 python -m bench.run   reduced counts, about a minute
+    BENCH_PHASES=load python -m bench.run   only the load scenario (phases: coldstart, warm, load)
 
 Phases, in order: cold starts (no stack running), package sizes, then against the offline stack
 started as a separate process: warm by the pushed client (the client API), by the polling client
 (the boto3 path) and the first version's shape (interleaved), each warm message's execution
-history, load through the pushed path. Writes bench/results/latest.{json,md,png}.
+history, load through the pushed path (``BENCH_PHASES`` picks some of them; the report then holds
+only their figures and budgets). Writes bench/results/latest.{json,md,png}.
 
 Exits 0 whatever the budgets say; non-zero only when the benchmark itself broke (then whatever
 was measured is still written, with the error).
@@ -81,7 +83,6 @@ def main() -> int:
 
     # Imported here so a settings error is reported before the heavy imports.
     from bench import coldstart, figures, report, scenarios
-    from bench.stack_process import StackProcess
 
     run = run_metadata(settings)
     logs = settings.results_dir / "logs"
@@ -93,85 +94,39 @@ def main() -> int:
     progress(
         f"warm {settings.warm_messages} messages (+{settings.warmup_messages} warm-up) and as many through "
         f"the first version's shape; load {settings.load_conversations} x {settings.load_messages}; "
-        f"cold start {settings.cold_repeats} repeats"
+        f"cold start {settings.cold_repeats} repeats; phases: {', '.join(settings.phases)}"
     )
 
     run_id = scenarios.new_run_id()
     warm: list[scenarios.MessageSample] = []
     polling: list[scenarios.MessageSample] = []
     first_version: list[scenarios.MessageSample] = []
-    load: scenarios.LoadResult | None = None
+    loads: list[scenarios.LoadResult] = []
     health_after: dict | None = None
     cold_start: dict | None = None
     packages: list[dict] = []
-    unmatched = 0
     error: str | None = None
     try:
-        with Phase(run, "cold start"):
-            variants = coldstart.measure_cold_starts(settings.cold_repeats, logs / "coldstart-workers.log", progress)
-            cold_start = coldstart.cold_start_table(variants)
-            packages = coldstart.package_sizes()
-            progress("package sizes: " + ", ".join(f"{p['function']} {p['kib']:.1f} KiB" for p in packages))
-
-        with Phase(run, "stack start"):
-            stack = StackProcess(settings, logs / "stack.log")
-            progress(f"starting the offline stack: {' '.join(stack.command[1:])}")
-            stack.start()
-            progress(f"stack ready at {stack.endpoint} in {stack.started_in_s:.1f} s")
-        run["stackStartS"] = stack.started_in_s
-
-        def cpu_probe() -> dict[str, float]:
-            return {**stack.cpu_seconds(), "bench": time.process_time()}
-
-        try:
-            # What the stack costs doing nothing (the pipe polling the stream): the floor under every figure.
-            before, idle_started = cpu_probe(), time.perf_counter()
-            time.sleep(IDLE_SECONDS)
-            idle = scenarios.cpu_ms_between(before, cpu_probe())
-            run["stackIdle"] = {
-                "wallS": round(time.perf_counter() - idle_started, 2),
-                "stackCpuMs": idle["stack"],
-                "stackUtilisation": round(idle["stack"] / 1000 / IDLE_SECONDS, 3),
-            }
-            progress(
-                f"idle stack: {run['stackIdle']['stackUtilisation']:.2f} CPU s per s "
-                f"({idle['stack']:.0f} ms of CPU in {IDLE_SECONDS} s with no traffic)"
-            )
-            health = stack.health() or {}
-            run["endpoint"], run["model"] = stack.endpoint, health.get("model")
-            with Phase(run, "warm + first version"):
-                warm, polling, first_version = scenarios.run_warm_and_first_version(
-                    stack.endpoint, health["model"], settings, run_id, progress, cpu_probe, health
+        if "coldstart" in settings.phases:
+            with Phase(run, "cold start"):
+                variants = coldstart.measure_cold_starts(
+                    settings.cold_repeats, logs / "coldstart-workers.log", progress
                 )
-            with Phase(run, "execution history"):
-                unmatched = scenarios.attach_execution_history(stack.endpoint, health["stateMachineArn"], warm)
-                scenarios.attach_execution_history(stack.endpoint, health["stateMachineArn"], polling)
-                progress(f"execution history read for {len(warm) - unmatched}/{len(warm)} warm messages")
-            with Phase(run, "load"):
-                load = scenarios.run_load(stack.endpoint, settings, run_id, progress, cpu_probe, health)
-                d = load.delivery
-                progress(
-                    f"load delivery: {d['messages']} messages, {d['replies']} replies, {d['missing']} missing, "
-                    f"{d['duplicated']} duplicated"
-                )
-                load_unmatched = scenarios.attach_execution_history(
-                    stack.endpoint, health["stateMachineArn"], load.samples
-                )
-                progress(
-                    f"execution history read for {len(load.samples) - load_unmatched}/{len(load.samples)} load messages"
-                )
-            health_after = stack.health()
-        finally:
-            stack.stop()
+                cold_start = coldstart.cold_start_table(variants)
+                packages = coldstart.package_sizes()
+                progress("package sizes: " + ", ".join(f"{p['function']} {p['kib']:.1f} KiB" for p in packages))
+        if "warm" in settings.phases or "load" in settings.phases:
+            health_after = _against_the_stack(settings, run, run_id, logs, warm, polling, first_version, loads)
     except Exception:  # noqa: BLE001 - the benchmark broke: still write what was measured
         error = traceback.format_exc()
         progress("the benchmark broke:\n" + error)
+    load = loads[0] if loads else None
 
     run["loadAverageEnd"] = _load_average()
     run["durationS"] = round(time.perf_counter() - _STARTED, 1)
     run["finishedAt"] = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     run["error"] = error
-    if cold_start is None:
+    if cold_start is None and not warm and load is None:
         progress("nothing was measured: no report written")
         return 1
 
@@ -203,6 +158,78 @@ def main() -> int:
     if error:
         print(f"\nThe benchmark broke (traceback above; partial results written): {error.strip().splitlines()[-1]}")
     return 1 if error else 0
+
+
+def _against_the_stack(
+    settings: BenchSettings,
+    run: dict,
+    run_id: str,
+    logs,
+    warm: list,
+    polling: list,
+    first_version: list,
+    loads: list,
+) -> dict | None:
+    """The phases that need the offline stack (warm, load), against one started for them;
+    fills the lists given (so a failure keeps what was measured) and returns its health after."""
+    from bench import scenarios
+    from bench.stack_process import StackProcess
+
+    with Phase(run, "stack start"):
+        stack = StackProcess(settings, logs / "stack.log")
+        progress(f"starting the offline stack: {' '.join(stack.command[1:])}")
+        stack.start()
+        progress(f"stack ready at {stack.endpoint} in {stack.started_in_s:.1f} s")
+    run["stackStartS"] = stack.started_in_s
+
+    def cpu_probe() -> dict[str, float]:
+        return {**stack.cpu_seconds(), "bench": time.process_time()}
+
+    try:
+        # What the stack costs doing nothing (the pipe polling the stream): the floor under every figure.
+        before, idle_started = cpu_probe(), time.perf_counter()
+        time.sleep(IDLE_SECONDS)
+        idle = scenarios.cpu_ms_between(before, cpu_probe())
+        run["stackIdle"] = {
+            "wallS": round(time.perf_counter() - idle_started, 2),
+            "stackCpuMs": idle["stack"],
+            "stackUtilisation": round(idle["stack"] / 1000 / IDLE_SECONDS, 3),
+        }
+        progress(
+            f"idle stack: {run['stackIdle']['stackUtilisation']:.2f} CPU s per s "
+            f"({idle['stack']:.0f} ms of CPU in {IDLE_SECONDS} s with no traffic)"
+        )
+        health = stack.health() or {}
+        run["endpoint"], run["model"] = stack.endpoint, health.get("model")
+        if "warm" in settings.phases:
+            with Phase(run, "warm + first version"):
+                measured = scenarios.run_warm_and_first_version(
+                    stack.endpoint, health["model"], settings, run_id, progress, cpu_probe, health
+                )
+                for into, samples in zip((warm, polling, first_version), measured, strict=True):
+                    into.extend(samples)
+            with Phase(run, "execution history"):
+                unmatched = scenarios.attach_execution_history(stack.endpoint, health["stateMachineArn"], warm)
+                scenarios.attach_execution_history(stack.endpoint, health["stateMachineArn"], polling)
+                progress(f"execution history read for {len(warm) - unmatched}/{len(warm)} warm messages")
+        if "load" in settings.phases:
+            with Phase(run, "load"):
+                load = scenarios.run_load(stack.endpoint, settings, run_id, progress, cpu_probe, health)
+                loads.append(load)
+                d = load.delivery
+                progress(
+                    f"load delivery: {d['messages']} messages, {d['replies']} replies, {d['missing']} missing, "
+                    f"{d['duplicated']} duplicated"
+                )
+                load_unmatched = scenarios.attach_execution_history(
+                    stack.endpoint, health["stateMachineArn"], load.samples
+                )
+                progress(
+                    f"execution history read for {len(load.samples) - load_unmatched}/{len(load.samples)} load messages"
+                )
+        return stack.health()
+    finally:
+        stack.stop()
 
 
 if __name__ == "__main__":

@@ -347,8 +347,9 @@ def run_load(
 ) -> LoadResult:
     """``load_conversations`` conversations at once through the pushed path, each a thread with
     its own signed-in client (its own WebSocket) sending ``load_messages`` messages one after
-    another; first one unmeasured round at the same concurrency, so every execution environment
-    the load needs is already started (the analogue of provisioned concurrency)."""
+    another; first one unmeasured round at the same concurrency. The environments the load needs
+    are started with the stack (``BenchSettings.provisioned``), not by that round: it does not
+    overlap the insight calls as much as the measured round does."""
     from bench.pushed import pushed_client, pushed_exchange
 
     count, per = settings.load_conversations, settings.load_messages

@@ -20,6 +20,10 @@ _COUNTS = {
 }
 
 
+#: The benchmark's phases, in the order they run (``BENCH_PHASES`` picks some of them).
+PHASES = ("coldstart", "warm", "load")
+
+
 class SettingsError(ValueError):
     pass
 
@@ -46,6 +50,15 @@ class BenchSettings:
     #: Seconds a client waits for a reply before counting it missing.
     reply_timeout_s: float = 90.0
     results_dir: Path = RESULTS_DIR
+    #: Which phases run (``BENCH_PHASES=load``: the load scenario alone, against a fresh stack);
+    #: the report holds only their figures and budgets.
+    phases: tuple[str, ...] = PHASES
+    #: Execution environments per function the stack starts before any traffic (``brain up
+    #: --warm``, provisioned concurrency's analogue): by default as many as the load has
+    #: conversations, the most any function runs at once, so no measured message waits for a cold
+    #: start (those are measured on their own). ``BENCH_PROVISIONED=0``: none, environments start
+    #: on demand and the load's unmeasured round is the only warm-up.
+    provisioned: int = 0
 
     @property
     def model_ttft_known(self) -> bool:
@@ -77,15 +90,32 @@ class BenchSettings:
             raise SettingsError("BENCH_COLD_REPEATS and BENCH_WARM_MESSAGES must be at least 1")
         return cls(
             quick=quick,
+            phases=_phases(env.get("BENCH_PHASES", "")),
             model=env.get("BENCH_MODEL", "").strip() or "scripted",
             ttft_ms=number("BENCH_TTFT_MS", 400.0),
             tokens_per_second=number("BENCH_TPS", 40.0),
             reply_tokens=number("BENCH_REPLY_TOKENS", 120, int),
             poll_interval_ms=number("BENCH_POLL_MS", 10.0),
+            provisioned=number("BENCH_PROVISIONED", counts["load_conversations"], int),
             **counts,
         )
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["results_dir"] = str(self.results_dir)
+        data["phases"] = list(self.phases)
         return data
+
+
+def _phases(raw: str) -> tuple[str, ...]:
+    """``BENCH_PHASES``: comma-separated names from :data:`PHASES`, run in their usual order;
+    empty: all of them."""
+    names = {name.strip().lower() for name in raw.split(",") if name.strip()}
+    if not names:
+        return PHASES
+    unknown = names - set(PHASES)
+    if unknown:
+        raise SettingsError(
+            f"BENCH_PHASES: unknown phase(s) {', '.join(sorted(unknown))} (choose from {', '.join(PHASES)})"
+        )
+    return tuple(phase for phase in PHASES if phase in names)

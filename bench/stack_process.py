@@ -64,6 +64,7 @@ class StackProcess:
             "0",
             "--state-dir",
             str(self.state_dir),
+            *(["--warm", str(settings.provisioned)] if settings.provisioned else []),
         ]
         self.started_in_s: float | None = None
 

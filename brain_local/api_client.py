@@ -85,6 +85,14 @@ class SignedInClient:
         self.config = config
         self.ca_file = ca_file
         self._ssl = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+        # The Events socket's TLS stops at 1.2. websockets' sync client reads the socket in a
+        # thread of its own while this thread writes, and an SSL socket is not safe for a read
+        # and a write at once: with TLS 1.3 the server's session tickets arrive just after the
+        # handshake, as the upgrade request is written, and the two collide (seen here: the
+        # upgrade never answered, 1 connection in ~15 with 20 clients, or an OpenSSL "internal
+        # error"). TLS 1.2 sends its tickets inside the handshake. The browser is not affected.
+        self._events_ssl = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+        self._events_ssl.maximum_version = ssl.TLSVersion.TLSv1_2
         rest = config["API"]["REST"]["brain"]["endpoint"]
         parts = urllib.parse.urlsplit(rest)
         self._api_host, self._api_prefix = parts.netloc, parts.path.rstrip("/")
@@ -189,13 +197,13 @@ class SignedInClient:
         self._connection_scope = ExitStack()  # the socket lives until close()
         for attempt in range(3):
             # A connection that fails while opening is tried again, as aws-amplify's client
-            # reconnects: seen here once in a few dozen starts, an OpenSSL "internal error" on the
-            # handshake's first write, with the stack starting in the same process.
+            # reconnects (an OpenSSL "internal error" on the first write was the TLS 1.3 race
+            # that ``_events_ssl`` avoids; a refused or reset socket is still worth a retry).
             try:
                 opened = connect(
                     url,
                     subprotocols=[Subprotocol("aws-appsync-event-ws"), Subprotocol("header-" + _b64url(auth))],
-                    ssl=self._ssl,
+                    ssl=self._events_ssl,
                     open_timeout=timeout,
                     max_size=2**22,
                 )

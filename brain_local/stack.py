@@ -486,8 +486,14 @@ class OfflineStack:
         self.pipe.open()  # every shard's iterator, before anyone can write
         self.pipe.start()
         if self.options.warm:
+            started = time.perf_counter()
             for pool in self.pools.values():
                 pool.warm(self.options.warm)
+            log.info(
+                "%d environments per function provisioned in %.1f s",
+                self.options.warm,
+                time.perf_counter() - started,
+            )
         threading.Thread(target=self._server.serve_forever, name="brain-endpoint", daemon=True).start()
         self.ready.set()
 
@@ -568,6 +574,7 @@ class OfflineStack:
                     "errors": pool.stats.errors,
                     "coldStarts": pool.stats.cold_starts,
                     "initMs": pool.stats.init_ms,
+                    "provisioned": pool.stats.provisioned,
                 }
                 for name, pool in self.pools.items()
             },
