@@ -160,17 +160,31 @@ def _voiced_texts(answer: dict, tool: InsightTool) -> list[str]:
 
 
 def _tidy(answer: Any, tool: InsightTool) -> Any:
-    """The voiced fields without the stray punctuation a small model leaves at their start."""
+    """The voiced fields without the stray punctuation a small model leaves at their start, and
+    without a last sentence it was cut off in (its token budget or the schema's length bound)."""
     if not isinstance(answer, dict):
         return answer
     tidy = dict(answer)
     for key in tool.voiced:
         value = tidy.get(key)
         if isinstance(value, str):
-            tidy[key] = value.lstrip(_STRAY).strip()
+            tidy[key] = _tidy_text(value)
         elif isinstance(value, list):
-            tidy[key] = [v.lstrip(_STRAY).strip() if isinstance(v, str) else v for v in value]
+            tidy[key] = [_tidy_text(v) if isinstance(v, str) else v for v in value]
     return tidy
+
+
+_SENTENCE_END = re.compile(r"[.!?…][\"”’)]*(?=\s)")
+
+
+def _tidy_text(text: str) -> str:
+    """``"… my best friend. I"`` → ``"… my best friend."``; a text with no sentence end, or
+    ending in one, is kept as it is."""
+    text = text.lstrip(_STRAY).strip()
+    if not text or text[-1] in '.!?…"”’)':
+        return text
+    ends = list(_SENTENCE_END.finditer(text))
+    return text[: ends[-1].end()] if ends else text
 
 
 _THROTTLING = {"ThrottlingException", "TooManyRequestsException", "ServiceQuotaExceededException"}

@@ -16,7 +16,7 @@ from agents.emotional import insight as emotional
 from agents.emotional.affect import label_for
 from agents.reasoning import insight as reasoning
 from brain_core.contracts import Emotion, Turn
-from brain_core.insight import InsightSettings, bedrock_client, insight_or_heuristic, voice_problem
+from brain_core.insight import InsightSettings, _tidy_text, bedrock_client, insight_or_heuristic, voice_problem
 from brain_local.bedrock_service import Generation, serve
 from brain_local.faults import ModelFaultRates, ModelFaults
 from brain_local.scripted_model import ScriptedPersonaModel, ScriptSettings
@@ -258,3 +258,19 @@ def test_a_schema_valid_answer_that_copies_the_reply_or_breaks_character_is_not_
 )
 def test_what_a_model_writes_in_the_brains_voice_is_checked(text, problem):
     assert voice_problem(text, (USER, REPLY)) == problem
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # Cut off in its last sentence (the token budget or the schema's length bound): trimmed.
+        ("They trusted me with the sea. I", "They trusted me with the sea."),
+        ('I float. "Warm," I said! And then', 'I float. "Warm," I said!'),
+        # Whole, or with no sentence end at all: as it is.
+        ("I float. It is warm.", "I float. It is warm."),
+        ("a gentle sway of the fluid", "a gentle sway of the fluid"),
+        (": I hear the sea.", "I hear the sea."),
+    ],
+)
+def test_a_voiced_text_ends_with_its_last_whole_sentence(text, kept):
+    assert _tidy_text(text) == kept
