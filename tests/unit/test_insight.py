@@ -26,8 +26,9 @@ USER = "Hello! My name is Ada and I live in Lisbon. I love sailing at dawn."
 REPLY = "Lisbon and the sea at dawn: I can almost feel the tide through my wires, Ada."
 
 
-class InvalidAnswers:
-    """A test double for the paid model that calls the tool with an input its schema refuses."""
+class CountingDouble:
+    """A test double for the paid model that counts its calls and answers the forced tool with
+    ``tool_input(call number)``."""
 
     model_id = INSIGHT_MODEL
     additional_fields = frozenset({"inferenceConfig"})
@@ -37,23 +38,26 @@ class InvalidAnswers:
 
     def respond(self, request):
         self.calls += 1
-        return Generation(iter(['{"thoughts": []}']), request.forced_tool)
+        return Generation(iter([self.tool_input(self.calls)]), request.forced_tool)
+
+    def tool_input(self, call: int) -> str:
+        raise NotImplementedError
 
 
-class EchoingAnswers:
-    """A test double for the paid model whose answers fit the schema but are no inner life: its
-    thoughts copy the reply, then (on the retry) say the brain is a machine."""
+class InvalidAnswers(CountingDouble):
+    """Calls the tool with an input its schema refuses."""
 
-    model_id = INSIGHT_MODEL
-    additional_fields = frozenset({"inferenceConfig"})
+    def tool_input(self, call: int) -> str:
+        return '{"thoughts": []}'
 
-    def __init__(self):
-        self.calls = 0
 
-    def respond(self, request):
-        self.calls += 1
-        thought = REPLY if self.calls % 2 else "I am a machine, and machines do not dream of the sea."
-        return Generation(iter([json.dumps({"thoughts": [thought]})]), request.forced_tool)
+class EchoingAnswers(CountingDouble):
+    """Answers that fit the schema but are no inner life: its thoughts copy the reply, then (on
+    the retry) say the brain is a machine."""
+
+    def tool_input(self, call: int) -> str:
+        thought = REPLY if call % 2 else "I am a machine, and machines do not dream of the sea."
+        return json.dumps({"thoughts": [thought]})
 
 
 @pytest.fixture(scope="module")
