@@ -75,6 +75,7 @@ let router = new StreamRouter();
 let conversationId: string | null = null;
 let conversationsShown: { conversationId: string; title: string; updatedAt: string }[] = [];
 const waiting = new Map<string, Waiting>(); // user messageId -> its turn, while its reply is awaited
+const sending = new Set<string>(); // clientMessageIds whose POST has not answered yet
 /** The clientMessageId of text that failed to send: sending the same text again reuses it. */
 let retry: { content: string; clientMessageId: string } | null = null;
 /** Which signed-in stretch of the page this is: work begun for one person is dropped for the next. */
@@ -147,6 +148,7 @@ async function leaveChat(): Promise<void> {
   live = null;
   router = new StreamRouter();
   waiting.clear();
+  sending.clear();
   identity = null;
   conversationId = null;
   conversationsShown = [];
@@ -227,13 +229,18 @@ async function openConversation(id: string): Promise<void> {
   showHistory(id, items);
 }
 
+/** The conversation's history, put before whatever was sent here while it loaded (a person who
+ * types at once does not wait for it); a message already on the page is not shown twice. */
 function showHistory(id: string, items: HistoryItem[]): void {
   const replies = new Map<string, BrainReply>();
   for (const item of items) if (item.role === 'brain') replies.set(item.inReplyTo, item);
+  const shown = new Set([...els.log.querySelectorAll<HTMLElement>('[data-message-id]')].map((li) => li.dataset.messageId));
+  const earlier = document.createDocumentFragment();
   for (const item of items) {
-    if (item.role !== 'user' || waiting.has(item.messageId)) continue;
+    if (item.role !== 'user' || waiting.has(item.messageId) || shown.has(item.messageId)) continue;
+    if (item.clientMessageId && sending.has(item.clientMessageId)) continue; // its POST is still answering
     const reply = replies.get(item.messageId);
-    const turn = new Turn(els.log, item.content, true);
+    const turn = new Turn(earlier, item.content, true);
     turn.messageId = item.messageId;
     if (reply) {
       turn.finish(reply, reply.timings.ttftMs ?? null, reply.timings.totalMs ?? null);
@@ -243,6 +250,7 @@ function showHistory(id: string, items: HistoryItem[]): void {
       void catchUp(item.messageId);
     }
   }
+  els.log.prepend(earlier);
   els.empty.hidden = els.log.childElementCount > 0;
   els.log.lastElementChild?.scrollIntoView({ block: 'end' });
 }
@@ -308,6 +316,7 @@ els.composer.addEventListener('submit', (event) => {
 
 async function send(conv: string, content: string, clientMessageId: string, turn: Turn, startedAt: number) {
   const mine = epoch;
+  sending.add(clientMessageId);
   try {
     await live?.ready; // subscribed before the message exists, so no chunk is missed
     const posted = await api.postMessage(conv, content, clientMessageId);
@@ -326,6 +335,8 @@ async function send(conv: string, content: string, clientMessageId: string, turn
     retry = { content, clientMessageId };
     problem(error);
     els.input.focus();
+  } finally {
+    sending.delete(clientMessageId);
   }
 }
 

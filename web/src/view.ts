@@ -67,7 +67,7 @@ export class Turn {
   // Who is speaking is said to screen readers by a visually hidden "You said" / "The brain said";
   // the text is `dir="auto"` (a right-to-left message is laid out right to left). The bubble is
   // `aria-busy` while it streams; the finished reply is announced once, by the page's announcer.
-  constructor(log: HTMLElement, content: string, withReply: boolean) {
+  constructor(log: ParentNode, content: string, withReply: boolean) {
     this.user = h(
       'li',
       { class: 'msg user', 'data-testid': 'message-user' },
