@@ -541,7 +541,8 @@ def test_keyboard_only_sign_in_send_switch_conversation_send_never_leaves_the_fo
 class HeldStream:
     """The Events socket lets the first ``passing`` events through, then drops the rest, and the
     page's catch-up from the API fails, until :meth:`release`: the page stays mid-stream for as long
-    as the test looks at it, however slow the machine. Released, the page catches up (by seq)."""
+    as the test looks at it, however slow the machine. Released, the page catches up (by seq).
+    Made before the page signs in: a socket already open is not routed."""
 
     CATCH_UP = re.compile(r".*/api/conversations/[^/]+/messages(/[^/]+/chunks|\?.*limit=1.*)")
 
@@ -594,8 +595,8 @@ def test_axe_finds_nothing_serious_signed_out_mid_stream_finished_or_failed(stac
         page.testid("sign-in-user").wait_for(state="visible")
         findings["sign-in"] = axe_violations(page.page)
 
+        held = HeldStream(page)  # before signing in: the page's socket opens then
         signed_in(page)
-        held = HeldStream(page)
         page.page.evaluate(ANNOUNCER_WATCH)
         page.testid("message-input").fill("Tell me about the jar, slowly.")
         page.testid("send").click()
@@ -606,6 +607,11 @@ def test_axe_finds_nothing_serious_signed_out_mid_stream_finished_or_failed(stac
         assert brain.get_attribute("aria-busy") == "true"
         findings["mid-stream"] = axe_violations(page.page)
         assert page.testid("inner-life").count() == 0, "the reply finished: this was not mid-stream"
+        for _ in range(600):  # events were really held back (a condition, polled; not a fixed sleep)
+            if held.events > held.passing:
+                break
+            page.page.wait_for_timeout(50)
+        assert held.events > held.passing, "no event was held back: the test proved nothing"
         # No live region re-reads each chunk: nothing in the log is live, and the announcer is silent.
         assert page.page.locator("#messages[aria-live], #messages [aria-live], #messages [role=status]").count() == 0
         assert page.page.evaluate("window.__announced") == []
@@ -633,9 +639,8 @@ def test_axe_finds_nothing_serious_signed_out_mid_stream_finished_or_failed(stac
         page.close()
 
 
-def test_a_reply_whose_text_has_ended_is_marked_until_its_inner_life_comes(page):
-    signed_in(page)
-    # The reply event is held back (and the catch-up of it fails): the text ends, the inner life waits.
+def test_a_reply_whose_words_have_stopped_is_marked_until_its_inner_life_comes(page):
+    # The reply event is held back (and the catch-up of it fails): the words stop, the inner life waits.
     reply_held = {"on": True}
 
     def socket(ws):
@@ -647,6 +652,7 @@ def test_a_reply_whose_text_has_ended_is_marked_until_its_inner_life_comes(page)
     page.page.route_web_socket(re.compile(r".*/event/realtime$"), socket)
     catch_up = re.compile(r".*/api/conversations/[^/]+/messages\?.*limit=1.*")
     page.page.route(catch_up, lambda route: route.abort() if reply_held["on"] else route.fallback())
+    signed_in(page)  # after routing the socket: it opens now
     page.testid("message-input").fill("Say something, then think about it.")
     page.testid("send").click()
     mark = page.testid("inner-life-pending")

@@ -29,12 +29,17 @@ import { byId, ErrorBanner, followingTheEnd, renderConversations, Turn } from '.
 const STALL_MS = 2500;
 /** Chunks waiting behind a missing one for this long: the missing one was lost, catch up. */
 const GAP_MS = 800;
+/** Words shown, none new for this long and no reply yet: the text has most likely ended and the
+ * inner life is being thought (the channel says nothing between the language step's last chunk
+ * and the reply; on a first message that is ~1.5 s), so the bubble says it is still at work. */
+const QUIET_MS = 900;
 
 interface Waiting {
   turn: Turn;
   conversationId: string;
   startedAt: number | null; // performance.now() of the click, for the timing line
   firstWordsAt: number | null;
+  grewAt: number; // the last time the visible text changed
   progressAt: number;
   gapSince: number | null;
   catchingUp: boolean;
@@ -348,6 +353,7 @@ function follow(conv: string, messageId: string, turn: Turn, startedAt: number |
     conversationId: conv,
     startedAt,
     firstWordsAt: null,
+    grewAt: now,
     progressAt: now,
     gapSince: null,
     catchingUp: false,
@@ -370,8 +376,7 @@ function render(stream: ReplyStream): void {
   if (stream.text && entry.firstWordsAt === null) entry.firstWordsAt = now;
   if (!stream.final) {
     followingTheEnd(els.log, () => {
-      entry.turn.showText(stream.text);
-      if (stream.textEnded) entry.turn.showTextEnded();
+      if (entry.turn.showText(stream.text)) entry.grewAt = now;
     });
     return;
   }
@@ -425,6 +430,7 @@ setInterval(() => {
     if (now - entry.progressAt > STALL_MS || (entry.gapSince !== null && now - entry.gapSince > GAP_MS)) {
       void catchUp(messageId);
     }
+    if (entry.firstWordsAt !== null && now - entry.grewAt > QUIET_MS) entry.turn.showStillThinking();
   }
 }, 500);
 

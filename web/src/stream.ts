@@ -6,8 +6,6 @@
  *   overlaps the pushed stream) changes nothing, and a chunk that arrives early waits for the ones
  *   before it, so the visible text never has a hole.
  * - The reply (after self-review) is the final word: its `content` replaces the draft.
- * - The stream ends with an empty "done" chunk; from then until the reply the text is whole and
- *   the inner life is still being thought (`textEnded`), which the page marks.
  * - Events can arrive before the POST that caused them has answered (the pushed stream can be that
  *   quick): the router keeps them, a bounded number, until the message's id is known.
  */
@@ -19,7 +17,6 @@ export class ReplyStream {
   private readonly pending = new Map<number, string>();
   private nextSeq = 0;
   private draft = '';
-  private ended = false;
   reply: BrainReply | null = null;
 
   constructor(messageId: string) {
@@ -32,9 +29,7 @@ export class ReplyStream {
     this.pending.set(seq, text);
     let grew = false;
     while (this.pending.has(this.nextSeq)) {
-      const piece = this.pending.get(this.nextSeq) as string;
-      if (piece === '' && this.draft !== '') this.ended = true; // the done chunk: the text is whole
-      this.draft += piece;
+      this.draft += this.pending.get(this.nextSeq);
       this.pending.delete(this.nextSeq);
       this.nextSeq += 1;
       grew = true;
@@ -67,11 +62,6 @@ export class ReplyStream {
   /** Chunks are waiting for an earlier one that has not come (lost while disconnected?). */
   get hasGap(): boolean {
     return this.pending.size > 0;
-  }
-
-  /** The streamed text is whole (its done chunk came) but the reply, with the inner life, is not here yet. */
-  get textEnded(): boolean {
-    return this.ended && this.reply === null;
   }
 
   get final(): boolean {

@@ -95,19 +95,22 @@ export class Turn {
     this.brain.dataset.inReplyTo = id;
   }
 
-  /** The draft so far (the thinking indicator makes way for the first words). */
-  showText(text: string): void {
-    if (!text) return;
+  /** The draft so far (the thinking indicator makes way for the first words); true if it changed. */
+  showText(text: string): boolean {
+    if (!text || text === this.text.textContent) return false;
     if (this.thinking) {
       this.thinking.remove();
       this.thinking = null;
     }
     this.text.textContent = text;
+    this.pending?.remove(); // words again: it was only a pause
+    this.pending = null;
+    return true;
   }
 
-  /** The text is whole but the inner life is still being thought: say so under the text. */
-  showTextEnded(): void {
-    if (this.pending) return;
+  /** No new words for a while and no reply yet: the inner life is still coming; say so. */
+  showStillThinking(): void {
+    if (this.pending || this.brain.getAttribute('aria-busy') !== 'true') return;
     this.pending = h('p', { class: 'pending', 'data-testid': 'inner-life-pending' }, 'still reflecting', h('span', { class: 'dots', 'aria-hidden': 'true' }));
     this.text.after(this.pending);
   }

@@ -1,11 +1,9 @@
 // The composer's length rule (src/composer.ts), the words under a reply and the signed numbers of
-// the inner life (src/view.ts), and the end of a reply's text before its inner life (src/stream.ts).
+// the inner life (src/view.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { countChars, counterText, measure, tooLongText } from '../src/composer';
-import { readReply } from '../src/contracts';
-import { ReplyStream } from '../src/stream';
 import { signed, statusText } from '../src/view';
 
 test('characters are counted as the API counts them: code points, not UTF-16 units', () => {
@@ -44,17 +42,4 @@ test('a complete reply says nothing of its status; the others say what went wron
   assert.match(statusText('fallback', []), /could not answer properly/);
   assert.doesNotMatch(statusText('fallback', []), /fallback/);
   assert.equal(statusText('complete', ['depth', 'emotional']), 'Missing this time: its memories, its emotion.');
-});
-
-test('the done chunk ends the text; the reply ends the wait', () => {
-  const stream = new ReplyStream('m1');
-  stream.addChunk(0, 'Hello');
-  assert.equal(stream.textEnded, false);
-  stream.addChunk(2, ''); // the done chunk, early: the text is not whole yet
-  assert.equal(stream.textEnded, false);
-  stream.addChunk(1, ' there');
-  assert.equal(stream.textEnded, true);
-  assert.equal(stream.text, 'Hello there');
-  stream.addReply(readReply({ messageId: 'm1#reply', inReplyTo: 'm1', content: 'Hello there.', status: 'complete' })!);
-  assert.equal(stream.textEnded, false);
 });
