@@ -125,13 +125,36 @@ def test_every_markdown_link_leads_to_a_file_of_the_repository(document):
     assert link_problems(document) == []
 
 
-@pytest.mark.parametrize("document", documents(), ids=lambda path: path.relative_to(ROOT).as_posix())
+#: Pages that already name the brain_local/ layout of issue 18 (one package per service), which
+#: lands on another branch: they fail until it is merged, then pass — and, the mark being strict,
+#: fail again until this set is emptied. Remove it when merging.
+AWAITING_THE_NEW_LAYOUT = {
+    "CONTRIBUTING.md",
+    "bench/README.md",
+    "docs/design.md",
+    "docs/first-version.md",
+    "docs/offline-stack.md",
+}
+
+
+def documents_awaiting_the_new_layout():
+    for document in documents():
+        name = document.relative_to(ROOT).as_posix()
+        marks = (
+            [pytest.mark.xfail(strict=True, reason="names brain_local/ paths of the i18-layout branch: lead merges")]
+            if name in AWAITING_THE_NEW_LAYOUT
+            else []
+        )
+        yield pytest.param(document, id=name, marks=marks)
+
+
+@pytest.mark.parametrize("document", list(documents_awaiting_the_new_layout()))
 def test_every_backticked_path_exists_in_the_repository(document):
     assert backticked_path_problems(document) == []
 
 
 def files_pointing_outside(names, root: Path = ROOT) -> list[str]:
-    found = []
+    found: list[str] = []
     for name in names:
         path = root / name
         if not path.is_file():
@@ -151,6 +174,30 @@ def test_no_document_points_outside_the_repository():
 def test_no_tracked_file_points_outside_the_repository():
     this_file = Path(__file__).resolve().relative_to(ROOT).as_posix()  # it names the markers
     assert files_pointing_outside(name for name in tracked_files() if name != this_file) == []
+
+
+#: The old way the code cited the design: "DESIGN §3", meaning a DESIGN.md outside the clone.
+OLD_DESIGN_CITATION = re.compile(r"\bDESIGN(?:\.md)?\s*§")
+
+
+def files_citing_the_old_design(names) -> list[str]:
+    found: list[str] = []
+    for name in names:
+        path = ROOT / name
+        try:
+            text = path.read_text() if path.is_file() else ""
+        except UnicodeDecodeError:
+            continue
+        found.extend(f"{name}:{text.count(chr(10), 0, m.start()) + 1}" for m in OLD_DESIGN_CITATION.finditer(text))
+    return found
+
+
+@pytest.mark.xfail(strict=True, reason="lead replaces DESIGN refs at merge (DESIGN §N -> docs/design.md §N)")
+def test_the_code_cites_the_design_in_the_repository():
+    """A docstring that says "DESIGN §3" sends the reader to a file the clone does not have; the
+    design is docs/design.md, with the same section numbers."""
+    this_file = Path(__file__).resolve().relative_to(ROOT).as_posix()
+    assert files_citing_the_old_design(name for name in tracked_files() if name != this_file) == []
 
 
 def test_the_checks_catch_what_they_are_for(tmp_path):
@@ -177,6 +224,8 @@ def test_the_checks_catch_what_they_are_for(tmp_path):
         "module.py: ../shared",
         "module.py: shared/DESIGN.md",
     ]
+    assert OLD_DESIGN_CITATION.search("the budgets (DESIGN §6)")
+    assert not OLD_DESIGN_CITATION.search("the budgets (docs/design.md §6)")
 
 
 def test_the_readme_is_a_front_page_that_links_every_docs_page():
