@@ -131,11 +131,8 @@ def test_every_markdown_link_leads_to_a_file_of_the_repository(document):
 #: is emptied. Remove it when merging.
 AWAITING_THE_NEW_LAYOUT = {
     "CONTRIBUTING.md",
-    "bench/README.md",
     "docs/client-api.md",
     "docs/design.md",
-    "docs/first-version.md",
-    "docs/offline-stack.md",
 }
 
 
