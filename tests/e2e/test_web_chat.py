@@ -763,6 +763,7 @@ def test_the_page_works_on_a_phone_one_line_header_a_drawer_that_is_a_dialog(sta
             assert row.bounding_box()["height"] >= 44, row
         lowest = max(row.bounding_box()["y"] + row.bounding_box()["height"] for row in rows)
         assert lowest > 740 * 2 / 3, "the drawer's rows are out of the thumb's reach (all at the top)"
+        phone.screenshot(screenshot_dir(tmp_path) / "web-chat-phone-drawer.png")
         phone.page.get_by_role("button", name="New conversation").click()
         assert drawer.is_hidden() and active(phone)["id"] == "message-input"
 

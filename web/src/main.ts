@@ -270,7 +270,6 @@ window.addEventListener('hashchange', () => {
   if (identity && id && id !== conversationId) void openConversation(id);
 });
 
-
 // -- sending ----------------------------------------------------------------------------------------
 els.input.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
