@@ -65,10 +65,10 @@ def function_specs(model_client: str) -> dict[str, FunctionSpec]:
     call until invoked.
     """
     from brain_local.models.scripted import ScriptedPersonaModel
-    from brain_local.stack.lifecycle import StackOptions
+    from brain_local.stack.lifecycle import OfflineStackOptions
     from brain_local.stack.lifecycle import function_specs as stack_function_specs
 
-    options = StackOptions(port=free_port(), model_client=model_client)
+    options = OfflineStackOptions(port=free_port(), model_client=model_client)
     specs = stack_function_specs(options, ScriptedPersonaModel(), options.endpoint)
     return {spec.handler.split(".")[1]: spec for spec in specs.values()}
 

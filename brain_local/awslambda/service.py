@@ -269,7 +269,7 @@ class FunctionPool:
         self._log.close()
 
 
-class LambdaApp:
+class LambdaService:
     """WSGI app for Lambda's Invoke API over the pools."""
 
     PREFIX = "/2015-03-31/functions/"

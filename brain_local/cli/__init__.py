@@ -36,7 +36,7 @@ from pathlib import Path
 
 from brain_core.contracts import TIMED_STEPS
 from brain_local.cli.text_table import milliseconds, text_table
-from brain_local.stack.lifecycle import DEFAULT_PORT, MODELS, OfflineStack, StackOptions
+from brain_local.stack.lifecycle import DEFAULT_PORT, MODELS, OfflineStack, OfflineStackOptions
 
 DEMO_TURNS = (
     "Hello! My name is Ada and I live in Lisbon.",
@@ -86,13 +86,13 @@ def _model(requested: str) -> str:
     return requested
 
 
-def _options(args) -> StackOptions:
+def _options(args) -> OfflineStackOptions:
     from dataclasses import replace
 
     from brain_core.config import SETTINGS
     from brain_local.cognito.identity import parse_user
 
-    options = StackOptions(
+    options = OfflineStackOptions(
         host=args.host,
         port=args.port,
         model=_model(args.model),
@@ -530,15 +530,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--insight-ttft-ms",
             type=float,
-            default=StackOptions.insight_ttft_ms,
+            default=OfflineStackOptions.insight_ttft_ms,
             help="the scripted double behind insight_model_id: time to first token "
-            f"(default {StackOptions.insight_ttft_ms:.0f}: a small fast model on Bedrock)",
+            f"(default {OfflineStackOptions.insight_ttft_ms:.0f}: a small fast model on Bedrock)",
         )
         p.add_argument(
             "--insight-tokens-per-second",
             type=float,
-            default=StackOptions.insight_tokens_per_second,
-            help=f"the same double: tokens per second (default {StackOptions.insight_tokens_per_second:.0f})",
+            default=OfflineStackOptions.insight_tokens_per_second,
+            help=f"the same double: tokens per second (default {OfflineStackOptions.insight_tokens_per_second:.0f})",
         )
         p.add_argument(
             "--log-level",

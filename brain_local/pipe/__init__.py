@@ -20,8 +20,8 @@ paused or restarting DynamoDB, a throttle), StartExecution, SendMessage to the d
 queue. Reading errors are logged, counted and retried with a doubling back-off (50 ms to 2 s),
 then the stream is described again and each shard reopened after its checkpoint. A record is
 passed only once it is started or dead-lettered: a failing dead-letter send is retried the same
-way, so nothing is dropped. The thread ends only by :meth:`StreamPipe.stop`; if it ever ends
-otherwise (a bug), :meth:`StreamPipe.status` says ``stopped`` with the error, and the stack's
+way, so nothing is dropped. The thread ends only by :meth:`Pipe.stop`; if it ever ends
+otherwise (a bug), :meth:`Pipe.status` says ``stopped`` with the error, and the stack's
 health endpoint and ``brain up`` say so.
 
 The back-off and the checkpoint file are written here (a few lines each) rather than taken
@@ -177,7 +177,7 @@ class _Shard:
     running: deque = field(default_factory=deque)
 
 
-class StreamPipe(threading.Thread):
+class Pipe(threading.Thread):
     def __init__(
         self,
         streams,

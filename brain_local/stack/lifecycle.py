@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
     from brain_local.awslambda.service import FunctionPool, FunctionSpec
     from brain_local.bedrock.service import ModelBackend
-    from brain_local.pipe import StreamPipe
+    from brain_local.pipe import Pipe
     from brain_local.stack.client_api import OfflineClientApi
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +80,7 @@ def arn_substitutions(settings: Settings, region: str, account: str) -> dict[str
 
 
 @dataclass
-class StackOptions:
+class OfflineStackOptions:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     model: str = "scripted"
@@ -118,7 +118,7 @@ LOCAL_MODEL_INSIGHT_DEADLINE_SECONDS = 6.0
 
 
 def function_specs(
-    options: StackOptions,
+    options: OfflineStackOptions,
     model: ModelBackend,
     dynamodb_endpoint: str,
     client_api_env: Callable[[str], dict[str, str]] | None = None,
@@ -175,7 +175,7 @@ def function_specs(
 MODELS = ("scripted", "smollm2")
 
 
-def make_backend(options: StackOptions):
+def make_backend(options: OfflineStackOptions):
     """The model behind the local Bedrock endpoint: the scripted test double, or SmolLM2-135M
     (:mod:`brain_local.models.smollm2`), which falls back to the scripted model, with a warning,
     where it is not installed or does not load."""
@@ -194,7 +194,7 @@ def make_backend(options: StackOptions):
     raise ValueError(f"unknown model backend {options.model!r} (choose: {', '.join(MODELS)})")
 
 
-def model_ids(options: StackOptions, backend) -> dict:
+def model_ids(options: OfflineStackOptions, backend) -> dict:
     """The model ids the local Bedrock endpoint serves: the backend under its own id and the
     deployment's ``model_id``; ``insight_model_id`` (unless "none") by the same real model, or by
     a scripted double paced like a small fast model."""
@@ -215,15 +215,15 @@ def model_ids(options: StackOptions, backend) -> dict:
 
 
 class OfflineStack:
-    def __init__(self, options: StackOptions | None = None, faults: FaultPlan | None = None):
-        self.options = options or StackOptions()
+    def __init__(self, options: OfflineStackOptions | None = None, faults: FaultPlan | None = None):
+        self.options = options or OfflineStackOptions()
         self.settings = self.options.settings
         self.faults = faults or FaultPlan(seed=self.options.seed)
         self._mock: MockAWS | None = None
         self._server: BaseWSGIServer | None = None
         self._dynamodb: subprocess.Popen[str] | None = None
         self._data_lock: int | None = None
-        self.pipe: StreamPipe | None = None
+        self.pipe: Pipe | None = None
         self.pools: dict[str, FunctionPool] = {}
         self.backend: ModelBackend | None = None
         self.client_api: OfflineClientApi | None = None
@@ -442,9 +442,9 @@ class OfflineStack:
     def _start_services(self) -> None:
         from werkzeug.serving import make_server
 
-        from brain_local.awslambda.service import FunctionPool, InvokeFaultRates, LambdaApp
-        from brain_local.bedrock.service import BedrockRuntimeApp
-        from brain_local.pipe import StreamPipe
+        from brain_local.awslambda.service import FunctionPool, InvokeFaultRates, LambdaService
+        from brain_local.bedrock.service import BedrockRuntimeService
+        from brain_local.pipe import Pipe
 
         self.backend = make_backend(self.options)
         # Bound (so the port is known and early clients can connect) but not serving until ready.
@@ -466,13 +466,13 @@ class OfflineStack:
         unknown = set(plan.functions) - set(self.pools)
         if unknown:
             raise ValueError(f"fault plan names unknown functions: {', '.join(sorted(unknown))}")
-        self.lambda_app = LambdaApp(self.pools)
-        self.bedrock_app = BedrockRuntimeApp(
+        self.lambda_service = LambdaService(self.pools)
+        self.bedrock_service = BedrockRuntimeService(
             model_ids(self.options, self.backend), ModelFaults(plan.model, seed=plan.seed)
         )
         self.duplicate_delivery = RateFault(plan.duplicate_rate, f"{plan.seed}:duplicates")
 
-        self.pipe = StreamPipe(
+        self.pipe = Pipe(
             self._pipe_streams_client(),
             self.client("stepfunctions"),
             self.client("sqs"),
@@ -517,7 +517,7 @@ class OfflineStack:
         if not self.pools:
             return {}
         return {
-            "model": dict(self.bedrock_app.faults.counts),
+            "model": dict(self.bedrock_service.faults.counts),
             "chunkThrottles": self._dynamodb_faults().get("chunkThrottles", 0),
             "duplicateDeliveries": self.duplicate_delivery.count,
             "functions": {
@@ -594,10 +594,10 @@ class _Dispatcher:
         path = environ.get("PATH_INFO", "")
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
             return self.stack._forward(environ, start_response)
-        if self.stack.lambda_app.handles(path):
-            return self.stack.lambda_app(environ, start_response)
-        if self.stack.bedrock_app.handles(path):
-            return self.stack.bedrock_app(environ, start_response)
+        if self.stack.lambda_service.handles(path):
+            return self.stack.lambda_service(environ, start_response)
+        if self.stack.bedrock_service.handles(path):
+            return self.stack.bedrock_service(environ, start_response)
         if path == "/brain/health":
             health = self.stack.health()
             ok = health["status"] == "ready"

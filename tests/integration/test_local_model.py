@@ -1,7 +1,7 @@
 """The real local model (SmolLM2-135M-Instruct on llama.cpp) behind the local Bedrock endpoint.
 
 Skipped unless ``scripts/install-local-model.sh`` has installed it. Through boto3's
-``converse_stream``/``converse`` against a BedrockRuntimeApp on a free port, as the language
+``converse_stream``/``converse`` against a BedrockRuntimeService on a free port, as the language
 agent calls Bedrock. Replies are kept short so the module runs in seconds.
 """
 

@@ -51,7 +51,7 @@ def faults(stack):
     yield stack
     for pool in stack.pools.values():
         pool.faults = InvokeFaultRates()
-    stack.bedrock_app.faults = ModelFaults()
+    stack.bedrock_service.faults = ModelFaults()
 
 
 def test_happy_path_runs_every_state_and_writes_a_complete_reply(stack):
@@ -173,7 +173,7 @@ def test_a_failing_perception_step_ends_in_a_fallback_reply(faults):
 
 
 def test_model_throttling_is_retried_with_backoff_then_falls_back(faults):
-    faults.bedrock_app.faults = ModelFaults(ModelFaultRates(throttle=1.0))
+    faults.bedrock_service.faults = ModelFaults(ModelFaultRates(throttle=1.0))
     message, execution, events = run(faults)
     failures = [e for e in events if e["type"] == "LambdaFunctionFailed"]
     assert [f["lambdaFunctionFailedEventDetails"]["error"] for f in failures] == ["ModelThrottled"] * 4

@@ -74,9 +74,9 @@ def test_an_explicit_model_file_is_used(monkeypatch, tmp_path):
 
 def test_the_offline_stack_configures_each_models_persona_through_the_function_environment():
     from brain_local.models.scripted import ScriptedPersonaModel
-    from brain_local.stack.lifecycle import StackOptions, function_specs
+    from brain_local.stack.lifecycle import OfflineStackOptions, function_specs
 
-    options = StackOptions(port=4799)
+    options = OfflineStackOptions(port=4799)
     for model, length in ((smollm2.SmolLM2Model(), "condensed"), (ScriptedPersonaModel(), "full")):
         specs = function_specs(options, model, "http://127.0.0.1:4798")
         perception = next(spec for spec in specs.values() if spec.handler == "agents.perception.handler.main")
