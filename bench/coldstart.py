@@ -65,8 +65,8 @@ def function_specs(model_client: str) -> dict[str, FunctionSpec]:
     call until invoked.
     """
     from brain_local.models.scripted import ScriptedPersonaModel
-    from brain_local.stack.lifecycle import OfflineStackOptions
-    from brain_local.stack.lifecycle import function_specs as stack_function_specs
+    from brain_local.stack.functions import function_specs as stack_function_specs
+    from brain_local.stack.options import OfflineStackOptions
 
     options = OfflineStackOptions(port=free_port(), model_client=model_client)
     specs = stack_function_specs(options, ScriptedPersonaModel(), options.endpoint)

@@ -94,7 +94,8 @@ def stored_name(stack, owner: str) -> str | None:
 
 def evaluate(model: str, conversations: int, timeout: float) -> dict:
     from brain_local.clients.boto3_client import BrainClient
-    from brain_local.stack.lifecycle import OfflineStack, OfflineStackOptions
+    from brain_local.stack.lifecycle import OfflineStack
+    from brain_local.stack.options import OfflineStackOptions
 
     log_dir = Path(tempfile.mkdtemp(prefix="eval-insights-"))
     options = OfflineStackOptions(

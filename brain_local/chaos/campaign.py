@@ -20,7 +20,8 @@ from pathlib import Path
 from brain_core.config import SETTINGS
 from brain_core.contracts import ReviewResult
 from brain_local.chaos.faults import FaultPlan, ModelFaultRates
-from brain_local.stack.lifecycle import OfflineStack, OfflineStackOptions
+from brain_local.stack.lifecycle import OfflineStack
+from brain_local.stack.options import OfflineStackOptions
 
 #: The rates `brain chaos` uses unless given a plan: every kind of fault, often enough to matter.
 DEFAULT_PLAN = FaultPlan(

@@ -36,7 +36,9 @@ from pathlib import Path
 
 from brain_core.contracts import TIMED_STEPS
 from brain_local.cli.text_table import milliseconds, text_table
-from brain_local.stack.lifecycle import DEFAULT_PORT, MODELS, OfflineStack, OfflineStackOptions
+from brain_local.stack.lifecycle import OfflineStack
+from brain_local.stack.model_choice import MODELS
+from brain_local.stack.options import DEFAULT_PORT, OfflineStackOptions
 
 DEMO_TURNS = (
     "Hello! My name is Ada and I live in Lisbon.",
@@ -360,7 +362,7 @@ def cmd_runs(args) -> int:
     import boto3
 
     from brain_core import workflow
-    from brain_local.stack.lifecycle import ACCOUNT
+    from brain_local.stack.options import ACCOUNT
     from brain_local.stepfunctions.runs import recent_runs
 
     with connected(args) as endpoint:

@@ -1,6 +1,7 @@
 import pytest
 
-from brain_local.stack.lifecycle import OfflineStack, OfflineStackOptions
+from brain_local.stack.lifecycle import OfflineStack
+from brain_local.stack.options import OfflineStackOptions
 
 
 @pytest.fixture(scope="package")

@@ -15,7 +15,8 @@ from brain_core.persona import FALLBACK_REPLY
 from brain_local.awslambda.service import InvokeFaultRates
 from brain_local.chaos.faults import ModelFaultRates, ModelFaults
 from brain_local.clients.store_view import reply_for
-from brain_local.stack.lifecycle import ACCOUNT, arn_substitutions
+from brain_local.stack.options import ACCOUNT
+from brain_local.stepfunctions.engine import arn_substitutions
 from brain_local.stepfunctions.runs import history, state_durations
 
 #: Every state a run passes when nothing fails, as the ASL names them.

@@ -74,7 +74,8 @@ def test_an_explicit_model_file_is_used(monkeypatch, tmp_path):
 
 def test_the_offline_stack_configures_each_models_persona_through_the_function_environment():
     from brain_local.models.scripted import ScriptedPersonaModel
-    from brain_local.stack.lifecycle import OfflineStackOptions, function_specs
+    from brain_local.stack.functions import function_specs
+    from brain_local.stack.options import OfflineStackOptions
 
     options = OfflineStackOptions(port=4799)
     for model, length in ((smollm2.SmolLM2Model(), "condensed"), (ScriptedPersonaModel(), "full")):

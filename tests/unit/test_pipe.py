@@ -8,7 +8,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from brain_core.config import SETTINGS
-from brain_local.pipe import FileCheckpoints, Pipe, matches, render
+from brain_local.pipe import Pipe
+from brain_local.pipe.checkpoints import FileCheckpoints
+from brain_local.pipe.filtering import matches, render
 
 
 def record(event_name="INSERT", role="user", content="hi"):
