@@ -172,7 +172,7 @@ def conversation_id(args: argparse.Namespace) -> str:
 def _model(requested: str) -> str:
     """The model to start: ``smollm2`` only where it is installed, else the scripted one, said plainly."""
     if requested == "smollm2":
-        from brain_local.models.smollm2 import available
+        from brain_local.models.smollm2_loading import available
 
         ok, why = available(load=False)
         if not ok:

@@ -19,9 +19,9 @@ def make_backend(options: OfflineStackOptions):
     from brain_local.models.scripted import ScriptedPersonaModel, ScriptSettings
 
     if options.model == "smollm2":
-        from brain_local.models import smollm2
+        from brain_local.models import smollm2, smollm2_loading
 
-        ok, why = smollm2.available()
+        ok, why = smollm2_loading.available()
         if ok:
             return smollm2.SmolLM2Model()
         log.warning("model smollm2 is not available (%s): using the scripted model", why)
