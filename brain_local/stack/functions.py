@@ -11,7 +11,7 @@ from brain_core.config import FUNCTIONS, function_environment
 from brain_local.stack.options import ACCOUNT, REPO_ROOT, OfflineStackOptions
 
 if TYPE_CHECKING:
-    from brain_local.awslambda.service import FunctionSpec
+    from brain_local.awslambda.environments import FunctionSpec
     from brain_local.bedrock.service import ModelBackend
 
 #: What a real small model on two shared cores needs for three insight calls at once
@@ -29,7 +29,7 @@ def function_specs(
     behind the local Bedrock endpoint (its id, the persona length it can follow and, for a real
     local model, an insight deadline it can meet), plus what Lambda itself sets (and what reaching
     the client API's front door takes: ``client_api_env``)."""
-    from brain_local.awslambda.service import FunctionSpec, worker_environment
+    from brain_local.awslambda.environments import FunctionSpec, worker_environment
 
     s = replace(
         options.settings,

@@ -51,7 +51,8 @@ if TYPE_CHECKING:
     from moto.core.models import MockAWS
     from werkzeug.serving import BaseWSGIServer
 
-    from brain_local.awslambda.service import FunctionPool, FunctionSpec, LambdaService
+    from brain_local.awslambda.environments import FunctionPool, FunctionSpec
+    from brain_local.awslambda.service import LambdaService
     from brain_local.bedrock.service import BedrockRuntimeService, ModelBackend
     from brain_local.pipe import Pipe
     from brain_local.stack.client_api import OfflineClientApi
@@ -209,7 +210,8 @@ class OfflineStack:
     def _start_services(self) -> None:
         from werkzeug.serving import make_server
 
-        from brain_local.awslambda.service import FunctionPool, InvokeFaultRates, LambdaService
+        from brain_local.awslambda.environments import FunctionPool, InvokeFaultRates
+        from brain_local.awslambda.service import LambdaService
         from brain_local.bedrock.service import BedrockRuntimeService
         from brain_local.pipe import Pipe
         from brain_local.pipe.checkpoints import checkpoints_for

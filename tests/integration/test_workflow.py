@@ -12,7 +12,7 @@ from brain_core import workflow
 from brain_core.config import INSIGHT_AGENTS
 from brain_core.contracts import REPLY_FIELDS, StateDocument, iso_timestamp, step_name
 from brain_core.persona import FALLBACK_REPLY
-from brain_local.awslambda.service import InvokeFaultRates
+from brain_local.awslambda.environments import InvokeFaultRates
 from brain_local.chaos.faults import ModelFaultRates, ModelFaults
 from brain_local.clients.store_view import reply_for
 from brain_local.stack.options import ACCOUNT
