@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import boto3
-from ulid import ULID
 
 from bench.first_version import FirstVersionChain
 from bench.settings import BenchSettings
 from brain_core import workflow
 from brain_core.config import SETTINGS
-from brain_core.contracts import TIMED_STEPS, iso_timestamp
+from brain_core.contracts import TIMED_STEPS, UserMessage
 from brain_local.client import BrainClient, Exchange, ReplyTimeout
 from brain_local.runs import history, state_durations
 
@@ -230,15 +229,8 @@ def run_warm_and_first_version(
 
 
 def _first_version_exchange(chain: FirstVersionChain, text: str, conversation_id: str, index: int) -> MessageSample:
-    # The shape BrainClient.put_message writes; handed to the chain in memory.
-    message = {
-        "conversationId": conversation_id,
-        "messageId": str(ULID()),
-        "role": "user",
-        "owner": "bench",
-        "content": text,
-        "createdAt": iso_timestamp(),
-    }
+    # The item BrainClient.put_message writes; handed to the chain in memory.
+    message = UserMessage.new(conversation_id, "bench", text).to_dict()
     chain.record_user_message(message)
     written_epoch_ms = time.time() * 1000
     answer = chain.answer(message)
