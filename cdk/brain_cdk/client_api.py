@@ -123,7 +123,7 @@ class ClientApi(Construct):
         self._events_logging(events)
         self.namespace = events.add_channel_namespace(
             "BrainNamespace",
-            channel_namespace_name=api.events_namespace,
+            channel_namespace_name=self.settings.events_namespace,
             code=appsync.Code.from_asset(str(NAMESPACE_HANDLERS)),
             authorization_config=appsync.NamespaceAuthConfig(
                 publish_auth_mode_types=[iam_auth], subscribe_auth_mode_types=[user_pool]

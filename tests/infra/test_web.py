@@ -110,7 +110,7 @@ def test_config_json_is_the_amplify_configuration_from_the_stack_outputs_and_the
     assert config["API"]["Events"]["defaultAuthMode"] == "userPool"
     assert config["web"] == {
         "signInFlow": "USER_SRP_AUTH",
-        "eventsNamespace": SETTINGS.client_api.events_namespace,
+        "eventsNamespace": SETTINGS.events_namespace,
         "maxContentChars": SETTINGS.max_input_chars,
     }
     resolved = json.dumps(markers)
