@@ -35,7 +35,7 @@ from brain_core.config import Settings
 
 from . import compliance
 from .assets import REPO_ROOT
-from .options import StackOptions
+from .options import DeployOptions
 
 NAMESPACE_HANDLERS = REPO_ROOT / "appsync" / "brain_namespace.js"
 ACCESS_LOG_FORMAT = (
@@ -47,7 +47,7 @@ ACCESS_LOG_FORMAT = (
 
 
 class ClientApi(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, options: StackOptions):
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, options: DeployOptions):
         super().__init__(scope, construct_id)
         self.settings, self.options = settings, options
         self.api_settings = settings.client_api
