@@ -3,6 +3,9 @@
 CDK (``cdk/``) and the offline stack (``brain_local``) both build their resources from
 :data:`SETTINGS`; they hand each function the environment produced by
 :func:`function_environment`, and the agents parse it back with :func:`AgentEnv.from_environ`.
+Every setting a function reads is declared once, as a field of :class:`AgentEnv` — its name,
+type, default and environment variable (:func:`setting`); :class:`Settings` inherits those
+fields, and the environment and its parsing are derived from them (:data:`ENVIRONMENT`).
 The tables' shapes are in :mod:`brain_core.tables`; their names here. Nothing here imports
 boto3: compute-only agents import this module too, and their cold start is budgeted at 100 ms.
 """
