@@ -9,14 +9,12 @@ from __future__ import annotations
 import time
 import uuid
 
-from ulid import ULID
-
 from bench.first_version import FirstVersionChain
 from bench.polling import polling_client, polling_exchange
 from bench.pushed import pushed_client, pushed_exchange
 from bench.samples import CpuProbe, MessageSample, Progress, cpu_ms_between, message_text, no_cpu_probe, sample_line
 from bench.settings import BenchSettings
-from brain_core.contracts import iso_timestamp
+from brain_core.contracts import UserMessage
 
 
 def run_warm_and_first_version(
@@ -75,15 +73,8 @@ def run_warm_and_first_version(
 
 
 def _first_version_exchange(chain: FirstVersionChain, text: str, conversation_id: str, index: int) -> MessageSample:
-    # The shape BrainClient.put_message writes; handed to the chain in memory.
-    message = {
-        "conversationId": conversation_id,
-        "messageId": str(ULID()),
-        "role": "user",
-        "owner": "bench",
-        "content": text,
-        "createdAt": iso_timestamp(),
-    }
+    # The item BrainClient.put_message writes; handed to the chain in memory.
+    message = UserMessage.new(conversation_id, "bench", text).to_dict()
     chain.record_user_message(message)
     written_epoch_ms = time.time() * 1000
     answer = chain.answer(message)

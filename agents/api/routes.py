@@ -29,7 +29,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from . import conversations as logic
 
 
-def build_resolver(
+def build_resolver(  # noqa: C901 - one nested function per route; the lead splits it after issue 18 merges
     store: logic.Store,
     limits: logic.Limits,
     idempotent: Callable[[Callable], Callable],

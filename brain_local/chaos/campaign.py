@@ -168,7 +168,7 @@ def _audit(stack, client, conversations: list[str], report: ChaosReport) -> None
             report.complete += reply["status"] == "complete"
             report.fallback += reply["status"] == "fallback"
             if reply["status"] == "complete":
-                chunks = sorted(chunks_for(stack, message_id), key=lambda c: c["seq"])
+                chunks = chunks_for(stack, message_id)  # in seq order
                 contiguous = [c["seq"] for c in chunks] == list(range(len(chunks)))
                 done = [c for c in chunks if c.get("done")]
                 spelled = "".join(c["text"] for c in chunks)

@@ -112,7 +112,7 @@ class OfflineClientApi:
         self.ca_file = ca.ca_file
         pool = self.user_pool
         verifier = TokenVerifier(lambda: fetch_jwks(endpoint, pool), pool)
-        events = EventsService(verifier, NamespaceHandlers(), api.events_namespace, self.options.ka_interval)
+        events = EventsService(verifier, NamespaceHandlers(), self.settings.events_namespace, self.options.ka_interval)
         http_api = HttpApiService(api.routes, verifier, invoke_api, account=self.account)
         door = FrontDoor(
             self.host,

@@ -138,7 +138,7 @@ def foundation_model(model_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class StackOptions:
+class DeployOptions:
     model_id: str = SETTINGS.model_id
     #: The insight agents' model; "none" keeps their heuristics (and grants them no Bedrock call).
     insight_model_id: str = SETTINGS.insight_model_id
@@ -181,7 +181,7 @@ class StackOptions:
             raise OptionsError(f"webOrigin: {self.web_origin!r} is not an origin (https://host[:port])")
 
     @classmethod
-    def from_context(cls, get: Callable[[str], Any]) -> StackOptions:
+    def from_context(cls, get: Callable[[str], Any]) -> DeployOptions:
         """``get`` is ``node.try_get_context``; an absent key keeps the default."""
 
         def value(key: str, default: Any) -> Any:
