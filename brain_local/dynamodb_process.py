@@ -96,6 +96,7 @@ def _end_with_parent(data_dir: DataDir | None, enforcer: Enforcer) -> None:
         for line in sys.stdin.buffer:
             config = json.loads(line)
             enforcer.configure(CredentialsRegistry.from_json(config["registry"]), config["policies"], config["enforce"])
+            enforcer.revision = config["revision"]
         if data_dir is not None:
             data_dir.close(compact=False)
         os._exit(0)

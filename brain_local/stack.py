@@ -590,7 +590,7 @@ class OfflineStack:
             "pipe": self.pipe.status() if self.pipe else {},
             "faults": self.fault_counts(),
             "clientApi": self.client_api.health() if self.client_api else None,
-            "iam": self.iam.health(self.dynamodb_endpoint) if self.iam else None,
+            "iam": self.iam.health() if self.iam else None,
             "functions": {
                 name: {
                     "invocations": pool.stats.invocations,

@@ -18,7 +18,9 @@ the Service Authorization Reference):
   ``bedrock:InvokeModelWithResponseStream``, on ``foundation-model/<id>`` (no account); for an
   inference profile on the profile *and* on the foundation model it routes to (``us.x`` → ``x``);
 - AppSync Events publish: ``appsync:EventPublish`` on the channel namespace's ARN;
-- Cognito: ``cognito-idp:<Operation>`` on the user pool's ARN.
+- Cognito: ``cognito-idp:<Operation>`` on the user pool's ARN; the operations AWS takes unsigned
+  (botocore's model says which: InitiateAuth, SignUp, …) and a pool's public keys
+  (``/<pool>/.well-known/jwks.json``) need no signature.
 
 Anything else is ``<service>:<Operation>`` on ``*`` (the administrator's AdministratorAccess
 allows it; no role's policy names it).
@@ -43,6 +45,8 @@ TARGETS = {
 #: The IAM prefix where it is not the signing name.
 IAM_PREFIX = {"monitoring": "cloudwatch"}
 LAMBDA_PREFIX = "/2015-03-31/functions/"
+#: What a user pool serves to anyone (``https://cognito-idp.<region>.amazonaws.com/<pool id>/...``).
+PUBLIC_KEY_PATHS = ("/.well-known/jwks.json", "/.well-known/openid-configuration")
 INFERENCE_PROFILE_PREFIXES = ("us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au.", "ca.")
 
 _TRANSACT_ACTIONS = {
@@ -130,6 +134,8 @@ class RequestMapper:
             if not isinstance(data, dict):
                 data = {}
             return self._json_call(prefix, service, operation, data)
+        if method == "GET" and path.endswith(PUBLIC_KEY_PATHS):  # a user pool's keys: public, as on AWS
+            return Call("cognito-idp", "PublicKeys", (), unsigned_ok=True)
         if path.startswith(LAMBDA_PREFIX) and path.endswith("/invocations"):
             name = path[len(LAMBDA_PREFIX) : -len("/invocations")]
             arn = name if name.startswith("arn:") else f"arn:aws:lambda:{self.region}:{self.account}:function:{name}"

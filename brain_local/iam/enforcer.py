@@ -47,6 +47,8 @@ class Enforcer:
         self._lock = threading.Lock()
         self.denied: Counter[str] = Counter()
         self.recent: deque[str] = deque(maxlen=RECENT_DENIALS)
+        #: Which configuration this is (the DynamoDB process reports the one it applied).
+        self.revision = 0
         self.configure(registry, policies, enforce)
 
     def configure(
@@ -136,6 +138,7 @@ class Enforcer:
         with self._lock:
             return {
                 "enforced": self.enforce,
+                "revision": self.revision,
                 "denied": sum(self.denied.values()),
                 "deniedBy": dict(self.denied),
                 "recent": list(self.recent),

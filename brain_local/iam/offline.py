@@ -42,6 +42,10 @@ class OfflineIam:
         self.policies: dict[str, list] | None = None
         self._handler: logging.Handler | None = None
         self.log_path: Path | None = None
+        self._process: Any = None
+        self._dynamodb_endpoint: str | None = None
+        #: How many configurations the DynamoDB process was sent (it reports the last it applied).
+        self.revision = 0
 
     @classmethod
     def for_stack(cls, options, model_id: str, account: str) -> OfflineIam:
@@ -67,26 +71,52 @@ class OfflineIam:
                 events_api_id=events_api_id,
             )
         )
-        if dynamodb_process is not None and dynamodb_process.stdin is not None:
-            dynamodb_process.stdin.write(self.dynamodb_config() + "\n")
-            dynamodb_process.stdin.flush()
+        self._process, self._dynamodb_endpoint = dynamodb_process, stack.dynamodb_endpoint
+        self._send_to_process()
+
+    def replace_policies(self, policies: dict[str, list]) -> None:
+        """Evaluate these resolved statements from now on, here and in the DynamoDB process (what
+        deploying a changed policy does: a test removes one permission and sees what AWS does)."""
+        self.policies = policies
+        self.enforcer.configure(self.registry, policies, self.enforce)
+        self._send_to_process()
+
+    def _send_to_process(self, wait_seconds: float = 10.0) -> None:
+        """The configuration to the DynamoDB process, and wait until it applies it."""
+        import time
+
+        process = self._process
+        if process is None or process.stdin is None:
+            return
+        self.revision += 1
+        process.stdin.write(self.dynamodb_config() + "\n")
+        process.stdin.flush()
+        deadline = time.monotonic() + wait_seconds
+        while self._dynamodb_endpoint and time.monotonic() < deadline:
+            health = self._process_health()
+            if health is not None and health.get("revision") == self.revision:
+                return
+            time.sleep(0.01)
+        if self._dynamodb_endpoint:
+            raise RuntimeError("the DynamoDB process did not apply the IAM configuration")
+
+    def _process_health(self) -> dict | None:
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(f"{self._dynamodb_endpoint}/brain/iam", timeout=0.5) as response:
+                return json.load(response)
+        except (OSError, ValueError):
+            return None  # paused or stopped: the stack's health says so elsewhere
 
     def dynamodb_arguments(self, log_dir: Path) -> list[str]:
         """The DynamoDB process's command-line arguments for its checks (no secret among them)."""
         return ["--region", self.settings.region, "--account", self.account, "--iam-log", str(log_dir / LOG_FILE)]
 
-    def health(self, dynamodb_endpoint: str | None = None) -> dict:
+    def health(self) -> dict:
         """The checks' counts here and, if reachable, in the DynamoDB process."""
-        import urllib.request
-
         here = self.enforcer.health()
-        dynamodb: dict | None = None
-        if dynamodb_endpoint:
-            try:
-                with urllib.request.urlopen(f"{dynamodb_endpoint}/brain/iam", timeout=0.5) as response:
-                    dynamodb = json.load(response)
-            except (OSError, ValueError):
-                dynamodb = None  # paused or stopped: the stack's health says so elsewhere
+        dynamodb = self._process_health() if self._dynamodb_endpoint else None
         denied = here["denied"] + (dynamodb["denied"] if dynamodb else 0)
         return {
             "enforced": self.enforce,
@@ -116,7 +146,8 @@ class OfflineIam:
 
     def dynamodb_config(self) -> str:
         """One JSON line for the DynamoDB process: the credentials and the roles' statements."""
-        return json.dumps({"registry": self.registry.to_json(), "policies": self.policies, "enforce": self.enforce})
+        config = {"registry": self.registry.to_json(), "policies": self.policies, "enforce": self.enforce}
+        return json.dumps({**config, "revision": self.revision})
 
     def environment(self, key: str) -> dict[str, str]:
         """A role's credentials as a process reads them (``AWS_SESSION_TOKEN`` included)."""
