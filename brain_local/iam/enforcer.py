@@ -49,6 +49,8 @@ class Enforcer:
         self.recent: deque[str] = deque(maxlen=RECENT_DENIALS)
         #: Which configuration this is (the DynamoDB process reports the one it applied).
         self.revision = 0
+        #: Signed requests verified (and, enforcing, evaluated).
+        self.checked = 0
         self.configure(registry, policies, enforce)
 
     def configure(
@@ -71,6 +73,7 @@ class Enforcer:
         if call.unsigned_ok and "authorization" not in lower:
             return None
         principal = verify_request(self.registry, method, url, lower, body, service=call.service, region=self.region)
+        self.checked += 1  # a statistic: a lost increment between threads does not matter
         if self.enforce:
             self.evaluate(principal, call, secure=url.startswith("https:"))
         return principal
@@ -139,6 +142,7 @@ class Enforcer:
             return {
                 "enforced": self.enforce,
                 "revision": self.revision,
+                "checked": self.checked,
                 "denied": sum(self.denied.values()),
                 "deniedBy": dict(self.denied),
                 "recent": list(self.recent),
