@@ -23,7 +23,7 @@ does something, never what a client sees:
 5. Writes one at a time (DynamoDB Streams): moto can give two concurrent writes the same stream
    sequence number, and a reader that resumes after a sequence number (the pipe's checkpoint)
    would then skip one. The DynamoDB process applies writes under one lock — a WSGI middleware,
-   :class:`brain_local.persistence.OrderedWrites`, which also journals them for ``--data-dir``.
+   :class:`brain_local.dynamodb.persistence.OrderedWrites`, which also journals them for ``--data-dir``.
 
 1 and 2 apply in the stack's process (:func:`apply_to_step_functions`), 3 and 4 in the DynamoDB
 process (:func:`apply_to_dynamodb`); 5 wraps that process's app. Each is idempotent. Pinned to
@@ -64,7 +64,7 @@ def apply_to_step_functions(credentials: dict[str, str | None] | None = None) ->
 
 
 def apply_to_dynamodb() -> None:
-    """The departures for the DynamoDB process (brain_local/dynamodb_process.py)."""
+    """The departures for the DynamoDB process (brain_local/dynamodb/process.py)."""
     bound_shard_iterators()
     query_reads_one_partition()
 

@@ -37,8 +37,8 @@ def _process_cpu_seconds(pid: int) -> float:
 def run_mode(iam: bool, messages: int, warm: int) -> dict:
     import os
 
-    from brain_local.client import BrainClient
-    from brain_local.stack import OfflineStack, StackOptions
+    from brain_local.clients.boto3_client import BrainClient
+    from brain_local.stack.lifecycle import OfflineStack, StackOptions
 
     with tempfile.TemporaryDirectory(prefix="iam-cost-") as tmp:
         options = StackOptions(

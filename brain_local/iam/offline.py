@@ -1,6 +1,6 @@
 """The offline stack's IAM: one registry of credentials, the CDK policies, the checks, the log.
 
-:class:`OfflineIam` is what :class:`brain_local.stack.OfflineStack` holds (``stack.iam``):
+:class:`OfflineIam` is what :class:`brain_local.stack.lifecycle.OfflineStack` holds (``stack.iam``):
 
 - ``registry``: the administrator and every role's temporary credentials;
 - :meth:`load_policies` (the CDK synthesis or its cache, :mod:`brain_local.iam.template`) and

@@ -24,10 +24,10 @@ from botocore.exceptions import ClientError
 from websockets.sync.client import connect
 
 from brain_core.config import SETTINGS
-from brain_local.api_client import SignedInClient, _b64url, realtime_url
-from brain_local.client import BrainClient
+from brain_local.clients.api_client import SignedInClient, _b64url, realtime_url
+from brain_local.clients.boto3_client import BrainClient
+from brain_local.cognito.identity import DEFAULT_PASSWORD
 from brain_local.iam import STATE_MACHINE
-from brain_local.identity import DEFAULT_PASSWORD
 
 from .pipeline_helpers import wait_executions_done
 

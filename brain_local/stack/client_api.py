@@ -1,13 +1,13 @@
 """The client API of the offline stack (DESIGN §8): identity, the HTTP API, pushed streaming.
 
 What ``brain up`` adds to the AWS-compatible endpoint for a chat app, all behind the TLS front
-door (:mod:`brain_local.front_door`):
+door (:mod:`brain_local.frontdoor.server`):
 
 - Cognito from moto (this process, under ``mock_aws``): the user pool, its app client and the
-  users (:mod:`brain_local.identity`);
-- the HTTP API (:mod:`brain_local.http_api`), whose routes invoke the ``api`` function through
+  users (:mod:`brain_local.cognito.identity`);
+- the HTTP API (:mod:`brain_local.httpapi.service`), whose routes invoke the ``api`` function through
   the local Lambda pool, as API Gateway invokes it on AWS;
-- the Events API (:mod:`brain_local.events_service`), running the namespace's APPSYNC_JS file.
+- the Events API (:mod:`brain_local.events.service`), running the namespace's APPSYNC_JS file.
 
 It writes ``<state dir>/config.json`` (the aws-amplify configuration, exactly what the CDK stack
 outputs, plus ``userPoolEndpoint``), ``ca.pem`` (trust it) and ``users.json``, and serves the web
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from brain_core.config import PUBLISHERS, Settings, web_page_settings
-from brain_local.identity import (
+from brain_local.cognito.identity import (
     DEFAULT_PASSWORD,
     DEFAULT_USERS,
     TokenVerifier,
@@ -40,9 +40,9 @@ from brain_local.identity import (
 )
 
 if TYPE_CHECKING:
-    from brain_local.events_service import EventsService
-    from brain_local.front_door import FrontDoor
-    from brain_local.http_api import HttpApiEmulator
+    from brain_local.events.service import EventsService
+    from brain_local.frontdoor.server import FrontDoor
+    from brain_local.httpapi.service import HttpApiEmulator
 
 log = logging.getLogger("brain.client_api")
 
@@ -101,11 +101,11 @@ class OfflineClientApi:
     # -- the front door --------------------------------------------------------------------------
     def start(self, endpoint: str, invoke_api: Callable[[dict], tuple[object, str | None]]) -> str:
         """Start the front door (``endpoint``: the plain one, serving Cognito); returns its URL."""
-        from brain_local.appsync_js import NamespaceHandlers
-        from brain_local.events_service import EventsService
-        from brain_local.front_door import FrontDoor
-        from brain_local.http_api import HttpApiEmulator
-        from brain_local.local_ca import LocalCA
+        from brain_local.events.appsync_js import NamespaceHandlers
+        from brain_local.events.service import EventsService
+        from brain_local.frontdoor.local_ca import LocalCA
+        from brain_local.frontdoor.server import FrontDoor
+        from brain_local.httpapi.service import HttpApiEmulator
 
         api = self.settings.client_api
         ca = LocalCA.in_directory(self.options.state_dir)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from brain_local.client import BrainClient
+from brain_local.clients.boto3_client import BrainClient
 
 
 def reply_for(stack, message: dict) -> dict | None:

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 from brain_core.facts import heard_facts
 from brain_core.text import clip, content_words
-from brain_local.bedrock_service import Generation
-from brain_local.converse_request import ConverseRequest, ToolSpec, message_text
+from brain_local.bedrock.converse_request import ConverseRequest, ToolSpec, message_text
+from brain_local.bedrock.service import Generation
 
 MODEL_ID = "local.scripted-persona-v1"
 #: A system prompt asking for the whole answer as one JSON object: this, then a JSON schema.

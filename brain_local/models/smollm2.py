@@ -5,7 +5,7 @@ file, never import the package) and run on the CPU with ``llama-cpp-python``. Bo
 by ``scripts/install-local-model.sh``. :func:`available` says whether they are, and why not, so
 the CLI can fall back to the scripted model.
 
-The backend speaks the same interface as :class:`brain_local.scripted_model.ScriptedPersonaModel`:
+The backend speaks the same interface as :class:`brain_local.models.scripted.ScriptedPersonaModel`:
 ``respond(request)`` takes a checked Converse request and returns a :class:`Generation` whose text
 pieces come as the model decodes them, one per generated token (``stream(body)`` does the same for
 a raw body, for scripts).
@@ -30,8 +30,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from brain_local.bedrock_service import Generation
-from brain_local.converse_request import ConverseRequest, ToolSpec, message_text, parse
+from brain_local.bedrock.converse_request import ConverseRequest, ToolSpec, message_text, parse
+from brain_local.bedrock.service import Generation
 
 log = logging.getLogger("brain.local_model")
 

@@ -18,7 +18,7 @@ handler without Docker), so this one is ours, on aiohttp, served by the front do
   ``subscribe_error``, ``data {id, event}``, ``unsubscribe_success``, ``publish_error``,
   ``connection_error``, ``error``.
 - Each subscribe runs the namespace's ``onSubscribe`` from the same APPSYNC_JS file CDK deploys
-  (:mod:`brain_local.appsync_js`), with ``ctx.identity`` from the verified token.
+  (:mod:`brain_local.events.appsync_js`), with ``ctx.identity`` from the verified token.
 
 Channels are ``/<namespace>/...`` of at most five segments; a subscription may end in ``/*``
 (everything beneath). Only the configured namespace exists.
@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import WSMsgType, web
 
-from brain_local.appsync_js import NamespaceHandlers
-from brain_local.identity import InvalidToken, TokenVerifier
+from brain_local.cognito.identity import InvalidToken, TokenVerifier
+from brain_local.events.appsync_js import NamespaceHandlers
 
 log = logging.getLogger("brain.events")
 

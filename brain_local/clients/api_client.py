@@ -13,7 +13,7 @@ offline, the CDK stack's ``AmplifyConfig`` output on AWS) and speaks the same pr
    order, each once) and the reply event of that message.
 
 A reply whose events were missed (a late or dropped connection) is caught up from the API.
-The plain boto3 client (:mod:`brain_local.client`) stays as the backend-to-backend path.
+The plain boto3 client (:mod:`brain_local.clients.boto3_client`) stays as the backend-to-backend path.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from brain_local.client import Exchange, ReplyTimeout
+from brain_local.clients.boto3_client import Exchange, ReplyTimeout
 
 if TYPE_CHECKING:
     from websockets.sync.client import ClientConnection
@@ -338,7 +338,7 @@ class SignedInClient:
 def for_running_stack(health: dict, user: str, password: str | None = None) -> SignedInClient:
     """A signed-in, connected client for the stack whose ``/brain/health`` is ``health``: its
     state directory holds the configuration, the CA and the offline users' passwords."""
-    from brain_local.identity import UsersFile
+    from brain_local.cognito.identity import UsersFile
 
     state = Path(health["clientApi"]["stateDir"])
     if password is None:
@@ -354,7 +354,7 @@ class BackendChat:
     the item itself (any ``owner``) and follows the reply in DynamoDB."""
 
     def __init__(self, endpoint: str, owner: str):
-        from brain_local.client import BrainClient
+        from brain_local.clients.boto3_client import BrainClient
 
         self.client = BrainClient(endpoint)
         self.owner = owner

@@ -1,7 +1,7 @@
 """The endpoint's DynamoDB requests, passed on to the DynamoDB process.
 
 Clients see one endpoint (``brain up``'s); DynamoDB runs in a process of its own
-(:mod:`brain_local.dynamodb_process`, for a core of its own). A hand-written pass-through rather
+(:mod:`brain_local.dynamodb.process`, for a core of its own). A hand-written pass-through rather
 than a proxy library: it is a few lines over ``http.client``, keeps one keep-alive connection per
 serving thread, and the offline stack needs nothing else of a proxy.
 """

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from brain_local.identity import InvalidToken, TokenVerifier
+from brain_local.cognito.identity import InvalidToken, TokenVerifier
 
 PREFIX = "/api"
 

@@ -1,6 +1,6 @@
 """The local Lambda Invoke endpoint: ``POST /2015-03-31/functions/{name}/invocations``.
 
-Each function runs in its own worker processes (:mod:`brain_local.lambda_worker`), like
+Each function runs in its own worker processes (:mod:`brain_local.awslambda.worker`), like
 Lambda execution environments: the first invoke starts one (a cold start), later invokes
 reuse an idle one (warm), and concurrent invokes start more, up to ``max_concurrency``.
 A handler's exception comes back the way Lambda returns it (200, ``X-Amz-Function-Error:
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from brain_local.faults import RateFault
+from brain_local.chaos.faults import RateFault
 
 #: How many environments ``FunctionPool.warm`` starts at once (a start is mostly imports: CPU).
 WARM_STARTS_AT_ONCE = 4
@@ -94,7 +94,7 @@ class Worker:
         started = time.perf_counter()
         env = dict(spec.environment)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "brain_local.lambda_worker", spec.handler],
+            [sys.executable, "-m", "brain_local.awslambda.worker", spec.handler],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=log_file,

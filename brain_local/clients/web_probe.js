@@ -1,4 +1,4 @@
-// Installed in the web chat by brain_local/web_probe.py before a send: records the click and each
+// Installed in the web chat by brain_local/clients/web_probe.py before a send: records the click and each
 // change of the message log on the page's own clock (performance.now()), and exposes them as
 // window.__brainProbe.result(). Evaluated as a function by Playwright.
 () => {

@@ -26,7 +26,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE_HANDLERS = REPO_ROOT / "appsync" / "brain_namespace.js"
 
 _UTILS_IMPORT = re.compile(r"^\s*import\s+\{[^}]*\}\s+from\s+['\"]@aws-appsync/utils['\"];?\s*$", re.M)

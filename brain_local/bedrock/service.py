@@ -6,7 +6,7 @@ it unmodified. It answers as Bedrock does:
 
 - it serves the model ids it is configured with (a map of id to backend: the deployment's
   default ids among them) and refuses any other with ``ValidationException`` (400), like every
-  request it cannot serve (:mod:`brain_local.converse_request` lists what and why);
+  request it cannot serve (:mod:`brain_local.bedrock.converse_request` lists what and why);
 - text replies stream as ``contentBlockDelta`` text deltas; a tool call as a
   ``contentBlockStart`` carrying the ``toolUse`` id and name, then ``toolUse`` input deltas
   (pieces of the JSON), with ``stopReason: tool_use``; the non-streamed answer carries the
@@ -17,7 +17,7 @@ it unmodified. It answers as Bedrock does:
 - usage counts the backend's own tokens (the real model's tokenizer, or the double's words).
 
 Behind it is a model backend (:class:`ModelBackend`): the scripted test double, or a small real
-model where installed. Faults (throttling, stalls, 5xx) come from :class:`brain_local.faults.ModelFaults`.
+model where installed. Faults (throttling, stalls, 5xx) come from :class:`brain_local.chaos.faults.ModelFaults`.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-from brain_local import eventstream
-from brain_local.converse_request import ConverseRequest, ToolSpec, ValidationError, parse
-from brain_local.faults import ModelFaults
+from brain_local.bedrock import eventstream
+from brain_local.bedrock.converse_request import ConverseRequest, ToolSpec, ValidationError, parse
+from brain_local.chaos.faults import ModelFaults
 
 log = logging.getLogger("brain.bedrock")
 

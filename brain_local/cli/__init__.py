@@ -35,8 +35,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from brain_core.contracts import TIMED_STEPS
-from brain_local.stack import DEFAULT_PORT, MODELS, OfflineStack, StackOptions
-from brain_local.text_table import milliseconds, text_table
+from brain_local.cli.text_table import milliseconds, text_table
+from brain_local.stack.lifecycle import DEFAULT_PORT, MODELS, OfflineStack, StackOptions
 
 DEMO_TURNS = (
     "Hello! My name is Ada and I live in Lisbon.",
@@ -74,7 +74,7 @@ def stack_running(endpoint: str) -> dict | None:
 def _model(requested: str) -> str:
     """The model to start: ``smollm2`` only where it is installed, else the scripted one, said plainly."""
     if requested == "smollm2":
-        from brain_local.local_model import available
+        from brain_local.models.smollm2 import available
 
         ok, why = available(load=False)
         if not ok:
@@ -90,7 +90,7 @@ def _options(args) -> StackOptions:
     from dataclasses import replace
 
     from brain_core.config import SETTINGS
-    from brain_local.identity import parse_user
+    from brain_local.cognito.identity import parse_user
 
     options = StackOptions(
         host=args.host,
@@ -145,7 +145,7 @@ def chatting(args, endpoint: str):
     boto3 path (``--via boto3``)."""
     from botocore.exceptions import ClientError
 
-    from brain_local.api_client import BackendChat, SignedInClient, for_running_stack
+    from brain_local.clients.api_client import BackendChat, SignedInClient, for_running_stack
 
     client: BackendChat | SignedInClient
     if args.via == "boto3":
@@ -248,7 +248,7 @@ def cmd_up(args) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("moto").setLevel(logging.WARNING)
     logging.getLogger("botocore").setLevel(logging.WARNING)
-    from brain_local.faults import FaultPlan
+    from brain_local.chaos.faults import FaultPlan
 
     faults = FaultPlan.load(args.faults) if args.faults else None
     stack = OfflineStack(_options(args), faults=faults).start()
@@ -361,8 +361,8 @@ def cmd_runs(args) -> int:
     import boto3
 
     from brain_core import workflow
-    from brain_local.runs import recent_runs
-    from brain_local.stack import ACCOUNT
+    from brain_local.stack.lifecycle import ACCOUNT
+    from brain_local.stepfunctions.runs import recent_runs
 
     with connected(args) as endpoint:
         sfn = boto3.client(
@@ -420,7 +420,7 @@ def cmd_user_add(args) -> int:
     """A user for a running stack: Cognito (moto) on its endpoint, and its users.json."""
     import boto3
 
-    from brain_local.identity import UserPool, UsersFile, add_user
+    from brain_local.cognito.identity import UserPool, UsersFile, add_user
 
     endpoint = args.endpoint or f"http://{args.host}:{args.port}"
     health = stack_running(endpoint)
@@ -450,8 +450,8 @@ def cmd_user_add(args) -> int:
 def cmd_chaos(args) -> int:
     from dataclasses import replace
 
-    from brain_local.chaos import DEFAULT_PLAN, run_chaos
-    from brain_local.faults import FaultPlan
+    from brain_local.chaos.campaign import DEFAULT_PLAN, run_chaos
+    from brain_local.chaos.faults import FaultPlan
 
     plan = FaultPlan.load(args.faults) if args.faults else DEFAULT_PLAN
     plan = replace(plan, seed=args.seed)
@@ -551,7 +551,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("up", help="start the offline stack in the foreground")
     stack_args(p, endpoint=False)
     p.add_argument("--warm", type=int, default=0, help="execution environments to start per function up front")
-    p.add_argument("--faults", help="a fault plan JSON file: inject failures on purpose (see brain_local/faults.py)")
+    p.add_argument(
+        "--faults", help="a fault plan JSON file: inject failures on purpose (see brain_local/chaos/faults.py)"
+    )
     p.add_argument("--log-dir", help="where the functions' logs go (default .brain/logs)")
     p.add_argument(
         "--state-dir", help="where config.json (aws-amplify), ca.pem and users.json are written (default .brain)"
@@ -645,7 +647,3 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=logging.WARNING)
         logging.getLogger("brain").setLevel(logging.ERROR)
     return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -6,11 +6,11 @@ One process, one endpoint (default ``http://127.0.0.1:4566``):
   by moto's engine in this process (under ``mock_aws``: in moto's server mode the engine would
   call moto's own Docker-based Lambda instead);
 - the Lambda Invoke API (``/2015-03-31/functions/...``), each function in its own worker
-  processes (:mod:`brain_local.lambda_service`); the engine reaches it through
+  processes (:mod:`brain_local.awslambda.service`); the engine reaches it through
   ``AWS_ENDPOINT_URL_LAMBDA`` like any boto3 client;
-- the Bedrock runtime API (``/model/...``) backed by a model (:mod:`brain_local.bedrock_service`);
+- the Bedrock runtime API (``/model/...``) backed by a model (:mod:`brain_local.bedrock.service`);
 - the pipe (:mod:`brain_local.pipe`), polling the stream and starting executions;
-- the client API (:mod:`brain_local.client_api`): Cognito from moto, the HTTP API and the
+- the client API (:mod:`brain_local.stack.client_api`): Cognito from moto, the HTTP API and the
   Events API behind a TLS front door of its own (``--tls-port``), and ``.brain/config.json``.
 
 Tables (:mod:`brain_core.tables`), the state machine (:mod:`brain_core.workflow`) and the pipe
@@ -47,22 +47,22 @@ from typing import TYPE_CHECKING, Any
 from brain_core import workflow
 from brain_core.config import AGENTS, FUNCTIONS, SETTINGS, Settings, function_environment
 from brain_local import moto_departures
-from brain_local.faults import FaultPlan, ModelFaults, RateFault
-from brain_local.forwarder import Forwarder
+from brain_local.chaos.faults import FaultPlan, ModelFaults, RateFault
+from brain_local.dynamodb.forwarder import Forwarder
+from brain_local.dynamodb.tables import create_tables
 from brain_local.iam import PIPE, STATE_MACHINE
 from brain_local.iam.offline import EVENTS_API_ID, OfflineIam
-from brain_local.tables import create_tables
 
 if TYPE_CHECKING:
     from moto.core.models import MockAWS
     from werkzeug.serving import BaseWSGIServer
 
-    from brain_local.bedrock_service import ModelBackend
-    from brain_local.client_api import OfflineClientApi
-    from brain_local.lambda_service import FunctionPool, FunctionSpec
+    from brain_local.awslambda.service import FunctionPool, FunctionSpec
+    from brain_local.bedrock.service import ModelBackend
     from brain_local.pipe import StreamPipe
+    from brain_local.stack.client_api import OfflineClientApi
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 #: The web chat as `make install` builds it (web/, npm run build): served at the front door's /.
 WEB_DIST = REPO_ROOT / "web" / "dist"
 ACCOUNT = "123456789012"
@@ -102,7 +102,7 @@ class StackOptions:
     state_dir: Path = field(default_factory=lambda: REPO_ROOT / ".brain")
     #: The front door's TLS port; None: the plain port + 1 (any free one when that is 0).
     tls_port: int | None = None
-    #: Offline users as (name, password); empty: ada and bob (brain_local.identity).
+    #: Offline users as (name, password); empty: ada and bob (brain_local.cognito.identity).
     users: list[tuple[str, str]] = field(default_factory=list)
     #: Static files the front door serves at / (the web chat), when the directory exists.
     static_dir: Path | None = WEB_DIST
@@ -134,7 +134,7 @@ def function_specs(
     local model, an insight deadline it can meet), plus what Lambda itself sets (and what reaching
     the client API's front door takes: ``client_api_env``), and its execution role's credentials
     (``credentials``; the administrator's without)."""
-    from brain_local.lambda_service import FunctionSpec, worker_environment
+    from brain_local.awslambda.service import FunctionSpec, worker_environment
 
     s = replace(
         options.settings,
@@ -187,16 +187,16 @@ MODELS = ("scripted", "smollm2")
 
 def make_backend(options: StackOptions):
     """The model behind the local Bedrock endpoint: the scripted test double, or SmolLM2-135M
-    (:mod:`brain_local.local_model`), which falls back to the scripted model, with a warning,
+    (:mod:`brain_local.models.smollm2`), which falls back to the scripted model, with a warning,
     where it is not installed or does not load."""
-    from brain_local.scripted_model import ScriptedPersonaModel, ScriptSettings
+    from brain_local.models.scripted import ScriptedPersonaModel, ScriptSettings
 
     if options.model == "smollm2":
-        from brain_local import local_model
+        from brain_local.models import smollm2
 
-        ok, why = local_model.available()
+        ok, why = smollm2.available()
         if ok:
-            return local_model.SmolLM2Model()
+            return smollm2.SmolLM2Model()
         log.warning("model smollm2 is not available (%s): using the scripted model", why)
         options.model = "scripted"
     if options.model == "scripted":
@@ -208,14 +208,14 @@ def model_ids(options: StackOptions, backend) -> dict:
     """The model ids the local Bedrock endpoint serves: the backend under its own id and the
     deployment's ``model_id``; ``insight_model_id`` (unless "none") by the same real model, or by
     a scripted double paced like a small fast model."""
-    from brain_local.bedrock_service import model_table
-    from brain_local.scripted_model import ScriptedPersonaModel, ScriptSettings
+    from brain_local.bedrock.service import model_table
+    from brain_local.models.scripted import ScriptedPersonaModel, ScriptSettings
 
     s = options.settings
     table = model_table(backend, s.model_id)
     if s.insight_model_id.lower() != "none":
         if options.model == "smollm2":
-            from brain_local.local_model import SmolLM2Model
+            from brain_local.models.smollm2 import SmolLM2Model
 
             table[s.insight_model_id] = SmolLM2Model(model_id=s.insight_model_id)  # the same loaded model
         else:
@@ -307,7 +307,7 @@ class OfflineStack:
             [
                 sys.executable,
                 "-m",
-                "brain_local.dynamodb_process",
+                "brain_local.dynamodb.process",
                 "--chunks-table",
                 self.settings.chunks_table,
                 "--chunk-throttle-rate",
@@ -431,7 +431,7 @@ class OfflineStack:
         )["stateMachineArn"]
 
     def _create_client_api(self) -> None:
-        from brain_local.client_api import ClientApiOptions, OfflineClientApi
+        from brain_local.stack.client_api import ClientApiOptions, OfflineClientApi
 
         o = self.options
         tls_port = o.tls_port if o.tls_port is not None else (o.port + 1 if o.port else 0)
@@ -461,8 +461,8 @@ class OfflineStack:
     def _start_services(self) -> None:
         from werkzeug.serving import make_server
 
-        from brain_local.bedrock_service import BedrockRuntimeApp
-        from brain_local.lambda_service import FunctionPool, InvokeFaultRates, LambdaApp
+        from brain_local.awslambda.service import FunctionPool, InvokeFaultRates, LambdaApp
+        from brain_local.bedrock.service import BedrockRuntimeApp
         from brain_local.pipe import StreamPipe
 
         if self.backend is None:

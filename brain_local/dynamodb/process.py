@@ -17,11 +17,11 @@ statements as one JSON line on stdin (never on the command line). ``GET /brain/i
 
 It also owns the DynamoDB fault of a fault plan: ResponseChunks writes throttled at a rate
 (``ProvisionedThroughputExceededException``, which botocore retries), counted at
-``GET /brain/faults``; and the tables' life (:mod:`brain_local.persistence`): writes applied in
+``GET /brain/faults``; and the tables' life (:mod:`brain_local.dynamodb.persistence`): writes applied in
 order, and with ``--data-dir`` kept on disk — ``POST /brain/restore`` fills the tables once the
 stack has created them.
 
-Started by :class:`brain_local.stack.OfflineStack`; prints ``ready <port>`` when listening. It
+Started by :class:`brain_local.stack.lifecycle.OfflineStack`; prints ``ready <port>`` when listening. It
 ends with its parent: when its stdin (a pipe from the stack) closes, even if the stack was
 killed with SIGKILL. SIGTERM (the stack's clean stop) writes a last snapshot first.
 """
@@ -39,11 +39,11 @@ import threading
 from pathlib import Path
 
 from brain_local import moto_departures
-from brain_local.faults import RateFault
+from brain_local.chaos.faults import RateFault
+from brain_local.dynamodb.persistence import DataDir, OrderedWrites, stream_ends
 from brain_local.iam import CredentialsRegistry
 from brain_local.iam.enforcer import Enforcer
 from brain_local.iam.offline import file_handler
-from brain_local.persistence import DataDir, OrderedWrites, stream_ends
 
 
 class ChunkThrottling:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from brain_core.config import SETTINGS
 from brain_core.contracts import ReviewResult
-from brain_local.faults import FaultPlan, ModelFaultRates
-from brain_local.stack import OfflineStack, StackOptions
+from brain_local.chaos.faults import FaultPlan, ModelFaultRates
+from brain_local.stack.lifecycle import OfflineStack, StackOptions
 
 #: The rates `brain chaos` uses unless given a plan: every kind of fault, often enough to matter.
 DEFAULT_PLAN = FaultPlan(
@@ -76,7 +76,7 @@ class ChaosReport:
 
 
 def _converse(client, conversation: str, owner: str, count: int, timeout: float, lost: list) -> None:
-    from brain_local.client import ReplyTimeout
+    from brain_local.clients.boto3_client import ReplyTimeout
 
     for i in range(count):
         message = client.put_message(f"Message {i} of {conversation}: do you dream of the sea?", conversation, owner)
@@ -96,7 +96,7 @@ def run_chaos(
     progress=None,
 ) -> ChaosReport:
     """Send ``messages`` across ``conversations`` (concurrently) through a stack with ``plan``'s faults."""
-    from brain_local.client import BrainClient
+    from brain_local.clients.boto3_client import BrainClient
 
     # A short model read timeout keeps stalled streams from dominating the run's length.
     settings = replace(SETTINGS, bedrock_read_timeout_seconds=read_timeout_seconds)
@@ -154,7 +154,7 @@ def _wait_for_quiet(stack, limit: float = 120.0) -> None:
 
 
 def _audit(stack, client, conversations: list[str], report: ChaosReport) -> None:
-    from brain_local.store_view import chunks_for
+    from brain_local.clients.store_view import chunks_for
 
     for conversation in conversations:
         items = client.history(conversation)
@@ -207,7 +207,7 @@ def _audit(stack, client, conversations: list[str], report: ChaosReport) -> None
 
 def fallback_cause(sfn, execution_arn: str) -> str:
     """The state whose failure the fallback path caught, and its error (from the run's history)."""
-    from brain_local.runs import history
+    from brain_local.stepfunctions.runs import history
 
     failed_state = "?"
     for event in history(sfn, execution_arn):
