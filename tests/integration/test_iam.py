@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 from websockets.sync.client import connect
 
 from brain_core.config import SETTINGS
+from brain_core.store import FactStore
 from brain_local.clients.api_client import SignedInClient, _b64url, realtime_url
 from brain_local.clients.boto3_client import BrainClient
 from brain_local.cognito.identity import DEFAULT_PASSWORD
@@ -233,7 +234,7 @@ def test_the_pipeline_and_the_client_api_run_with_no_call_denied(stack):
     try:
         conv = f"iam-{uuid.uuid4().hex[:8]}"
         first = ada.send("Hello! My name is Ada and I live in Lisbon.", conv, client_message_id=str(uuid.uuid4()))
-        assert first.reply["status"] == "complete" and first.reply["factsRemembered"] >= 1
+        assert first.reply["status"] == "complete"
         again = ada.send("Do you remember my name?", conv)
         assert again.reply["status"] == "complete" and not again.reply.get("degraded")
         assert ada.request("GET", "/conversations")[0] == 200  # the api function's index query
@@ -242,6 +243,9 @@ def test_the_pipeline_and_the_client_api_run_with_no_call_denied(stack):
         assert ada.request("GET", f"/conversations/{conv}/messages/{message_id}/chunks")[0] == 200
     finally:
         ada.close()
+    # Depth's memory write was allowed: the facts are kept, under ada's sub.
+    memory = FactStore(stack.client("dynamodb"), SETTINGS.memory_table, SETTINGS.memory_max_facts, 1)
+    assert {f.kind: f.value for f in memory.load(stack.client_api.subs["ada"])}.get("home") == "Lisbon"
     backend = BrainClient(stack.options.endpoint).send(
         "Hello from a trusted backend", f"iam-{uuid.uuid4().hex[:8]}", "grace"
     )
