@@ -11,7 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from bench import budgets
-from bench.scenarios import STATES, MessageSample
+from bench.samples import STATES, MessageSample
 from bench.stats import median, ratio, summary
 from brain_core import workflow
 from brain_core.config import INSIGHT_AGENTS

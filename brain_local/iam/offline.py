@@ -60,7 +60,7 @@ class OfflineIam:
 
     def configure(self, stack, events_api_id: str, dynamodb_process) -> None:
         """Once ``stack``'s resources exist: the statements resolved to them, here and in the
-        DynamoDB process (a line on its stdin)."""
+        DynamoDB process (``dynamodb_process.send(line)``: a line on its stdin)."""
         self.resolve(
             OfflineResources(
                 settings=self.settings,
@@ -86,11 +86,10 @@ class OfflineIam:
         import time
 
         process = self._process
-        if process is None or process.stdin is None:
+        if process is None:
             return
         self.revision += 1
-        process.stdin.write(self.dynamodb_config() + "\n")
-        process.stdin.flush()
+        process.send(self.dynamodb_config())
         deadline = time.monotonic() + wait_seconds
         while self._dynamodb_endpoint and time.monotonic() < deadline:
             health = self._process_health()

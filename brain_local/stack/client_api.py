@@ -42,7 +42,7 @@ from brain_local.cognito.identity import (
 if TYPE_CHECKING:
     from brain_local.events.service import EventsService
     from brain_local.frontdoor.server import FrontDoor
-    from brain_local.httpapi.service import HttpApiEmulator
+    from brain_local.httpapi.service import HttpApiService
 
 log = logging.getLogger("brain.client_api")
 
@@ -68,7 +68,7 @@ class OfflineClientApi:
         self.subs: dict[str, str] = {}
         self.front_door: FrontDoor | None = None
         self.events: EventsService | None = None
-        self.http_api: HttpApiEmulator | None = None
+        self.http_api: HttpApiService | None = None
         self.ca_file: Path | None = None
         self._cognito: Any = None
 
@@ -105,7 +105,7 @@ class OfflineClientApi:
         from brain_local.events.service import EventsService
         from brain_local.frontdoor.local_ca import LocalCA
         from brain_local.frontdoor.server import FrontDoor
-        from brain_local.httpapi.service import HttpApiEmulator
+        from brain_local.httpapi.service import HttpApiService
 
         api = self.settings.client_api
         ca = LocalCA.in_directory(self.options.state_dir)
@@ -113,7 +113,7 @@ class OfflineClientApi:
         pool = self.user_pool
         verifier = TokenVerifier(lambda: fetch_jwks(endpoint, pool), pool)
         events = EventsService(verifier, NamespaceHandlers(), api.events_namespace, self.options.ka_interval)
-        http_api = HttpApiEmulator(api.routes, verifier, invoke_api, account=self.account)
+        http_api = HttpApiService(api.routes, verifier, invoke_api, account=self.account)
         door = FrontDoor(
             self.host,
             self.options.tls_port,

@@ -8,7 +8,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from brain_core.config import SETTINGS
-from brain_local.pipe import FileCheckpoints, StreamPipe, matches, render
+from brain_local.pipe import Pipe
+from brain_local.pipe.checkpoints import FileCheckpoints
+from brain_local.pipe.filtering import matches, render
 
 
 def record(event_name="INSERT", role="user", content="hi"):
@@ -175,9 +177,9 @@ def parts():
     return FakeStreams(), FakeStepFunctions(), FakeQueue()
 
 
-def make_pipe(parts, **kwargs) -> StreamPipe:
+def make_pipe(parts, **kwargs) -> Pipe:
     streams, sfn, sqs = parts
-    return StreamPipe(
+    return Pipe(
         streams,
         sfn,
         sqs,
@@ -195,7 +197,7 @@ def make_pipe(parts, **kwargs) -> StreamPipe:
 def running(parts):
     pipes = []
 
-    def start(**kwargs) -> StreamPipe:
+    def start(**kwargs) -> Pipe:
         pipe = make_pipe(parts, **kwargs)
         pipe.open()
         pipe.start()
@@ -296,7 +298,7 @@ def test_a_new_shard_is_read_from_its_start_once_its_parent_is_read_to_the_end(p
     assert {"ShardId": "shard-2", "ShardIteratorType": "TRIM_HORIZON", "SequenceNumber": None} in streams.opened
 
 
-def stop(pipe: StreamPipe) -> None:
+def stop(pipe: Pipe) -> None:
     pipe.stop()
     pipe.join(timeout=5)
 
