@@ -140,7 +140,7 @@ class OfflineIam:
     @property
     def namespace_arn(self) -> str:
         s = self.settings
-        ns = s.client_api.events_namespace
+        ns = s.events_namespace
         return f"arn:aws:appsync:{s.region}:{self.account}:apis/{EVENTS_API_ID}/channelNamespace/{ns}"
 
     def dynamodb_config(self) -> str:
