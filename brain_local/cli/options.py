@@ -140,6 +140,12 @@ def add_up_options(p: argparse.ArgumentParser) -> None:
         default=_env("BRAIN_DATA_DIR", DEFAULTS.data_dir, Path),
         help="keep the tables here across restarts (a crash loses at most the last second); default: in memory",
     )
+    p.add_argument(
+        "--no-iam",
+        dest="iam",
+        action="store_false",
+        help="do not evaluate each call against its caller's CDK policy (signatures are still verified)",
+    )
 
 
 def add_client_options(p: argparse.ArgumentParser, owner_default: str) -> None:
@@ -210,6 +216,7 @@ def stack_options(args: argparse.Namespace) -> OfflineStackOptions:
         options.tls_port = args.tls_port
     if getattr(args, "web_dir", None):
         options.static_dir = Path(args.web_dir)
+    options.iam = getattr(args, "iam", True)
     options.users = [parse_user(spec) for spec in getattr(args, "user_specs", None) or []]
     return options
 

@@ -25,10 +25,18 @@ class DynamoDBProcess:
     """``python -m brain_local.dynamodb.process``, started and stopped by the offline stack."""
 
     def __init__(
-        self, chunks_table: str, chunk_throttle_rate: float, seed: int, data_dir: Path | None, code_root: Path
+        self,
+        chunks_table: str,
+        chunk_throttle_rate: float,
+        seed: int,
+        data_dir: Path | None,
+        code_root: Path,
+        arguments: list[str] | None = None,
     ):
+        """``arguments``: more for the process (the IAM checks': brain_local.iam.OfflineIam)."""
         self.chunks_table, self.chunk_throttle_rate, self.seed = chunks_table, chunk_throttle_rate, seed
         self.data_dir, self.code_root = data_dir, code_root
+        self.arguments = arguments or []
         self.endpoint = ""
         self._process: subprocess.Popen[str] | None = None
         self._lock: int | None = None
@@ -50,6 +58,7 @@ class DynamoDBProcess:
                 "--seed",
                 str(self.seed),
                 *data_dir,
+                *self.arguments,
             ],
             stdout=subprocess.PIPE,
             # Its stdin is ours: when this process ends, however it ends, so does that one.
@@ -64,6 +73,14 @@ class DynamoDBProcess:
             raise RuntimeError(f"the DynamoDB process did not start (exit code {self._process.poll()})")
         self.endpoint = f"http://127.0.0.1:{line.split()[1]}"
         return self.endpoint
+
+    def send(self, line: str) -> None:
+        """One line on the process's stdin (its IAM configuration: secrets never go on its
+        command line)."""
+        if self._process is None or self._process.stdin is None:
+            raise RuntimeError("the DynamoDB process is not running")
+        self._process.stdin.write(line + "\n")
+        self._process.stdin.flush()
 
     def _lock_data_dir(self) -> None:
         if self.data_dir is None:

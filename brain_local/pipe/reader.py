@@ -24,18 +24,19 @@ READ_LIMIT = 100
 DESCRIBE_EVERY_SECONDS = 30.0
 
 
-def streams_client(endpoint: str, region: str):
+def streams_client(endpoint: str, region: str, credentials: dict[str, str | None] | None = None):
     """The pipe's own Streams client: short timeouts and no botocore retries, so a paused or
-    failing DynamoDB shows at once in the pipe's status and its own back-off takes over."""
+    failing DynamoDB shows at once in the pipe's status and its own back-off takes over.
+    ``credentials``: the pipe's role (``aws_access_key_id``, …); the administrator's without."""
     import boto3
     from botocore.config import Config
 
-    return boto3.client(
+    keys = credentials or {"aws_access_key_id": "offline", "aws_secret_access_key": "offline"}
+    return boto3.client(  # type: ignore[call-overload]  # boto3-stubs type a client by a literal name
         "dynamodbstreams",
         region_name=region,
         endpoint_url=endpoint,
-        aws_access_key_id="offline",
-        aws_secret_access_key="offline",
+        **keys,
         config=Config(connect_timeout=2, read_timeout=10, retries={"total_max_attempts": 1}),
     )
 

@@ -24,11 +24,13 @@ def function_specs(
     model: ModelBackend,
     dynamodb_endpoint: str,
     client_api_env: Callable[[str], dict[str, str]] | None = None,
+    credentials: Callable[[str], dict[str, str]] | None = None,
 ) -> dict[str, FunctionSpec]:
     """Each function's FunctionSpec: the environment CDK gives it, configured for the model
     behind the local Bedrock endpoint (its id, the persona length it can follow and, for a real
     local model, an insight deadline it can meet), plus what Lambda itself sets (and what reaching
-    the client API's front door takes: ``client_api_env``)."""
+    the client API's front door takes: ``client_api_env``), and its execution role's credentials
+    (``credentials``; the administrator's without)."""
     from brain_local.awslambda.environments import FunctionSpec, worker_environment
 
     s = replace(
@@ -46,8 +48,11 @@ def function_specs(
         extra = {
             "AWS_REGION": s.region,
             "AWS_DEFAULT_REGION": s.region,
-            "AWS_ACCESS_KEY_ID": "offline",
-            "AWS_SECRET_ACCESS_KEY": "offline",
+            **(
+                credentials(agent)
+                if credentials
+                else {"AWS_ACCESS_KEY_ID": "offline", "AWS_SECRET_ACCESS_KEY": "offline"}
+            ),
             "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
             "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": options.endpoint,
             "AWS_LAMBDA_FUNCTION_NAME": name,

@@ -66,6 +66,7 @@ def health(stack: OfflineStack) -> dict:
         "pipe": stack.pipe.status() if stack.pipe else {},
         "faults": fault_counts(stack),
         "clientApi": stack.client_api.health() if stack.client_api else None,
+        "iam": stack.iam.health() if stack.iam else None,
         "functions": {
             name: {
                 "invocations": pool.stats.invocations,

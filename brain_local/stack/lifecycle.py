@@ -41,6 +41,8 @@ from brain_local.chaos.faults import FaultPlan, ModelFaults, RateFault
 from brain_local.dynamodb.forwarder import Forwarder
 from brain_local.dynamodb.launcher import DynamoDBProcess
 from brain_local.dynamodb.tables import create_tables
+from brain_local.iam import PIPE, STATE_MACHINE
+from brain_local.iam.offline import EVENTS_API_ID, OfflineIam
 from brain_local.stack import health
 from brain_local.stack.functions import function_specs
 from brain_local.stack.model_choice import make_backend, model_ids
@@ -73,6 +75,7 @@ class OfflineStack:
         self.pools: dict[str, FunctionPool] = {}
         self.backend: ModelBackend | None = None
         self.client_api: OfflineClientApi | None = None
+        self.iam: OfflineIam | None = None
         self.lambda_service: LambdaService
         self.bedrock_service: BedrockRuntimeService
         #: Set once every part is up and the endpoint serves (see the module's docstring).
@@ -91,9 +94,12 @@ class OfflineStack:
         logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
         os.environ.setdefault("AWS_DEFAULT_REGION", region)
         try:
+            self.backend = make_backend(self.options)  # its model id is in the policies (brain_local.iam)
+            self.iam = OfflineIam.for_stack(self.options, self.backend.model_id, ACCOUNT)
             self._start_dynamodb()
-            self._mock = start_engine()
+            self._mock = start_engine(self.iam.role(STATE_MACHINE).client_kwargs())
             self._create_resources()
+            self.iam.configure(self, EVENTS_API_ID, self.dynamodb)
             self._restore_data()
             self._start_services()
         except BaseException:
@@ -116,6 +122,7 @@ class OfflineStack:
             self.faults.seed,
             self.options.data_dir,
             code_root=REPO_ROOT,
+            arguments=self.iam.dynamodb_arguments(self.options.log_dir) if self.iam else None,
         )
         self.dynamodb_endpoint = self.dynamodb.start()
         self.dynamodb_forwarder = Forwarder(self.dynamodb_endpoint)
@@ -153,6 +160,8 @@ class OfflineStack:
             self._mock = None
         if self.dynamodb is not None:
             self.dynamodb.stop()
+        if self.iam is not None:
+            self.iam.stop_logging()
 
     # -- resources ---------------------------------------------------------------------------
     def client(self, service: str):
@@ -205,7 +214,8 @@ class OfflineStack:
             raise RuntimeError("the stack has not started: no model backend yet")
         api = self.client_api
         env = api.function_environment if api is not None and api.front_door is not None else None
-        return function_specs(self.options, self.backend, self.dynamodb_endpoint, env)
+        credentials = self.iam.environment if self.iam is not None else None
+        return function_specs(self.options, self.backend, self.dynamodb_endpoint, env, credentials)
 
     def _start_services(self) -> None:
         from werkzeug.serving import make_server
@@ -218,13 +228,16 @@ class OfflineStack:
         from brain_local.pipe.reader import streams_client
         from brain_local.stack.routing import Dispatcher
 
-        self.backend = make_backend(self.options)
+        if self.backend is None:
+            self.backend = make_backend(self.options)
         # Bound (so the port is known and early clients can connect) but not serving until ready.
         self._server = make_server(self.options.host, self.options.port, Dispatcher(self), threaded=True)
         self.options.port = self._server.server_port  # port 0 asks for any free port
         if self.client_api is None:
             raise RuntimeError("the client API's resources were not created")
         self.client_api.start(self.options.endpoint, self._invoke_api)
+        if self.client_api.events is not None and self.iam is not None:
+            self.client_api.events.authorize = self.iam.authorize_publish
         # The engine's lambda.invoke goes to our endpoint, exactly as an SDK client configured
         # with this standard setting would.
         os.environ["AWS_ENDPOINT_URL_LAMBDA"] = self.options.endpoint
@@ -245,10 +258,11 @@ class OfflineStack:
         self.duplicate_delivery = RateFault(plan.duplicate_rate, f"{plan.seed}:duplicates")
 
         stream_ends = self.restored.get("streamEnds", {}).get(self.settings.messages_table, {})
+        assert self.iam is not None  # start() makes it first; the pipe calls with its own role
         self.pipe = Pipe(
-            streams_client(self.dynamodb_endpoint, self.settings.region),
-            self.client("stepfunctions"),
-            self.client("sqs"),
+            streams_client(self.dynamodb_endpoint, self.settings.region, self.iam.role(PIPE).client_kwargs()),
+            self.iam.client(PIPE, "stepfunctions", self.options.endpoint),
+            self.iam.client(PIPE, "sqs", self.options.endpoint),
             self.stream_arn,
             self.state_machine_arn,
             self.dlq_url,

@@ -47,6 +47,9 @@ class OfflineStackOptions:
     static_dir: Path | None = WEB_DIST
     #: Keep the tables (and the pipe's checkpoint) here across restarts; None: in memory.
     data_dir: Path | None = None
+    #: Evaluate every call against the caller's CDK policy (brain_local.iam); False: ``--no-iam``
+    #: (signatures are verified either way).
+    iam: bool = True
 
     @property
     def endpoint(self) -> str:

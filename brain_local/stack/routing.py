@@ -22,7 +22,11 @@ class Dispatcher:
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
-            return self.stack.dynamodb_forwarder(environ, start_response)
+            return self.stack.dynamodb_forwarder(environ, start_response)  # checked by the DynamoDB process
+        if path != "/brain/health" and self.stack.iam is not None:
+            refusal = self.stack.iam.enforcer.check_wsgi(environ)  # the signature and the caller's policy
+            if refusal is not None:
+                return refusal.wsgi(start_response)
         if self.stack.lambda_service.handles(path):
             return self.stack.lambda_service(environ, start_response)
         if self.stack.bedrock_service.handles(path):

@@ -20,13 +20,14 @@ if TYPE_CHECKING:
     from moto.core.models import MockAWS
 
 
-def start_engine() -> MockAWS:
-    """moto in this process, with the state machines executed."""
+def start_engine(credentials: dict[str, str | None] | None = None) -> MockAWS:
+    """moto in this process, with the state machines executed; its Lambda calls signed with
+    ``credentials`` (the state machine's role: ``aws_access_key_id``, …)."""
     from moto import mock_aws
 
     mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
     mock.start()
-    moto_departures.apply_to_step_functions()
+    moto_departures.apply_to_step_functions(credentials)
     return mock
 
 
