@@ -22,8 +22,9 @@ from pathlib import Path
 import pytest
 
 from brain_local.clients.api_client import SignedInClient
-from brain_local.clients.web_probe import ChatPage, chromium, chromium_missing
+from brain_local.clients.web_probe import PROBE, ChatPage, chromium, chromium_missing
 from brain_local.cognito.identity import DEFAULT_PASSWORD
+from tests.e2e.accessibility import axe_violations, blocking, summary
 from tests.e2e.conftest import brain_up
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +35,9 @@ pytestmark = pytest.mark.skipif(
 
 #: A scripted model that streams for about 1.5 s: long enough to watch the bubble grow.
 STACK_OPTIONS = ("--ttft-ms", "150", "--tokens-per-second", "30", "--reply-tokens", "45")
+
+#: Where the screenshots go (BRAIN_WEB_SCREENSHOTS=docs to refresh the README's; else a temp dir).
+SCREENSHOTS = os.environ.get("BRAIN_WEB_SCREENSHOTS")
 
 
 class Stack:
@@ -88,6 +92,11 @@ def draft_of(stack: Stack, user: str, conversation: str, message_id: str) -> str
     status, body = stack.signed_in(user).request("GET", f"/conversations/{conversation}/messages/{message_id}/chunks")
     assert status == 200, body
     return "".join(chunk["text"] for chunk in body["chunks"])
+
+
+def user_texts(page: ChatPage) -> list[str]:
+    """The user bubbles' texts (without the "You said" that only screen readers hear)."""
+    return page.page.locator("[data-testid=message-user] .text").all_inner_texts()
 
 
 def last_message_id(page: ChatPage) -> str:
@@ -173,13 +182,12 @@ def test_reloading_keeps_the_conversation_and_its_history(page):
     page.page.reload()
     page.testid("inner-life").nth(1).wait_for(timeout=20_000)
     assert page.conversation_id == conversation
-    assert page.testid("message-user").all_inner_texts() == [
-        "Remember this: the sea is green today.",
-        "And what colour is the sky?",
-    ]
+    assert user_texts(page) == ["Remember this: the sea is green today.", "And what colour is the sky?"]
     replies = page.page.locator("[data-testid=message-brain] .text").all_inner_texts()
     assert replies == [first.final_text, second.final_text]
-    assert page.testid("reply-status").all_inner_texts() == ["complete", "complete"]
+    statuses = page.testid("reply-status")
+    assert [statuses.nth(i).get_attribute("data-status") for i in range(statuses.count())] == ["complete"] * 2
+    assert statuses.all_inner_texts() == ["", ""], "a complete reply says nothing about its status"
 
 
 def test_bob_in_another_browser_context_does_not_see_adas_conversation(stack, browser, page):
@@ -211,7 +219,7 @@ def test_enter_sends_and_shift_enter_makes_a_new_line(page):
     assert page.testid("message-user").count() == 0
     exchange = page.send(None, press_enter=True)
     assert exchange.status == "complete"
-    assert page.testid("message-user").last.inner_text() == "line one\nline two"
+    assert user_texts(page)[-1] == "line one\nline two"
     assert box.input_value() == ""
 
 
@@ -267,7 +275,7 @@ def test_a_fallback_reply_is_shown_as_such(page):
     status = page.testid("reply-status")
     status.wait_for(timeout=10_000)
     assert status.get_attribute("data-status") == "fallback"
-    assert "fallback" in status.inner_text()
+    assert "could not answer properly" in status.inner_text()
     assert "fallback" in page.testid("message-brain").get_attribute("class")
 
 
@@ -318,21 +326,452 @@ def test_lost_events_and_a_dropped_socket_double_nothing(stack, page):
     assert after.status == "complete"
 
 
-def test_the_page_works_on_a_phone_sized_screen(stack, browser, tmp_path):
-    phone = ChatPage.open(browser, stack.web, width=390, height=844)
+def screenshot_dir(tmp_path: Path) -> Path:
+    return (REPO_ROOT / SCREENSHOTS) if SCREENSHOTS else tmp_path
+
+
+def active(page: ChatPage) -> dict:
+    """What has the focus: its id, test id, conversation (for a list link), and whether it is the body."""
+    return page.page.evaluate(
+        """() => { const a = document.activeElement;
+                   return { id: a?.id ?? null, testid: a?.dataset?.testid ?? null, tag: a?.tagName ?? null,
+                            conversation: a?.closest?.('li')?.dataset.conversationId ?? null,
+                            inDrawer: !!a?.closest?.('#sidebar'), body: !a || a === document.body }; }"""
+    )
+
+
+#: Records every moment (each frame, and right after each focus change) the focus is on the body.
+FOCUS_WATCH = """() => {
+  const seen = [];
+  const check = (why) => { const a = document.activeElement;
+    if (!a || a === document.body) seen.push(`${why} at ${Math.round(performance.now())} ms`); };
+  const frame = () => { check('frame'); requestAnimationFrame(frame); };
+  document.addEventListener('focusout', () => setTimeout(() => check('after a focus change'), 0), true);
+  requestAnimationFrame(frame);
+  window.__focusOnBody = seen;
+}"""
+
+
+def press_until(page: ChatPage, key: str, arrived, most: int = 30) -> dict:
+    """Press ``key`` until ``arrived(active(page))``; the focus must never be on the body meanwhile."""
+    for _ in range(most):
+        page.page.keyboard.press(key)
+        now = active(page)
+        assert not now["body"], f"{key} put the focus on the page's body"
+        if arrived(now):
+            return now
+    raise AssertionError(f"{key} x{most} never reached the element; last: {now}")
+
+
+def send_by_keyboard(page: ChatPage, text: str) -> None:
+    """Type where the focus is and press Enter (no click, no focusing by the test); wait for the reply."""
+    page.page.keyboard.type(text)
+    page.page.evaluate(PROBE)
+    page.page.keyboard.press("Enter")
+    page.page.wait_for_function("window.__brainProbe.done()", timeout=60_000)
+    assert page.page.evaluate("window.__brainProbe.result().status") == "complete"
+
+
+def fail_posts(page: ChatPage) -> None:
+    """A test double for the API's answer: every POST of a message fails as an overloaded API Gateway's."""
+    unavailable = json.dumps({"message": "Service Unavailable"})
+    page.page.route(
+        "**/api/conversations/*/messages",
+        lambda route: (
+            route.fulfill(status=503, body=unavailable, content_type="application/json")
+            if route.request.method == "POST"
+            else route.fallback()
+        ),
+    )
+
+
+# -- a shared device: signing out forgets the person ----------------------------------------------
+def test_signing_out_forgets_the_draft_the_retry_and_the_conversation_and_bob_starts_clean(stack, page):
+    signed_in(page, "ada")
+    page.send("A first message, so that ada has a conversation.")
+    adas = page.conversation_id
+    posts: list[dict] = []
+    page.page.on(
+        "request", lambda r: posts.append(r.post_data_json) if r.method == "POST" and "/api/" in r.url else None
+    )
+    fail_posts(page)
+    assert page.send("Hello there.").status is None  # failed: back in the box, to be retried with its id
+    page.testid("message-input").fill("draft ada did not send")
+    page.page.unroute("**/api/conversations/*/messages")
+    page.page.get_by_role("button", name="Sign out").click()
+    page.testid("sign-in-user").wait_for(state="visible")
+    assert page.page.evaluate("location.hash") == "", "the URL still names ada's conversation"
+    assert adas not in page.page.url
+    assert page.testid("message-input").input_value() == ""
+
+    page.sign_in("bob", DEFAULT_PASSWORD)
+    box = page.testid("message-input")
+    assert box.input_value() == "", "ada's draft is in bob's box"
+    bobs = page.conversation_id
+    assert bobs and bobs != adas, "bob was put in ada's conversation"
+    assert page.testid("message-user").count() == 0
+    listed = page.testid("conversation-list").locator("li")
+    assert adas not in [listed.nth(i).get_attribute("data-conversation-id") for i in range(listed.count())]
+    # Bob's first message is his alone, even the very text ada failed to send (a new id, not her retry).
+    sent = page.send("Hello there.")
+    assert sent.status == "complete"
+    assert user_texts(page) == ["Hello there."]
+    adas_retry = posts[0]["clientMessageId"]
+    assert posts[-1] == {"content": "Hello there.", "clientMessageId": posts[-1]["clientMessageId"]}
+    assert posts[-1]["clientMessageId"] != adas_retry, "bob's message went out with ada's retry id"
+    status, body = stack.signed_in("bob").request("GET", f"/conversations/{bobs}/messages")
+    assert status == 200 and [i["content"] for i in body["items"] if i["role"] == "user"] == ["Hello there."]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="moto's Cognito does not implement RevokeToken (500); the fix is on branch i17-trust "
+    "(brain_local/moto_departures.py): remove this mark when it is merged",
+)
+def test_signing_out_answers_as_cognito_does_200(page):
+    signed_in(page)
+    revoked: list[int] = []
+    page.page.on(
+        "response",
+        lambda r: (
+            revoked.append(r.status) if r.request.headers.get("x-amz-target", "").endswith(".RevokeToken") else None
+        ),
+    )
+    with page.page.expect_response(lambda r: r.request.headers.get("x-amz-target", "").endswith(".RevokeToken")):
+        page.page.get_by_role("button", name="Sign out").click()
+    page.testid("sign-in-user").wait_for(state="visible")
+    assert revoked == [200]
+
+
+# -- the limit ------------------------------------------------------------------------------------
+def test_a_paste_over_the_limit_is_kept_whole_and_refused_and_the_limit_counts_as_the_api_does(page):
+    signed_in(page)
+    page.page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    # 4,154 characters as the API counts them (code points); 4,208 UTF-16 units.
+    pasted = "🧠" * 54 + "".join(f"word {i:04d} " for i in range(410))
+    assert len(pasted) == 4154
+    posts: list[str] = []
+    page.page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and "/api/" in r.url else None)
+    box = page.testid("message-input")
+    box.focus()
+    page.page.evaluate("(text) => navigator.clipboard.writeText(text)", pasted)
+    page.page.keyboard.press("ControlOrMeta+V")
+    assert box.input_value() == pasted, "the paste was cut"
+    count = page.testid("char-count")
+    assert count.is_visible() and count.inner_text() == "4,154 / 4,000"
+    page.page.keyboard.press("Enter")
+    problem = page.testid("composer-problem")
+    problem.wait_for(state="visible")
+    assert "4,154 characters, 154 over the limit of 4,000: it was not sent" in problem.inner_text()
+    assert "nothing was cut" in problem.inner_text()
+    assert problem.get_attribute("role") == "alert"
+    assert box.input_value() == pasted and box.get_attribute("aria-invalid") == "true"
+    assert posts == [] and page.testid("message-user").count() == 0
+    assert active(page)["testid"] == "message-input"
+
+    # Shortened to exactly the limit (54 emoji still counting one each): no refusal, and the API takes it.
+    box.press("End")
+    for _ in range(154):
+        page.page.keyboard.press("Backspace")
+    assert len(box.input_value()) == 4000 and len(box.input_value().encode("utf-16-le")) // 2 == 4054
+    assert problem.is_hidden() and box.get_attribute("aria-invalid") is None
+    assert count.inner_text() == "4,000 / 4,000"
+    sent = page.send(None, press_enter=True)
+    assert sent.status == "complete"
+    assert user_texts(page) == [pasted[:4000]]
+
+
+# -- the composer while the page loads (issue 21) ---------------------------------------------------
+def test_what_is_typed_the_moment_the_composer_appears_is_kept_and_enter_sends_it(page):
+    """The conversations and the history are held back (slow loading, made certain): the person
+    types the moment the composer shows, without clicking it, and presses Enter."""
+    held: list = []
+    page.page.route(
+        re.compile(r".*/api/conversations(/[^/]+/messages)?(\?.*)?$"),
+        lambda route: held.append(route) if route.request.method == "GET" else route.fallback(),
+    )
+    page.testid("sign-in-user").fill("ada")
+    page.testid("sign-in-password").fill(DEFAULT_PASSWORD)
+    page.testid("sign-in-submit").click()
+    page.testid("message-input").wait_for(state="visible")
+    page.page.keyboard.type("Typed at once")
+    assert page.testid("message-input").input_value() == "Typed at once"
+    page.page.evaluate(PROBE)
+    page.page.keyboard.press("Enter")
+    page.page.wait_for_function("window.__brainProbe.done()", timeout=60_000)
+    assert page.page.evaluate("window.__brainProbe.result().status") == "complete"
+    assert held, "the loading was not held back: the test proved nothing"
+    for route in held:
+        route.fallback()
+    page.page.unroute(re.compile(r".*/api/conversations(/[^/]+/messages)?(\?.*)?$"))
+    # The history, come at last, does not show the message twice nor put it above older ones.
+    page.page.wait_for_function(
+        "() => [...document.querySelectorAll('#conversation-list li')].some((li) => li.textContent === 'Typed at once')"
+    )
+    assert user_texts(page) == ["Typed at once"]
+    assert page.testid("message-brain").count() == 1
+
+
+# -- the keyboard ---------------------------------------------------------------------------------
+def test_keyboard_only_sign_in_send_switch_conversation_send_never_leaves_the_focus_on_the_body(stack, page):
+    page.page.wait_for_function("document.activeElement?.id === 'sign-in-user'")
+    page.page.evaluate(FOCUS_WATCH)
+    keyboard = page.page.keyboard
+    keyboard.type("ada")
+    keyboard.press("Tab")
+    keyboard.type(DEFAULT_PASSWORD)
+    keyboard.press("Enter")
+    page.page.wait_for_function("document.activeElement?.id === 'message-input'")
+
+    # A new conversation, reached from the composer by Shift+Tab, then a message in it.
+    press_until(page, "Shift+Tab", lambda now: now["id"] == "new-conversation")
+    before = page.conversation_id
+    keyboard.press("Enter")
+    page.page.wait_for_function("(before) => location.hash !== '#/c/' + before", arg=before)
+    assert active(page)["id"] == "message-input"
+    first = page.conversation_id
+    send_by_keyboard(page, "First, in one conversation.")
+
+    # And another, so that there is one to switch back to.
+    press_until(page, "Shift+Tab", lambda now: now["id"] == "new-conversation")
+    keyboard.press("Enter")
+    page.page.wait_for_function("(first) => location.hash !== '#/c/' + first", arg=first)
+    second = page.conversation_id
+    send_by_keyboard(page, "Second, in another.")
+    assert user_texts(page) == ["Second, in another."]
+
+    # Enter on the first conversation's link: the list is rebuilt and the focus stays on that link.
+    press_until(page, "Shift+Tab", lambda now: now["conversation"] == first)
+    keyboard.press("Enter")
+    page.page.wait_for_function("(first) => location.hash === '#/c/' + first", arg=first)
+    page.testid("inner-life").first.wait_for()
+    assert user_texts(page) == ["First, in one conversation."]
+    now = active(page)
+    assert now["tag"] == "A" and now["conversation"] == first, now
+    # On through the message list (it takes the focus: it scrolls) to the composer, and send.
+    press_until(page, "Tab", lambda now: now["testid"] == "messages")
+    press_until(page, "Tab", lambda now: now["id"] == "message-input")
+    send_by_keyboard(page, "Back in the first.")
+    assert page.conversation_id == first and second != first
+    assert user_texts(page) == ["First, in one conversation.", "Back in the first."]
+    assert page.page.evaluate("window.__focusOnBody") == [], "the focus was on the page's body"
+
+
+# -- accessibility: axe-core in six states, speakers, one announcement per reply -------------------
+class HeldStream:
+    """The Events socket lets the first ``passing`` events through, then drops the rest, and the
+    page's catch-up from the API fails, until :meth:`release`: the page stays mid-stream for as long
+    as the test looks at it, however slow the machine. Released, the page catches up (by seq).
+    Made before the page signs in: a socket already open is not routed."""
+
+    CATCH_UP = re.compile(r".*/api/conversations/[^/]+/messages(/[^/]+/chunks|\?.*limit=1.*)")
+
+    def __init__(self, page: ChatPage, passing: int = 3):
+        self.page = page.page
+        self.passing = passing
+        self.events = 0
+        self.holding = True
+        self.page.route_web_socket(re.compile(r".*/event/realtime$"), self._socket)
+        self.page.route(self.CATCH_UP, self._api)
+
+    def _socket(self, socket) -> None:
+        server = socket.connect_to_server()
+
+        def from_server(message):
+            if self.holding and '"type":"data"' in str(message).replace(" ", ""):
+                self.events += 1
+                if self.events > self.passing:
+                    return
+            socket.send(message)
+
+        server.on_message(from_server)
+
+    def _api(self, route) -> None:
+        if self.holding:
+            route.abort()
+        else:
+            route.fallback()
+
+    def release(self) -> None:
+        self.holding = False
+
+
+#: Counts what the page's announcer says (a screen reader's polite live region).
+ANNOUNCER_WATCH = """() => {
+  const said = [];
+  const announcer = document.getElementById('announcer');
+  new MutationObserver(() => said.push(announcer.textContent))
+    .observe(announcer, { childList: true, characterData: true, subtree: true });
+  window.__announced = said;
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_serious_signed_out_mid_stream_finished_or_failed(stack, browser, scheme, tmp_path):
+    page = ChatPage.open(browser, stack.web)
+    try:
+        page.page.emulate_media(color_scheme=scheme)
+        findings: dict[str, list[dict]] = {}
+        page.testid("sign-in-user").wait_for(state="visible")
+        findings["sign-in"] = axe_violations(page.page)
+
+        held = HeldStream(page)  # before signing in: the page's socket opens then
+        signed_in(page)
+        page.page.evaluate(ANNOUNCER_WATCH)
+        page.testid("message-input").fill("Tell me about the jar, slowly.")
+        page.testid("send").click()
+        brain = page.testid("message-brain").last
+        page.page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=message-brain] .text')].pop()?.textContent.length > 0"
+        )
+        assert brain.get_attribute("aria-busy") == "true"
+        findings["mid-stream"] = axe_violations(page.page)
+        assert page.testid("inner-life").count() == 0, "the reply finished: this was not mid-stream"
+        for _ in range(600):  # events were really held back (a condition, polled; not a fixed sleep)
+            if held.events > held.passing:
+                break
+            page.page.wait_for_timeout(50)
+        assert held.events > held.passing, "no event was held back: the test proved nothing"
+        # No live region re-reads each chunk: nothing in the log is live, and the announcer is silent.
+        assert page.page.locator("#messages[aria-live], #messages [aria-live], #messages [role=status]").count() == 0
+        assert page.page.evaluate("window.__announced") == []
+
+        held.release()
+        brain.get_by_test_id("inner-life").wait_for(timeout=30_000)
+        findings["finished"] = axe_violations(page.page)
+        final = brain.locator(".text").inner_text()
+        page.page.wait_for_function("window.__announced.length > 0")
+        assert page.page.evaluate("window.__announced") == [f"The brain said: {final}"], "announced more than once"
+        # Who is speaking, for a screen reader.
+        assert page.testid("message-user").last.locator(".speaker").inner_text().strip() == "You said:"
+        assert brain.locator(".speaker").inner_text().strip() == "The brain said:"
+        # No raw status word under a reply; a complete one says nothing (a loaded machine may degrade a part).
+        status = brain.get_by_test_id("reply-status")
+        said = status.text_content() or ""
+        assert "complete" not in said and status.is_hidden() == (said == ""), said
+        shots = screenshot_dir(tmp_path)
+        page.screenshot(shots / ("web-chat-dark.png" if scheme == "dark" else "web-chat-desktop.png"))
+
+        fail_posts(page)
+        assert page.send("This one will not go.").status is None
+        findings["failed send"] = axe_violations(page.page)
+        print("\n".join(f"{scheme} {state}:\n{summary(found) or '  none'}" for state, found in findings.items()))
+        serious = {state: summary(blocking(found)) for state, found in findings.items() if blocking(found)}
+        assert not serious, f"axe-core, {scheme}: " + "\n".join(f"{k}:\n{v}" for k, v in serious.items())
+    finally:
+        page.close()
+
+
+def test_a_reply_whose_words_have_stopped_is_marked_until_its_inner_life_comes(page):
+    # The reply event is held back (and the catch-up of it fails): the words stop, the inner life waits.
+    reply_held = {"on": True}
+
+    def socket(ws):
+        server = ws.connect_to_server()
+        server.on_message(
+            lambda m: None if reply_held["on"] and '\\"type\\":\\"reply\\"' in str(m).replace(" ", "") else ws.send(m)
+        )
+
+    page.page.route_web_socket(re.compile(r".*/event/realtime$"), socket)
+    catch_up = re.compile(r".*/api/conversations/[^/]+/messages\?.*limit=1.*")
+    page.page.route(catch_up, lambda route: route.abort() if reply_held["on"] else route.fallback())
+    signed_in(page)  # after routing the socket: it opens now
+    page.testid("message-input").fill("Say something, then think about it.")
+    page.testid("send").click()
+    mark = page.testid("inner-life-pending")
+    mark.wait_for(timeout=30_000)
+    brain = page.testid("message-brain").last
+    assert brain.get_by_test_id("inner-life").count() == 0 and brain.locator(".text").inner_text()
+    reply_held["on"] = False
+    brain.get_by_test_id("inner-life").wait_for(timeout=30_000)
+    assert mark.count() == 0
+
+
+def test_dir_auto_and_no_negative_zero(page):
+    page.sign_in("ada", DEFAULT_PASSWORD)
+    conversation = "c-rtl-and-zero"
+    history = {
+        "conversationId": conversation,
+        "items": [
+            {"conversationId": conversation, "messageId": "01JRTL00000000000000000000", "role": "user",
+             "content": "שלום, מה שלומך?", "createdAt": "2026-11-25T10:00:00Z"},
+            {"conversationId": conversation, "messageId": "01JRTL00000000000000000000#reply", "role": "brain",
+             "inReplyTo": "01JRTL00000000000000000000", "content": "שלום! אני בסדר.", "status": "complete",
+             "sensations": [], "thoughts": [], "memories": "", "selfReflection": "",
+             "emotion": {"label": "calm", "valence": -0.04, "arousal": 0.3}, "timings": {"totalMs": 900}},
+        ],
+        "nextToken": None,
+    }  # fmt: skip
+    page.page.route(f"**/api/conversations/{conversation}/messages*", lambda route: route.fulfill(json=history))
+    page.page.evaluate("(id) => { location.hash = '#/c/' + id; }", conversation)
+    page.testid("inner-life").wait_for(timeout=10_000)
+    for text in page.page.locator("#messages .text").all():
+        assert text.get_attribute("dir") == "auto"
+        assert text.evaluate("(el) => getComputedStyle(el).direction") == "rtl"
+    assert page.testid("message-input").get_attribute("dir") == "auto"
+    assert page.page.locator(".affect").get_attribute("aria-label") == "valence 0.0, arousal 0.3"
+
+
+# -- a phone ------------------------------------------------------------------------------------------
+#: The header's height, its title's lines, whether its visible parts share one row, its right edge.
+HEADER_ROW = """() => {
+  const bar = document.querySelector('header.bar').getBoundingClientRect();
+  const h1 = document.querySelector('header.bar h1');
+  const rows = [...document.querySelectorAll('header.bar > :not([hidden])')].map((e) => e.getBoundingClientRect());
+  return { height: bar.height, lines: h1.clientHeight / parseFloat(getComputedStyle(h1).lineHeight),
+           oneRow: Math.max(...rows.map((r) => r.top)) < Math.min(...rows.map((r) => r.bottom)),
+           right: Math.max(...rows.map((r) => r.right)) };
+}"""
+
+
+def test_the_page_works_on_a_phone_one_line_header_a_drawer_that_is_a_dialog(stack, browser, tmp_path):
+    phone = ChatPage.open(browser, stack.web, width=360, height=740)
     try:
         phone.sign_in("ada", DEFAULT_PASSWORD)
-        assert phone.page.locator("#sidebar").is_hidden()
+        header = phone.page.evaluate(HEADER_ROW)
+        assert header["height"] <= 60 and header["lines"] < 1.5 and header["oneRow"], header
+        assert header["right"] <= 360, header
+        assert phone.page.evaluate(
+            """() => { const box = document.getElementById('message-input'); const style = getComputedStyle(box);
+                       const pen = document.createElement('canvas').getContext('2d'); pen.font = style.font;
+                       const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+                       return pen.measureText(box.placeholder).width <= room; }"""
+        ), "the placeholder is cut off"
+
+        drawer = phone.page.locator("#sidebar")
         toggle = phone.page.get_by_role("button", name="Conversations")
+        assert drawer.is_hidden()
+        # Opened: a modal dialog that has the focus; Escape closes it and gives the focus back.
         toggle.click()
-        assert phone.page.locator("#sidebar").is_visible() and toggle.get_attribute("aria-expanded") == "true"
-        phone.new_conversation()
-        assert phone.page.locator("#sidebar").is_hidden()
+        assert drawer.is_visible() and toggle.get_attribute("aria-expanded") == "true"
+        assert drawer.get_attribute("role") == "dialog" and drawer.get_attribute("aria-modal") == "true"
+        assert active(phone)["inDrawer"]
+        for _ in range(6):  # Tab stays in the dialog
+            phone.page.keyboard.press("Tab")
+            assert active(phone)["inDrawer"], active(phone)
+        phone.page.keyboard.press("Escape")
+        assert drawer.is_hidden() and active(phone)["id"] == "toggle-list"
+        # A tap outside it closes it too.
+        toggle.click()
+        box = drawer.bounding_box()
+        phone.page.mouse.click(box["x"] + box["width"] + 20, 400)
+        assert drawer.is_hidden() and active(phone)["id"] == "toggle-list"
+        # One thumb: rows at least 44 px tall, reaching down to the lower part of the screen.
+        toggle.click()
+        rows = [phone.page.get_by_role("button", name="New conversation"), *drawer.locator("a").all()]
+        for row in rows:
+            assert row.bounding_box()["height"] >= 44, row
+        lowest = max(row.bounding_box()["y"] + row.bounding_box()["height"] for row in rows)
+        assert lowest > 740 * 2 / 3, "the drawer's rows are out of the thumb's reach (all at the top)"
+        phone.screenshot(screenshot_dir(tmp_path) / "web-chat-phone-drawer.png")
+        phone.page.get_by_role("button", name="New conversation").click()
+        assert drawer.is_hidden() and active(phone)["id"] == "message-input"
+
         exchange = phone.send("Hello from a small screen.")
         assert exchange.status == "complete"
         for testid in ("message-input", "send", "message-brain"):
             box = phone.testid(testid).last.bounding_box()
-            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (testid, box)
-        phone.screenshot(tmp_path / "web-chat-phone.png")
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360, (testid, box)
+        phone.screenshot(screenshot_dir(tmp_path) / "web-chat-phone.png")
     finally:
         phone.close()

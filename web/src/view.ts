@@ -37,7 +37,24 @@ export function duration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-const signed = (n: number): string => (n > 0 ? `+${n.toFixed(1)}` : n.toFixed(1));
+/** One decimal with its sign; a value that rounds to zero is "0.0", never "-0.0". */
+export function signed(n: number): string {
+  const text = n.toFixed(1);
+  if (text === '0.0' || text === '-0.0') return '0.0';
+  return n > 0 ? `+${text}` : text;
+}
+
+/** What a person reads under a reply whose status is not `complete` (nothing when it is). */
+export function statusText(status: string, degraded: string[]): string {
+  const parts: string[] = [];
+  if (status === 'fallback') parts.push('The brain could not answer properly just now: this is a stand-in reply.');
+  else if (status !== 'complete') parts.push(`This reply is incomplete (${status}).`);
+  if (degraded.length) parts.push(`Missing this time: ${degraded.map((agent) => PART_OF[agent] ?? agent).join(', ')}.`);
+  return parts.join(' ');
+}
+
+/** The part of the inner life each insight agent gives. */
+const PART_OF: Record<string, string> = { reasoning: 'its thoughts', emotional: 'its emotion', depth: 'its memories' };
 
 // -- one exchange: the user's bubble and the brain's ----------------------------------------------
 export class Turn {
@@ -45,14 +62,29 @@ export class Turn {
   readonly brain: HTMLElement;
   private readonly text: HTMLElement;
   private thinking: HTMLElement | null;
+  private pending: HTMLElement | null = null;
 
-  constructor(log: HTMLElement, content: string, withReply: boolean) {
-    this.user = h('li', { class: 'msg user', 'data-testid': 'message-user' }, h('p', { class: 'text' }, content));
-    this.text = h('p', { class: 'text' });
+  // Who is speaking is said to screen readers by a visually hidden "You said" / "The brain said";
+  // the text is `dir="auto"` (a right-to-left message is laid out right to left). The bubble is
+  // `aria-busy` while it streams; the finished reply is announced once, by the page's announcer.
+  constructor(log: ParentNode, content: string, withReply: boolean) {
+    this.user = h(
+      'li',
+      { class: 'msg user', 'data-testid': 'message-user' },
+      h('span', { class: 'visually-hidden speaker' }, 'You said: '),
+      h('p', { class: 'text', dir: 'auto' }, content),
+    );
+    this.text = h('p', { class: 'text', dir: 'auto' });
     this.thinking = withReply
-      ? h('span', { class: 'thinking', 'data-testid': 'thinking', role: 'status' }, 'thinking', h('span', { class: 'dots', 'aria-hidden': 'true' }))
+      ? h('span', { class: 'thinking', 'data-testid': 'thinking' }, 'thinking', h('span', { class: 'dots', 'aria-hidden': 'true' }))
       : null;
-    this.brain = h('li', { class: 'msg brain', 'data-testid': 'message-brain', 'aria-busy': withReply ? 'true' : false }, this.thinking, this.text);
+    this.brain = h(
+      'li',
+      { class: 'msg brain', 'data-testid': 'message-brain', 'aria-busy': withReply ? 'true' : false },
+      h('span', { class: 'visually-hidden speaker' }, 'The brain said: '),
+      this.thinking,
+      this.text,
+    );
     log.append(this.user);
     if (withReply) log.append(this.brain);
   }
@@ -63,26 +95,37 @@ export class Turn {
     this.brain.dataset.inReplyTo = id;
   }
 
-  /** The draft so far (the thinking indicator makes way for the first words). */
-  showText(text: string): void {
-    if (!text) return;
+  /** The draft so far (the thinking indicator makes way for the first words); true if it changed. */
+  showText(text: string): boolean {
+    if (!text || text === this.text.textContent) return false;
     if (this.thinking) {
       this.thinking.remove();
       this.thinking = null;
     }
     this.text.textContent = text;
+    this.pending?.remove(); // words again: it was only a pause
+    this.pending = null;
+    return true;
+  }
+
+  /** No new words for a while and no reply yet: the inner life is still coming; say so. */
+  showStillThinking(): void {
+    if (this.pending || this.brain.getAttribute('aria-busy') !== 'true') return;
+    this.pending = h('p', { class: 'pending', 'data-testid': 'inner-life-pending' }, 'still reflecting', h('span', { class: 'dots', 'aria-hidden': 'true' }));
+    this.text.after(this.pending);
   }
 
   /** The final reply: its text, status, inner life and timing line. */
   finish(reply: BrainReply, firstWordsMs: number | null, doneMs: number | null): void {
     this.showText(reply.content || '…');
+    this.pending?.remove();
+    this.pending = null;
     this.brain.setAttribute('aria-busy', 'false');
-    const fallback = reply.status !== 'complete';
-    this.brain.classList.toggle('fallback', fallback);
-    const status = fallback ? `${reply.status} reply: the brain could not answer fully` : reply.status;
-    const degraded = reply.degraded.length ? ` · degraded: ${reply.degraded.join(', ')}` : '';
+    this.brain.classList.toggle('fallback', reply.status !== 'complete');
+    // A complete reply says nothing about its status; any other says what went wrong, in words.
+    const status = statusText(reply.status, reply.degraded);
     this.brain.append(
-      h('p', { class: 'status', 'data-testid': 'reply-status', 'data-status': reply.status }, status + degraded),
+      h('p', { class: 'status', 'data-testid': 'reply-status', 'data-status': reply.status, hidden: !status }, status),
       innerLife(reply),
     );
     const timing = timingLine(firstWordsMs, doneMs);
@@ -93,7 +136,7 @@ export class Turn {
   failed(): void {
     this.brain.remove();
     this.user.classList.add('failed');
-    this.user.append(h('p', { class: 'note' }, 'not sent'));
+    this.user.append(h('p', { class: 'note', 'data-testid': 'not-sent' }, 'Not sent: the text is back in the box below.'));
   }
 }
 
@@ -135,7 +178,10 @@ function emotionView(emotion: Emotion): HTMLElement {
 }
 
 // -- the conversation list -------------------------------------------------------------------------
+/** Build the list; a link that had the focus has it again in the new list (Enter on a link must
+ * not drop the focus to the page). */
 export function renderConversations(list: HTMLElement, items: ConversationSummary[], current: string | null): void {
+  const focused = list.contains(document.activeElement) ? document.activeElement?.closest('li')?.dataset.conversationId : undefined;
   list.replaceChildren(
     ...items.map((item) =>
       h(
@@ -143,12 +189,19 @@ export function renderConversations(list: HTMLElement, items: ConversationSummar
         { 'data-conversation-id': item.conversationId },
         h(
           'a',
-          { href: `#/c/${encodeURIComponent(item.conversationId)}`, 'aria-current': item.conversationId === current ? 'page' : undefined },
+          {
+            href: `#/c/${encodeURIComponent(item.conversationId)}`,
+            dir: 'auto',
+            'aria-current': item.conversationId === current ? 'page' : undefined,
+          },
           item.title || 'New conversation',
         ),
       ),
     ),
   );
+  if (focused === undefined) return;
+  const again = [...list.querySelectorAll('li')].find((li) => li.dataset.conversationId === focused);
+  again?.querySelector('a')?.focus();
 }
 
 // -- errors ----------------------------------------------------------------------------------------
@@ -156,8 +209,14 @@ export class ErrorBanner {
   private readonly banner = byId('error');
   private readonly text = byId('error-text');
 
-  constructor() {
-    byId('error-dismiss').addEventListener('click', () => this.dismiss());
+  /** `home`: where the focus goes when the banner's own button, which had it, is gone. */
+  constructor(home: () => HTMLElement) {
+    const button = byId('error-dismiss');
+    button.addEventListener('click', () => {
+      const hadFocus = document.activeElement === button;
+      this.dismiss();
+      if (hadFocus) home().focus();
+    });
   }
 
   show(message: string): void {
