@@ -24,7 +24,18 @@ OVER_THE_LIMIT_FOR_NOW = {"brain_core/contracts.py", "cdk/brain_cdk/stack.py"}
 NOT_SOURCE = {"node_modules", "cdk.out", "build", "dist", "__pycache__", "results"}
 
 #: One package per emulated AWS service, and the parts that are not services.
-SERVICES = {"dynamodb", "awslambda", "stepfunctions", "bedrock", "pipe", "cognito", "httpapi", "events", "frontdoor", "iam"}
+SERVICES = {
+    "dynamodb",
+    "awslambda",
+    "stepfunctions",
+    "bedrock",
+    "pipe",
+    "cognito",
+    "httpapi",
+    "events",
+    "frontdoor",
+    "iam",
+}
 OTHER_PACKAGES = {"models", "clients", "stack", "cli", "chaos"}
 #: The only modules at brain_local's top: every departure from moto, in one place.
 TOP_MODULES = {"__init__.py", "moto_departures.py"}
