@@ -66,12 +66,7 @@ def verify_request(
     fields = parse_authorization(lower.get("authorization", ""))
     if fields is None:
         raise MissingAuthentication(service)
-    scope = fields["Credential"].split("/")
-    if len(scope) != 5 or scope[4] != "aws4_request":
-        raise InvalidSignature(
-            service, "Authorization header requires a valid Credential (<key>/<date>/<region>/<service>/aws4_request)."
-        )
-    access_key, day, scope_region, scope_service = scope[:4]
+    access_key, day, scope_region, scope_service = _scope(fields["Credential"], service)
     principal = registry.lookup(access_key)
     if principal is None:
         raise UnrecognizedClient(service)
@@ -84,6 +79,32 @@ def verify_request(
     if scope_region != region:
         raise InvalidSignature(service, f"Credential should be scoped to a valid region, not '{scope_region}'. ")
     amz_date = lower.get("x-amz-date", "")
+    _check_date(amz_date, day, service, now or datetime.datetime.now(datetime.UTC))
+    signed = fields["SignedHeaders"].split(";")
+    if "host" not in signed or any(name not in lower for name in signed):
+        raise InvalidSignature(service)
+    content_hash = lower.get("x-amz-content-sha256")
+    if content_hash is not None and content_hash != hashlib.sha256(body).hexdigest():
+        raise InvalidSignature(service, "The provided 'x-amz-content-sha256' header does not match what was computed.")
+    request = AWSRequest(method=method, url=url, data=body, headers={name: lower[name] for name in signed})
+    request.context["timestamp"] = amz_date
+    request.context["payload_signing_enabled"] = True  # the body is always part of what is compared
+    _check_signature(request, principal, fields, scope_service, scope_region, service)
+    return principal
+
+
+def _scope(credential: str, service: str) -> list[str]:
+    """``<key>/<date>/<region>/<service>/aws4_request`` -> its first four parts."""
+    scope = credential.split("/")
+    if len(scope) != 5 or scope[4] != "aws4_request":
+        raise InvalidSignature(
+            service, "Authorization header requires a valid Credential (<key>/<date>/<region>/<service>/aws4_request)."
+        )
+    return scope[:4]
+
+
+def _check_date(amz_date: str, day: str, service: str, now: datetime.datetime) -> None:
+    """X-Amz-Date well formed, the scope's day, and within the allowed clock skew of ``now``."""
     try:  # YYYYMMDDTHHMMSSZ (sliced: strptime costs more than the rest of the check)
         if len(amz_date) != 16 or amz_date[8] != "T" or amz_date[15] != "Z":
             raise ValueError(amz_date)
@@ -101,7 +122,6 @@ def verify_request(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
             f"'{day}' != '{amz_date[:8]}'",
         )
-    now = now or datetime.datetime.now(datetime.UTC)
     if abs(now - signed_at) > MAX_SKEW:
         stamp = "%Y%m%dT%H%M%SZ"
         raise InvalidSignature(
@@ -109,16 +129,17 @@ def verify_request(
             f"Signature expired: {amz_date} is now earlier than {(now - MAX_SKEW).strftime(stamp)} "
             f"({now.strftime(stamp)} - 15 min.)",
         )
-    signed = fields["SignedHeaders"].split(";")
-    if "host" not in signed or any(name not in lower for name in signed):
-        raise InvalidSignature(service)
-    content_hash = lower.get("x-amz-content-sha256")
-    if content_hash is not None and content_hash != hashlib.sha256(body).hexdigest():
-        raise InvalidSignature(service, "The provided 'x-amz-content-sha256' header does not match what was computed.")
 
-    request = AWSRequest(method=method, url=url, data=body, headers={name: lower[name] for name in signed})
-    request.context["timestamp"] = amz_date
-    request.context["payload_signing_enabled"] = True  # the body is always part of what is compared
+
+def _check_signature(
+    request: AWSRequest,
+    principal: Principal,
+    fields: dict[str, str],
+    scope_service: str,
+    scope_region: str,
+    service: str,
+) -> None:
+    """The signature botocore's own signer computes for the request, compared in constant time."""
     signer = SigV4Auth(Credentials(principal.access_key_id, principal.secret_access_key), scope_service, scope_region)
     # SigV4Auth drops a few headers from signing (User-Agent, Expect, X-Amzn-Trace-Id): a request
     # that claims to have signed one of them cannot have been signed by an SDK.
@@ -127,7 +148,6 @@ def verify_request(
     expected = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
     if not hmac.compare_digest(expected, fields["Signature"]):
         raise InvalidSignature(service)
-    return principal
 
 
 def wsgi_url(environ: Mapping) -> str:

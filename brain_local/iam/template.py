@@ -29,7 +29,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -265,52 +265,72 @@ class OfflineResources:
 _SUB = re.compile(r"\$\{(!?)([^}]+)\}")
 
 
-def resolve(value: Any, references: Mapping[str, Mapping[str, str]], offline: OfflineResources) -> Any:
-    """``value`` with every CloudFormation intrinsic replaced by its offline value."""
+class _Resolver:
+    """CloudFormation's intrinsics, one method each, resolved to the offline values."""
 
-    def ref(name: str, attribute: str | None = None) -> str:
-        if name.startswith("AWS::"):
-            return offline.pseudo(name)
-        return offline.value(references.get(name), name, attribute)
+    def __init__(self, references: Mapping[str, Mapping[str, str]], offline: OfflineResources):
+        self.references = references
+        self.offline = offline
+        self.intrinsics: dict[str, Callable[[Any], Any]] = {
+            "Ref": self.ref,
+            "Fn::GetAtt": self.get_att,
+            "Fn::Join": self.join,
+            "Fn::Select": self.select,
+            "Fn::Split": self.split,
+            "Fn::Sub": self.sub,
+        }
 
-    def walk(v: Any) -> Any:
+    def walk(self, v: Any) -> Any:
         if isinstance(v, list):
-            return [walk(x) for x in v]
+            return [self.walk(x) for x in v]
         if not isinstance(v, dict):
             return v
         if len(v) != 1 or not next(iter(v)).startswith(("Ref", "Fn::")):
-            return {k: walk(x) for k, x in v.items()}
+            return {k: self.walk(x) for k, x in v.items()}
         ((function, argument),) = v.items()
-        if function == "Ref":
-            return ref(argument)
-        if function == "Fn::GetAtt":
-            name, attribute = argument.split(".", 1) if isinstance(argument, str) else argument
-            return ref(name, walk(attribute))
-        if function == "Fn::Join":
-            separator, items = argument
-            return separator.join(str(walk(i)) for i in walk(items))
-        if function == "Fn::Select":
-            index, items = argument
-            return walk(items)[int(walk(index))]
-        if function == "Fn::Split":
-            separator, text = argument
-            return str(walk(text)).split(separator)
-        if function == "Fn::Sub":
-            text, variables = (argument, {}) if isinstance(argument, str) else argument
-            variables = {k: walk(x) for k, x in variables.items()}
+        if function not in self.intrinsics:
+            raise UnsupportedPolicy(f"the intrinsic {function} is not resolved offline: {v}")
+        return self.intrinsics[function](argument)
 
-            def substitute(match: re.Match[str]) -> str:
-                if match.group(1):  # ${!Literal}
-                    return "${" + match.group(2) + "}"
-                name = match.group(2)
-                if name in variables:
-                    return str(variables[name])
-                return ref(*name.split(".", 1)) if "." in name else ref(name)
+    def ref(self, name: str, attribute: str | None = None) -> str:
+        if name.startswith("AWS::"):
+            return self.offline.pseudo(name)
+        return self.offline.value(self.references.get(name), name, attribute)
 
-            return _SUB.sub(substitute, text)
-        raise UnsupportedPolicy(f"the intrinsic {function} is not resolved offline: {v}")
+    def get_att(self, argument: Any) -> str:
+        name, attribute = argument.split(".", 1) if isinstance(argument, str) else argument
+        return self.ref(name, self.walk(attribute))
 
-    return walk(value)
+    def join(self, argument: Any) -> str:
+        separator, items = argument
+        return separator.join(str(self.walk(i)) for i in self.walk(items))
+
+    def select(self, argument: Any) -> Any:
+        index, items = argument
+        return self.walk(items)[int(self.walk(index))]
+
+    def split(self, argument: Any) -> list[str]:
+        separator, text = argument
+        return str(self.walk(text)).split(separator)
+
+    def sub(self, argument: Any) -> str:
+        text, variables = (argument, {}) if isinstance(argument, str) else argument
+        values = {k: self.walk(x) for k, x in variables.items()}
+
+        def substitute(match: re.Match[str]) -> str:
+            if match.group(1):  # ${!Literal}
+                return "${" + match.group(2) + "}"
+            name = match.group(2)
+            if name in values:
+                return str(values[name])
+            return self.ref(*name.split(".", 1)) if "." in name else self.ref(name)
+
+        return _SUB.sub(substitute, text)
+
+
+def resolve(value: Any, references: Mapping[str, Mapping[str, str]], offline: OfflineResources) -> Any:
+    """``value`` with every CloudFormation intrinsic replaced by its offline value."""
+    return _Resolver(references, offline).walk(value)
 
 
 if __name__ == "__main__":

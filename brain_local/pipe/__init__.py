@@ -62,7 +62,11 @@ class Pipe(threading.Thread):
         before_start: Callable[[dict], int] | None = None,
         checkpoints: Checkpoints | None = None,
         backoff: tuple[float, float] = (0.05, 2.0),
+        runs=None,
     ):
+        """``runs``: the Step Functions client that tells whether a run has ended, for durable
+        checkpoints (default ``sfn``). Offline bookkeeping, not a call an EventBridge pipe makes,
+        so the stack gives its own client here, not one signed with the pipe's role."""
         super().__init__(name="brain-pipe", daemon=True)
         if settings.batch_size != 1:
             raise ValueError("the workflow takes one WorkflowInput per execution: the pipe's batch size must be 1")
@@ -97,7 +101,7 @@ class Pipe(threading.Thread):
             deliveries=before_start or (lambda record: 1),
         )
         self._reader = StreamReader(
-            streams, sfn, stream_arn, checkpoints or Checkpoints(), self._target.deliver, self.counts
+            streams, runs or sfn, stream_arn, checkpoints or Checkpoints(), self._target.deliver, self.counts
         )
         self._read_at = time.monotonic()  # the end of the last pass that read every shard
         self._lock = threading.Lock()

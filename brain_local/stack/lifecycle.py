@@ -269,6 +269,7 @@ class OfflineStack:
             self.settings.pipe,
             before_start=(lambda record: 2 if self.duplicate_delivery() else 1),
             checkpoints=checkpoints_for(self.options.data_dir, stream_ends),
+            runs=self.client("stepfunctions"),  # the stack's bookkeeping (moto here), not the pipe's role
         )
         self.pipe.open()  # every shard's iterator, before anyone can write
         self.pipe.start()

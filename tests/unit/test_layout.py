@@ -20,7 +20,18 @@ MAX_MODULE_LINES = 400
 NOT_SOURCE = {"node_modules", "cdk.out", "build", "dist", "__pycache__", "results"}
 
 #: One package per emulated AWS service, and the parts that are not services.
-SERVICES = {"dynamodb", "awslambda", "stepfunctions", "bedrock", "pipe", "cognito", "httpapi", "events", "frontdoor", "iam"}
+SERVICES = {
+    "dynamodb",
+    "awslambda",
+    "stepfunctions",
+    "bedrock",
+    "pipe",
+    "cognito",
+    "httpapi",
+    "events",
+    "frontdoor",
+    "iam",
+}
 OTHER_PACKAGES = {"models", "clients", "stack", "cli", "chaos"}
 #: The only modules at brain_local's top: every departure from moto, in one place.
 TOP_MODULES = {"__init__.py", "moto_departures.py"}
