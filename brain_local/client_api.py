@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from brain_core.config import PUBLISHERS, Settings, web_page_settings
+from brain_local import moto_departures
 from brain_local.identity import (
     DEFAULT_PASSWORD,
     DEFAULT_USERS,
@@ -36,10 +37,12 @@ from brain_local.identity import (
     add_user,
     amplify_config,
     create_user_pool,
-    fetch_jwks,
+    token_lifetimes,
 )
+from brain_local.token_key import TokenKey
 
 if TYPE_CHECKING:
+    from brain_local.cognito_gate import Authorize
     from brain_local.events_service import EventsService
     from brain_local.front_door import FrontDoor
     from brain_local.http_api import HttpApiEmulator
@@ -55,6 +58,9 @@ class ClientApiOptions:
     users: list[tuple[str, str]] = field(default_factory=list)
     static_dir: Path | None = None
     ka_interval: float = 60.0
+    #: Whether a request is signed by the account's administrator (the offline endpoint's SigV4
+    #: verifier): what Cognito's non-public operations need at the front door (cognito_gate).
+    authorize: Authorize | None = None
 
 
 class OfflineClientApi:
@@ -71,6 +77,7 @@ class OfflineClientApi:
         self.http_api: HttpApiEmulator | None = None
         self.ca_file: Path | None = None
         self._cognito: Any = None
+        self.token_key: TokenKey | None = None
 
     @property
     def user_pool(self) -> UserPool:
@@ -89,6 +96,14 @@ class OfflineClientApi:
         """The user pool, its app client and the users (the Conversations table is one of the
         stack's tables, brain_core/tables.py)."""
         self._cognito = cognito
+        # The stack's own signing key (never moto's shipped one), before any token is issued.
+        self.token_key = TokenKey.in_directory(self.options.state_dir)
+        moto_departures.apply_to_cognito(
+            self.token_key.private_pem,
+            self.token_key.kid,
+            self.token_key.jwks(),
+            token_lifetimes(self.settings.client_api),
+        )
         self.pool = create_user_pool(cognito, self.settings.client_api, self.settings.region)
         for name, password in self.options.users or [(u, DEFAULT_PASSWORD) for u in DEFAULT_USERS]:
             self.add_user(name, password)
@@ -111,7 +126,9 @@ class OfflineClientApi:
         ca = LocalCA.in_directory(self.options.state_dir)
         self.ca_file = ca.ca_file
         pool = self.user_pool
-        verifier = TokenVerifier(lambda: fetch_jwks(endpoint, pool), pool)
+        if self.token_key is None:
+            raise RuntimeError("the user pool is not created yet: create_resources() first")
+        verifier = TokenVerifier(self.token_key.jwks(), pool)  # this stack's key alone
         events = EventsService(verifier, NamespaceHandlers(), api.events_namespace, self.options.ka_interval)
         http_api = HttpApiEmulator(api.routes, verifier, invoke_api, account=self.account)
         door = FrontDoor(
@@ -123,6 +140,8 @@ class OfflineClientApi:
             config=self.page_config,
             ca_file=ca.ca_file,
             static_dir=self.options.static_dir,
+            cors_origins=api.cors_origins,
+            authorize=self.options.authorize,
         )
         door.add(events)
         door.add(http_api)

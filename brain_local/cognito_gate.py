@@ -1,0 +1,111 @@
+"""Which Cognito operations the front door passes on, and on what authority (as Cognito decides).
+
+Cognito's user-pool API has two kinds of operation. The *public* ones are what a browser calls
+with no AWS credentials: sign-in and its challenges, token refresh and revocation, and what a
+signed-in user does with their own access token (GetUser, ChangePassword, GlobalSignOut, ...).
+Every other operation (Admin*, List*, Create*, Describe*, Update/Delete of pools and clients)
+is an AWS API call that Cognito authorises by SigV4 and IAM: without a signature it answers
+``MissingAuthenticationTokenException``, with a key nobody issued ``UnrecognizedClientException``,
+with a wrong signature ``InvalidSignatureException``.
+
+The front door forwards a public operation as it came; any other only when ``authorize`` (the
+offline endpoint's SigV4 verifier, asked whether the signer is the account's administrator)
+says so, and otherwise answers with the refusal Cognito gives. ``SignUp`` is public and is
+refused by the pool itself when self sign-up is off (moto_departures: as Cognito refuses it).
+
+The list is Cognito's (API reference, "authorization model": public operations and those
+authorized by the user's access token); hand-written because no library carries it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+TARGET_PREFIX = "AWSCognitoIdentityProviderService."
+
+#: What a client may call without AWS credentials (unauthenticated, or by the user's own token).
+PUBLIC_OPERATIONS = frozenset(
+    {
+        "InitiateAuth",
+        "RespondToAuthChallenge",
+        "GetTokensFromRefreshToken",
+        "RevokeToken",
+        "GlobalSignOut",
+        "SignUp",
+        "ConfirmSignUp",
+        "ResendConfirmationCode",
+        "ForgotPassword",
+        "ConfirmForgotPassword",
+        "ChangePassword",
+        "GetUser",
+        "GetUserAuthFactors",
+        "UpdateUserAttributes",
+        "DeleteUserAttributes",
+        "DeleteUser",
+        "GetUserAttributeVerificationCode",
+        "VerifyUserAttribute",
+        "SetUserMFAPreference",
+        "SetUserSettings",
+        "AssociateSoftwareToken",
+        "VerifySoftwareToken",
+        "ConfirmDevice",
+        "ForgetDevice",
+        "GetDevice",
+        "ListDevices",
+        "UpdateDeviceStatus",
+        "StartWebAuthnRegistration",
+        "CompleteWebAuthnRegistration",
+        "ListWebAuthnCredentials",
+        "DeleteWebAuthnCredential",
+    }
+)
+
+#: ``authorize(method, url, headers, body)`` returns nothing when the request is signed by the
+#: administrator, and raises the refusal otherwise (an exception with ``response()`` giving
+#: ``(status, headers, body)``, brain_local.iam's errors).
+Authorize = Callable[[str, str, Mapping[str, str], bytes], object]
+
+
+def operation(target: str) -> str | None:
+    """``AWSCognitoIdentityProviderService.InitiateAuth`` -> ``InitiateAuth`` (None: not Cognito's)."""
+    if not target.startswith(TARGET_PREFIX):
+        return None
+    return target[len(TARGET_PREFIX) :]
+
+
+def is_public(name: str) -> bool:
+    return name in PUBLIC_OPERATIONS
+
+
+def refusal(authorize: Authorize | None, method: str, url: str, headers: Mapping[str, str], body: bytes):
+    """None when ``headers`` carry the administrator's signature; else (status, headers, body) of
+    Cognito's refusal."""
+    from brain_local.iam.errors import MissingAuthentication
+
+    if authorize is None:  # no verifier: nothing signed can be trusted, so nothing non-public passes
+        return MissingAuthentication("cognito-idp").response()
+    try:
+        authorize(method, url, headers, body)
+    except Exception as refused:  # noqa: BLE001 - any refusal the verifier raises carries its answer
+        answer = getattr(refused, "response", None)
+        if answer is None:
+            raise
+        return answer()
+    return None
+
+
+#: The account's administrator, as the offline endpoint knows it (README: the boto3 examples).
+ADMINISTRATOR = ("offline", "offline")
+
+
+def signed_as_administrator(url: str, headers: dict[str, str], body: bytes, region: str) -> dict[str, str]:
+    """``headers`` signed (SigV4) with the administrator's keys: how the front door forwards an
+    operation it has already found signed by the administrator (the forward's host differs
+    from the one the caller signed for, so the caller's own signature cannot travel with it)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method="POST", url=url, data=body, headers=headers)
+    SigV4Auth(Credentials(*ADMINISTRATOR), "cognito-idp", region).add_auth(request)
+    return dict(request.headers.items())
