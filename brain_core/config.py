@@ -136,6 +136,8 @@ class Settings:
     memory_table: str = "BrainMemory"
     #: Each person's conversations (pk ``owner``, sk ``conversationId``), for ``GET /conversations``.
     conversations_table: str = "BrainConversations"
+    #: Per-user message counters (pk ``id``, TTL ``expiresAt``), for the API's per-user limit.
+    usage_table: str = "BrainUsage"
     state_machine_name: str = "BrainWorkflow"
     model_id: str = "amazon.nova-pro-v1:0"
     #: The small fast model the insight agents (reasoning, emotional, depth) ask through Converse
@@ -263,6 +265,8 @@ def function_environment(agent: str, settings: Settings = SETTINGS) -> dict[str,
         "EVENTS_NAMESPACE": api.events_namespace,
         "MAX_BODY_BYTES": str(api.max_body_bytes),
         "PAGE_SIZE": str(api.page_size),
+        "MESSAGES_PER_MINUTE": str(api.messages_per_minute),
+        "MESSAGES_PER_DAY": str(api.messages_per_day),
         "POWERTOOLS_SERVICE_NAME": agent,
         "POWERTOOLS_METRICS_NAMESPACE": settings.metrics_namespace,
         "POWERTOOLS_LOG_LEVEL": settings.log_level,
@@ -303,6 +307,9 @@ class AgentEnv:
     events_namespace: str
     max_body_bytes: int
     page_size: int
+    usage_table: str
+    messages_per_minute: int
+    messages_per_day: int
     #: Where chunks and replies are published; empty where the deployment has no client API
     #: (the functions then answer through DynamoDB only, and say so once at cold start).
     events_http_endpoint: str = ""

@@ -34,7 +34,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from brain_core.config import SETTINGS
 from brain_core.contracts import TIMED_STEPS
+from brain_local import exposure
 from brain_local.stack import DEFAULT_PORT, MODELS, OfflineStack, StackOptions
 from brain_local.text_table import milliseconds, text_table
 
@@ -89,9 +91,11 @@ def _model(requested: str) -> str:
 def _options(args) -> StackOptions:
     from dataclasses import replace
 
-    from brain_core.config import SETTINGS
     from brain_local.identity import parse_user
 
+    warning = exposure.check_host(args.host, args.port, getattr(args, "allow_remote", False))
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     options = StackOptions(
         host=args.host,
         port=args.port,
@@ -103,7 +107,7 @@ def _options(args) -> StackOptions:
         insight_tokens_per_second=args.insight_tokens_per_second,
         model_client=args.model_client,
         warm=getattr(args, "warm", 0),
-        settings=replace(SETTINGS, log_level=args.log_level.upper()),
+        settings=exposure.settings_from(args, replace(SETTINGS, log_level=args.log_level.upper())),
         data_dir=Path(args.data_dir) if getattr(args, "data_dir", None) else None,
     )
     if getattr(args, "log_dir", None):
@@ -546,6 +550,7 @@ def build_parser() -> argparse.ArgumentParser:
             choices=["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"],
             help="the functions' log level (default INFO: no message content; DEBUG logs it)",
         )
+        exposure.add_arguments(p, SETTINGS)
 
     p = sub.add_parser("up", help="start the offline stack in the foreground")
     stack_args(p, endpoint=False)
