@@ -42,10 +42,10 @@ from brain_local.identity import (
 from brain_local.token_key import TokenKey
 
 if TYPE_CHECKING:
-    from brain_local.cognito_gate import Authorize
     from brain_local.events_service import EventsService
     from brain_local.front_door import FrontDoor
     from brain_local.http_api import HttpApiEmulator
+    from brain_local.iam import CredentialsRegistry
 
 log = logging.getLogger("brain.client_api")
 
@@ -58,9 +58,9 @@ class ClientApiOptions:
     users: list[tuple[str, str]] = field(default_factory=list)
     static_dir: Path | None = None
     ka_interval: float = 60.0
-    #: Whether a request is signed by the account's administrator (the offline endpoint's SigV4
-    #: verifier): what Cognito's non-public operations need at the front door (cognito_gate).
-    authorize: Authorize | None = None
+    #: The credentials the stack knows (brain_local.iam): Cognito's non-public operations need the
+    #: administrator's signature at the front door (cognito_gate); None: issued here.
+    credentials: CredentialsRegistry | None = None
 
 
 class OfflineClientApi:
@@ -117,12 +117,15 @@ class OfflineClientApi:
     def start(self, endpoint: str, invoke_api: Callable[[dict], tuple[object, str | None]]) -> str:
         """Start the front door (``endpoint``: the plain one, serving Cognito); returns its URL."""
         from brain_local.appsync_js import NamespaceHandlers
+        from brain_local.cognito_gate import administrator_only
         from brain_local.events_service import EventsService
         from brain_local.front_door import FrontDoor
         from brain_local.http_api import HttpApiEmulator
+        from brain_local.iam import CredentialsRegistry
         from brain_local.local_ca import LocalCA
 
         api = self.settings.client_api
+        credentials = self.options.credentials or CredentialsRegistry.issue(self.settings, self.account)
         ca = LocalCA.in_directory(self.options.state_dir)
         self.ca_file = ca.ca_file
         pool = self.user_pool
@@ -141,7 +144,7 @@ class OfflineClientApi:
             ca_file=ca.ca_file,
             static_dir=self.options.static_dir,
             cors_origins=api.cors_origins,
-            authorize=self.options.authorize,
+            authorize=administrator_only(credentials, self.settings.region, self.account),
         )
         door.add(events)
         door.add(http_api)

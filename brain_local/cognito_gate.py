@@ -21,6 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from brain_local.iam import AccessDenied, AuthError, CredentialsRegistry, MissingAuthentication, verify_request
+from brain_local.iam.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY
+
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 
 #: What a client may call without AWS credentials (unauthenticated, or by the user's own token).
@@ -61,9 +64,26 @@ PUBLIC_OPERATIONS = frozenset(
 )
 
 #: ``authorize(method, url, headers, body)`` returns nothing when the request is signed by the
-#: administrator, and raises the refusal otherwise (an exception with ``response()`` giving
-#: ``(status, headers, body)``, brain_local.iam's errors).
+#: administrator, and raises the refusal otherwise (a :class:`brain_local.iam.AuthError`).
 Authorize = Callable[[str, str, Mapping[str, str], bytes], object]
+
+
+def administrator_only(registry: CredentialsRegistry, region: str, account: str) -> Authorize:
+    """An :data:`Authorize` that accepts the administrator's signature alone: a function's role
+    signing a Cognito admin call is denied (no function's policy grants ``cognito-idp:*``)."""
+
+    def authorize(method: str, url: str, headers: Mapping[str, str], body: bytes) -> None:
+        principal = verify_request(registry, method, url, headers, body, service="cognito-idp", region=region)
+        if not principal.is_administrator:
+            name = operation({k.lower(): v for k, v in headers.items()}.get("x-amz-target", "")) or "*"
+            raise AccessDenied(
+                "cognito-idp",
+                principal.arn,
+                f"cognito-idp:{name}",
+                f"arn:aws:cognito-idp:{region}:{account}:userpool/*",
+            )
+
+    return authorize
 
 
 def operation(target: str) -> str | None:
@@ -80,22 +100,13 @@ def is_public(name: str) -> bool:
 def refusal(authorize: Authorize | None, method: str, url: str, headers: Mapping[str, str], body: bytes):
     """None when ``headers`` carry the administrator's signature; else (status, headers, body) of
     Cognito's refusal."""
-    from brain_local.iam.errors import MissingAuthentication
-
     if authorize is None:  # no verifier: nothing signed can be trusted, so nothing non-public passes
         return MissingAuthentication("cognito-idp").response()
     try:
         authorize(method, url, headers, body)
-    except Exception as refused:  # noqa: BLE001 - any refusal the verifier raises carries its answer
-        answer = getattr(refused, "response", None)
-        if answer is None:
-            raise
-        return answer()
+    except AuthError as refused:
+        return refused.response()
     return None
-
-
-#: The account's administrator, as the offline endpoint knows it (README: the boto3 examples).
-ADMINISTRATOR = ("offline", "offline")
 
 
 def signed_as_administrator(url: str, headers: dict[str, str], body: bytes, region: str) -> dict[str, str]:
@@ -107,5 +118,6 @@ def signed_as_administrator(url: str, headers: dict[str, str], body: bytes, regi
     from botocore.credentials import Credentials
 
     request = AWSRequest(method="POST", url=url, data=body, headers=headers)
-    SigV4Auth(Credentials(*ADMINISTRATOR), "cognito-idp", region).add_auth(request)
+    credentials = Credentials(ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY)
+    SigV4Auth(credentials, "cognito-idp", region).add_auth(request)
     return dict(request.headers.items())

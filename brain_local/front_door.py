@@ -147,7 +147,8 @@ class FrontDoor:
             return web.json_response({"message": "Not Found"}, status=404)
         body = await request.read()
         if not cognito_gate.is_public(name):
-            refused = cognito_gate.refusal(self._authorize, request.method, str(request.url), request.headers, body)
+            url = f"{request.scheme}://{request.host}{request.raw_path}"  # as the caller signed it
+            refused = cognito_gate.refusal(self._authorize, request.method, url, request.headers, body)
             if refused is not None:
                 status, headers, answer = refused
                 return web.Response(status=status, body=answer, headers=dict(headers))
