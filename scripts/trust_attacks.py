@@ -9,95 +9,17 @@ nothing (the acceptance tests do: tests/integration/test_trust_boundary.py).
 
 from __future__ import annotations
 
-import http.client
 import json
-import ssl
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from websockets.sync.client import connect  # noqa: E402
-
-from brain_local.api_client import SignedInClient, _b64url, realtime_url  # noqa: E402
+from brain_local.api_client import SignedInClient  # noqa: E402
 from brain_local.stack import OfflineStack, StackOptions  # noqa: E402
-
-
-def forged_token(pool_id: str, client_id: str, region: str, sub: str) -> str:
-    """An access token for ``sub`` signed with the private key that ships inside moto (kid ``dummy``)."""
-    import jwt
-    from moto.utilities.utils import load_resource
-
-    key = jwt.PyJWK(load_resource("cognitoidp/resources/jwks-private.json")).key
-    now = int(time.time())
-    claims = {
-        "iss": f"https://cognito-idp.{region}.amazonaws.com/{pool_id}",
-        "sub": sub,
-        "client_id": client_id,
-        "token_use": "access",
-        "scope": "aws.cognito.signin.user.admin",
-        "iat": now,
-        "exp": now + 3600,
-        "username": "mallory",
-    }
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "dummy"})
-
-
-class Attacker:
-    def __init__(self, stack: OfflineStack):
-        api = stack.client_api
-        assert api is not None
-        self.config = api.amplify_config()
-        self.ca = str(api.ca_file)
-        self.front = api.url
-        self.host = self.front.removeprefix("https://")
-        self.context = ssl.create_default_context(cafile=self.ca)
-        self.events_context = ssl.create_default_context(cafile=self.ca)
-        self.events_context.maximum_version = ssl.TLSVersion.TLSv1_2
-        self.pool = api.user_pool
-
-    def http(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
-        connection = http.client.HTTPSConnection(self.host, context=self.context, timeout=30)
-        connection.request(method, path, body, headers or {})
-        response = connection.getresponse()
-        data = response.read()
-        connection.close()
-        return response.status, dict(response.getheaders()), data
-
-    def cognito(self, operation: str, body: dict):
-        headers = {
-            "X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}",
-            "Content-Type": "application/x-amz-json-1.1",
-        }
-        status, answer_headers, data = self.http("POST", "/", json.dumps(body).encode(), headers)
-        return status, data.decode()[:160]
-
-    def socket(self, token: str | None):
-        auth = {"Authorization": token, "host": self.host}
-        return connect(
-            realtime_url(self.config["API"]["Events"]["endpoint"]),
-            subprotocols=["aws-appsync-event-ws", "header-" + _b64url(auth)],  # type: ignore[list-item]
-            ssl=self.events_context,
-            open_timeout=10,
-        )
-
-
-def frames(socket, sent: list, wait: float = 1.5) -> str:
-    """What the socket answered to each frame sent (and whether it is still open)."""
-    answers = []
-    for frame in sent:
-        try:
-            socket.send(frame if isinstance(frame, str) else json.dumps(frame))
-            answers.append(socket.recv(wait)[:140])
-        except TimeoutError:
-            answers.append("(no answer)")
-        except Exception as exc:  # noqa: BLE001 - the point is to report what happened
-            answers.append(f"{type(exc).__name__}: {exc}"[:140])
-            break
-    return " | ".join(answers)
+from tests.integration.attacker import Attacker, forged_token, frames  # noqa: E402
 
 
 def main() -> int:
@@ -117,7 +39,7 @@ def main() -> int:
         bob_sub = api.subs["bob"]
 
         # 1. forged tokens
-        forged = forged_token(a.pool.pool_id, a.pool.client_id, a.pool.region, bob_sub)
+        forged = forged_token(a.pool, bob_sub)
         bearer = {"Authorization": f"Bearer {forged}", "Content-Type": "application/json"}
         report("forged moto-key token, GET /api/conversations", a.http("GET", "/api/conversations", None, bearer)[0])
         status, _, body = a.http(
