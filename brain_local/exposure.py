@@ -71,13 +71,13 @@ def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
         "--messages-per-minute",
         type=int,
         default=api.messages_per_minute,
-        help=f"messages one user may post per minute (default {api.messages_per_minute}, as on AWS)",
+        help=f"messages one user may post per minute (default {api.messages_per_minute}, as on AWS; 0: no limit)",
     )
     parser.add_argument(
         "--messages-per-day",
         type=int,
         default=api.messages_per_day,
-        help=f"messages one user may post per day (default {api.messages_per_day}, as on AWS)",
+        help=f"messages one user may post per day (default {api.messages_per_day}, as on AWS; 0: no limit)",
     )
 
 
