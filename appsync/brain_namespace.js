@@ -7,7 +7,7 @@
  * channel whose user segment is not the subscriber's Cognito `sub` is refused (Unauthorized).
  *
  * CDK deploys this file as the namespace's code; the offline stack runs this same file
- * (brain_local/appsync_js.py).
+ * (brain_local/events/appsync_js.py).
  */
 import { util } from '@aws-appsync/utils';
 

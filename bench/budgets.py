@@ -6,7 +6,7 @@ figure for it. The benchmark reports verdicts; it never fails the build on them.
 
 from __future__ import annotations
 
-from brain_local.text_table import milliseconds
+from brain_local.cli.text_table import milliseconds
 
 #: DESIGN §6: the pushed client (the client API, the main row).
 OVERHEAD_P50_BUDGET_MS = 80.0

@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from brain_local.text_table import text_table
+from brain_local.cli.text_table import text_table
 
 
 def load(path: str) -> dict:

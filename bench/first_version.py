@@ -46,8 +46,8 @@ from brain_core.contracts import BranchResult, InsightInput, LanguageResult, Sta
 from brain_core.insight import InsightSettings
 from brain_core.store import ConversationStore, to_item
 from brain_core.tables import MESSAGES
-from brain_local.scripted_model import JSON_REPLY_MARKER
-from brain_local.tables import create_table
+from brain_local.dynamodb.tables import create_table
+from brain_local.models.scripted import JSON_REPLY_MARKER
 
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime.type_defs import InferenceConfigurationTypeDef, MessageTypeDef

@@ -249,7 +249,7 @@ def _warm_section(results: dict) -> list[str]:
         "### Per step (warm)",
         "",
         "Agent: each handler's own measurement, from the reply's `timings`. State: entered → exited in the "
-        "execution history (`brain_local.runs`). State − agent: getting there and back (the engine's "
+        "execution history (`brain_local.stepfunctions.runs`). State − agent: getting there and back (the engine's "
         "`lambda.invoke`, the Invoke endpoint, the worker pipe, any wait for a free environment). Pipe: message "
         "written → the execution's ExecutionStarted event. First version: the same agent logic in-process.",
         "",
@@ -362,7 +362,8 @@ def _cold_start_section(results: dict) -> str:
             f"## Cold start (median of {cold['repeats']} fresh workers each, sequential, no stack running) "
             "and package size",
             "",
-            "Spawn → handler ready (imports and clients), as `brain_local.lambda_service.Worker` measures it; *net* = "
+            "Spawn → handler ready (imports and clients), as `brain_local.awslambda.service.Worker` measures it; "
+            "*net* = "
             f"minus the bare interpreter's median ({_n(cold['bareMedianMs'])} ms). Floor = boto3 + Powertools "
             f"Logger/Metrics/Tracer + one client: {_n(cold['floorNetMs'])} ms net. Package = agents/__init__.py + "
             "agents/<agent>/ + brain_core/ + FUNCTION_PACKAGES, uncompressed, without byte code.",

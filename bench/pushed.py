@@ -15,8 +15,8 @@ import time
 
 from bench.scenarios import MessageSample, sample_from
 from bench.settings import BenchSettings
-from brain_local.api_client import ApiError, SignedInClient, SubscribeRefused, for_running_stack
-from brain_local.client import ReplyTimeout
+from brain_local.clients.api_client import ApiError, SignedInClient, SubscribeRefused, for_running_stack
+from brain_local.clients.boto3_client import ReplyTimeout
 
 #: The offline user the benchmark signs in as (created by `brain up`).
 BENCH_USER = "ada"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bench.markdown import markdown
 from bench.plot import write_png
-from brain_local.text_table import text_table
+from brain_local.cli.text_table import text_table
 
 
 def write_all(results: dict, directory: Path) -> dict[str, Path]:

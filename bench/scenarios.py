@@ -25,8 +25,8 @@ from bench.settings import BenchSettings
 from brain_core import workflow
 from brain_core.config import SETTINGS
 from brain_core.contracts import TIMED_STEPS, iso_timestamp
-from brain_local.client import BrainClient, Exchange, ReplyTimeout
-from brain_local.runs import history, state_durations
+from brain_local.clients.boto3_client import BrainClient, Exchange, ReplyTimeout
+from brain_local.stepfunctions.runs import history, state_durations
 
 Progress = Callable[[str], None]
 #: CPU seconds used so far, by name (the stack process, its workers, this process).
@@ -294,7 +294,7 @@ def _timeline(events: list[dict], written_epoch_ms: float) -> dict[str, float]:
 
 
 def attach_execution_history(endpoint: str, state_machine_arn: str, samples: list[MessageSample]) -> int:
-    """Fill each sample's ``states`` (durations, :func:`brain_local.runs.state_durations`) and
+    """Fill each sample's ``states`` (durations, :func:`brain_local.stepfunctions.runs.state_durations`) and
     ``timeline`` from its execution's history; returns how many samples had no execution."""
     sfn = stepfunctions_client(endpoint)
     executions = _executions(sfn, state_machine_arn)

@@ -8,7 +8,7 @@ Starts `brain up` as a separate process (bench/stack_process.py, the model setti
 BENCH_MODEL, BENCH_TTFT_MS, BENCH_TPS, BENCH_REPLY_TOKENS), opens the page it serves in Debian's
 Chromium, signs in as ada, sends two unmeasured messages (cold functions, a cold page), then
 ``--messages`` measured ones, one after another. Each time is taken inside the page
-(brain_local/web_probe.py): click → the user's bubble, click → first streamed words, click → the
+(brain_local/clients/web_probe.py): click → the user's bubble, click → first streamed words, click → the
 inner life. Medians (and the worst) are printed and written to bench/results/web.json with every
 sample, the page's size (each built file, raw and gzip: CloudFront compresses them) and the
 load average, since the machine is shared.
@@ -28,8 +28,8 @@ from pathlib import Path
 from bench.settings import REPO_ROOT, RESULTS_DIR, BenchSettings
 from bench.stack_process import StackProcess
 from bench.stats import median
-from brain_local.identity import DEFAULT_PASSWORD
-from brain_local.web_probe import ChatPage, chromium, chromium_missing
+from brain_local.clients.web_probe import ChatPage, chromium, chromium_missing
+from brain_local.cognito.identity import DEFAULT_PASSWORD
 
 WEB_DIST = REPO_ROOT / "web" / "dist"
 WARMUP = ("Hello! My name is Ada and I live in Lisbon.", "What does it feel like to float in that jar?")

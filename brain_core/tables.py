@@ -1,5 +1,5 @@
 """The DynamoDB tables, specified once: CDK (``cdk/brain_cdk/stack.py``) and the offline stack
-(``brain_local/tables.py``) both build them from :data:`TABLES`, and a test compares the
+(``brain_local/dynamodb/tables.py``) both build them from :data:`TABLES`, and a test compares the
 synthesized template with the offline tables (``tests/infra/test_tables.py``).
 
 Adding a table (say, the long-term Memory of DESIGN §3) is one :class:`TableSpec` here and one

@@ -22,14 +22,14 @@ does something, never what a client sees:
 5. Writes one at a time (DynamoDB Streams): moto can give two concurrent writes the same stream
    sequence number, and a reader that resumes after a sequence number (the pipe's checkpoint)
    would then skip one. The DynamoDB process applies writes under one lock — a WSGI middleware,
-   :class:`brain_local.persistence.OrderedWrites`, which also journals them for ``--data-dir``.
+   :class:`brain_local.dynamodb.persistence.OrderedWrites`, which also journals them for ``--data-dir``.
 
 Cognito (moto, in the stack's process) departs in what a client sees, where moto is not what
 Cognito is (:func:`apply_to_cognito`):
 
 6. :func:`sign_cognito_tokens_with`: moto signs every token with the private key it ships
    (kid ``dummy``), so anyone could mint a token for any ``sub``. Tokens are signed with the
-   stack's own key instead (:mod:`brain_local.token_key`), the pool's JWKS serves its public
+   stack's own key instead (:mod:`brain_local.cognito.token_key`), the pool's JWKS serves its public
    half, and they live as long as the app client's token lifetimes say (moto: always 1 h).
 7. :func:`refuse_sign_up_without_self_sign_up`: moto lets anyone ``SignUp`` even on a pool that
    allows only administrators to create users; Cognito answers ``NotAuthorizedException``
@@ -69,7 +69,7 @@ def apply_to_step_functions() -> None:
 
 
 def apply_to_dynamodb() -> None:
-    """The departures for the DynamoDB process (brain_local/dynamodb_process.py)."""
+    """The departures for the DynamoDB process (brain_local/dynamodb/process.py)."""
     bound_shard_iterators()
     query_reads_one_partition()
 

@@ -93,8 +93,8 @@ def stored_name(stack, owner: str) -> str | None:
 
 
 def evaluate(model: str, conversations: int, timeout: float) -> dict:
-    from brain_local.client import BrainClient
-    from brain_local.stack import OfflineStack, StackOptions
+    from brain_local.clients.boto3_client import BrainClient
+    from brain_local.stack.lifecycle import OfflineStack, StackOptions
 
     log_dir = Path(tempfile.mkdtemp(prefix="eval-insights-"))
     options = StackOptions(port=0, model=model, log_dir=log_dir, ttft_ms=100, tokens_per_second=200, reply_tokens=60)

@@ -25,7 +25,7 @@ from local_model_bench import DEMO_TURNS  # beside this script (its folder is fi
 
 from brain_core.persona import CONDENSED_PERSONA, PERSONA
 from brain_core.text import sentences
-from brain_local.local_model import LocalModelSettings, SmolLM2Model
+from brain_local.models.smollm2 import LocalModelSettings, SmolLM2Model
 
 POSITIVE = (
     "You are a human brain floating in a glass jar of warm fluid on a laboratory shelf. "
@@ -40,7 +40,7 @@ EXAMPLE = (
 
 
 def _facts(messages: list[dict]) -> str:
-    from brain_local.scripted_model import remembered_facts
+    from brain_local.models.scripted import remembered_facts
 
     users = [" ".join(b.get("text", "") for b in m["content"]) for m in messages if m["role"] == "user"]
     facts = [re.sub(r"^your\b", "their", re.sub(r"^you\b", "they", f)) for f in remembered_facts(users)]

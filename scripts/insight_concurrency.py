@@ -34,11 +34,11 @@ def measure(instances: int, messages: int, deadline: float) -> dict:
     from agents.emotional import insight as emotional
     from agents.reasoning import insight as reasoning
     from brain_core.insight import InsightFailed, InsightSettings, ask, bedrock_client
-    from brain_local import local_model
-    from brain_local.bedrock_service import serve
+    from brain_local.bedrock.service import serve
+    from brain_local.models import smollm2
 
-    settings = local_model.LocalModelSettings(instances=instances)
-    model = local_model.SmolLM2Model(settings, model_id="amazon.nova-micro-v1:0")
+    settings = smollm2.LocalModelSettings(instances=instances)
+    model = smollm2.SmolLM2Model(settings, model_id="amazon.nova-micro-v1:0")
     _, server = serve({model.model_id: model})
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     os.environ["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = f"http://127.0.0.1:{server.server_port}"

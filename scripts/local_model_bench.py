@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""SmolLM2-135M (brain_local/local_model.py) on this machine: does it run, how fast, how it talks.
+"""SmolLM2-135M (brain_local/models/smollm2.py) on this machine: does it run, how fast, how it talks.
 
     .venv/bin/python scripts/local_model_bench.py --check   load the model and generate a token
     .venv/bin/python scripts/local_model_bench.py --bench   time to first token and tokens/s
@@ -18,7 +18,7 @@ import time
 from statistics import median
 
 from brain_core.persona import PERSONAS
-from brain_local import local_model  # sets OMP_WAIT_POLICY before llama_cpp loads
+from brain_local.models import smollm2  # sets OMP_WAIT_POLICY before llama_cpp loads
 
 DEMO_TURNS = (
     "Hello! My name is Ada and I live in Lisbon.",
@@ -35,7 +35,7 @@ def _request(system: str, messages: list[dict], **config) -> dict:
     }
 
 
-def converse(model: local_model.SmolLM2Model, turns, system: str, **config) -> list[str]:
+def converse(model: smollm2.SmolLM2Model, turns, system: str, **config) -> list[str]:
     """Replies to ``turns`` in one conversation, each with the whole history."""
     messages: list[dict] = []
     replies = []
@@ -47,7 +47,7 @@ def converse(model: local_model.SmolLM2Model, turns, system: str, **config) -> l
     return replies
 
 
-def bench(model: local_model.SmolLM2Model, runs: int = 5, max_tokens: int = 128) -> dict:
+def bench(model: smollm2.SmolLM2Model, runs: int = 5, max_tokens: int = 128) -> dict:
     """Medians over ``runs`` persona generations of: time to the first piece when the prompt's
     beginning is already evaluated (as turn after turn of one conversation), time to the first
     piece with the whole prompt to evaluate (a four-turn history, nothing cached), and decoding
@@ -133,11 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
 
-    ok, why = local_model.available()
+    ok, why = smollm2.available()
     if not ok:
         print(f"The local model is not available: {why}")
         return 1
-    model = local_model.SmolLM2Model()
+    model = smollm2.SmolLM2Model()
     if args.check:
         start = time.perf_counter()
         text = "".join(

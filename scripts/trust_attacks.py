@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from brain_local.api_client import SignedInClient  # noqa: E402
-from brain_local.stack import OfflineStack, StackOptions  # noqa: E402
+from brain_local.clients.api_client import SignedInClient  # noqa: E402
+from brain_local.stack.lifecycle import OfflineStack, StackOptions  # noqa: E402
 from tests.integration.attacker import Attacker, forged_token, frames  # noqa: E402
 
 

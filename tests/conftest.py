@@ -22,8 +22,8 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "BrainInCupTests")
 @pytest.fixture(scope="session")
 def bedrock_endpoint():
     """The local Bedrock runtime endpoint alone (no moto), backed by a fast scripted model."""
-    from brain_local.bedrock_service import serve
-    from brain_local.scripted_model import ScriptedPersonaModel, ScriptSettings
+    from brain_local.bedrock.service import serve
+    from brain_local.models.scripted import ScriptedPersonaModel, ScriptSettings
 
     app, server = serve(ScriptedPersonaModel(ScriptSettings(ttft_ms=30, tokens_per_second=400, reply_tokens=40)))
     yield app, f"http://127.0.0.1:{server.server_port}"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from brain_local.api_client import SignedInClient
-from brain_local.identity import DEFAULT_PASSWORD
+from brain_local.clients.api_client import SignedInClient
+from brain_local.cognito.identity import DEFAULT_PASSWORD
 from tests.e2e.conftest import brain_up
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -2,7 +2,7 @@
 
 The page is the built `web/dist` that `brain up` serves from its TLS front door, with the same
 Cognito, HTTP API and Events socket as any client. Times are measured inside the page
-(brain_local/web_probe.py): the click, the user's bubble, the thinking indicator, each growth of
+(brain_local/clients/web_probe.py): the click, the user's bubble, the thinking indicator, each growth of
 the brain's bubble, the inner life. Each test opens its own browser context (a fresh profile),
 signs in, and works in conversations of its own; it counts only its own messages.
 
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from brain_local.api_client import SignedInClient
-from brain_local.identity import DEFAULT_PASSWORD
-from brain_local.web_probe import ChatPage, chromium, chromium_missing
+from brain_local.clients.api_client import SignedInClient
+from brain_local.clients.web_probe import ChatPage, chromium, chromium_missing
+from brain_local.cognito.identity import DEFAULT_PASSWORD
 from tests.e2e.conftest import brain_up
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ import time
 
 from websockets.sync.client import connect
 
-from brain_local.api_client import _b64url, realtime_url
+from brain_local.clients.api_client import _b64url, realtime_url
 
 
 def signed_token(pool, sub: str, key, kid: str, seconds: int = 3600) -> str:

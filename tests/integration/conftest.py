@@ -1,6 +1,6 @@
 import pytest
 
-from brain_local.stack import OfflineStack, StackOptions
+from brain_local.stack.lifecycle import OfflineStack, StackOptions
 
 
 @pytest.fixture(scope="package")

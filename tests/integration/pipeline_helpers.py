@@ -59,7 +59,7 @@ def wait_executions_done(stack, message_id: str, timeout: float = 60) -> list[di
 
 def state_output(stack, execution_arn: str, state: str) -> dict:
     """What a Task state's function returned, from the execution history."""
-    from brain_local.runs import history
+    from brain_local.stepfunctions.runs import history
 
     current = None
     for event in history(stack.client("stepfunctions"), execution_arn):

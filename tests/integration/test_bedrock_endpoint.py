@@ -20,8 +20,8 @@ from agents.language.model_client import (
     bedrock_runtime_client,
 )
 from brain_core.config import SETTINGS
-from brain_local.faults import ModelFaultRates, ModelFaults
-from brain_local.scripted_model import MODEL_ID
+from brain_local.chaos.faults import ModelFaultRates, ModelFaults
+from brain_local.models.scripted import MODEL_ID
 
 MESSAGES = [{"role": "user", "content": [{"text": "My name is Ada. Do you dream?"}]}]
 INFERENCE = {"maxTokens": 200, "temperature": 0.5, "topP": 0.9}

@@ -11,8 +11,8 @@ import uuid
 import pytest
 from websockets.sync.client import connect
 
-from brain_local.api_client import SignedInClient, _b64url, realtime_url
-from brain_local.identity import DEFAULT_PASSWORD
+from brain_local.clients.api_client import SignedInClient, _b64url, realtime_url
+from brain_local.cognito.identity import DEFAULT_PASSWORD
 from tests.integration.pipeline_helpers import put_raw, raw_client, wait_reply
 
 

@@ -8,8 +8,8 @@ import time
 import uuid
 from collections import Counter
 
-from brain_local.chaos import fallback_cause
-from brain_local.client import BrainClient
+from brain_local.chaos.campaign import fallback_cause
+from brain_local.clients.boto3_client import BrainClient
 from tests.integration.pipeline_helpers import executions_for, wait_executions_done
 
 MESSAGES, EVERY_SECONDS = 16, 0.5

@@ -14,13 +14,13 @@ from itertools import pairwise
 import pytest
 
 from brain_core.persona import CONDENSED_PERSONA, PERSONA
-from brain_local import local_model  # before llama_cpp loads: it sets OMP_WAIT_POLICY
+from brain_local.models import smollm2  # before llama_cpp loads: it sets OMP_WAIT_POLICY
 
 pytestmark = pytest.mark.model
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed: run scripts/install-local-model.sh")
 
-_ok, _why = local_model.available(load=False)
+_ok, _why = smollm2.available(load=False)
 if not _ok:
     pytest.skip(f"the local model is not installed: {_why}", allow_module_level=True)
 
@@ -32,10 +32,10 @@ OTHER = [{"role": "user", "content": [{"text": "Tell me about the sea."}]}]
 
 @pytest.fixture(scope="module")
 def backend():
-    ok, why = local_model.available()  # loads it
+    ok, why = smollm2.available()  # loads it
     if not ok:
         pytest.fail(f"the local model is installed but does not load: {why}")
-    return local_model.SmolLM2Model()
+    return smollm2.SmolLM2Model()
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def runtime(backend):
     import boto3
     from botocore.config import Config
 
-    from brain_local.bedrock_service import serve
+    from brain_local.bedrock.service import serve
 
     _, server = serve(backend)
     client = boto3.client(
@@ -63,7 +63,7 @@ def runtime(backend):
 def stream(client, messages, system=BRIEF, **inference) -> tuple[list[str], list[float], dict]:
     """Deltas, when each arrived, and the closing events (stopReason, usage)."""
     response = client.converse_stream(
-        modelId=local_model.MODEL_ID,
+        modelId=smollm2.MODEL_ID,
         messages=messages,
         system=[{"text": system}],
         inferenceConfig={"maxTokens": 40, "temperature": 0.0, "topP": 0.9, **inference},
@@ -82,7 +82,7 @@ def stream(client, messages, system=BRIEF, **inference) -> tuple[list[str], list
 
 def converse(client, messages, system=BRIEF, **inference) -> str:
     response = client.converse(
-        modelId=local_model.MODEL_ID,
+        modelId=smollm2.MODEL_ID,
         messages=messages,
         system=[{"text": system}],
         inferenceConfig={"maxTokens": 16, "temperature": 0.0, "topP": 0.9, **inference},
@@ -117,7 +117,7 @@ def test_stop_sequences_end_the_reply_before_them_with_stop_sequence(runtime):
     assert len(words) >= 6, full
     stop = words[4]  # a word some way in
     response = runtime.converse(
-        modelId=local_model.MODEL_ID,
+        modelId=smollm2.MODEL_ID,
         messages=QUESTION,
         system=[{"text": BRIEF}],
         inferenceConfig={"maxTokens": 16, "temperature": 0.0, "topP": 0.9, "stopSequences": [stop, "no such words"]},
@@ -131,7 +131,7 @@ def test_stop_sequences_end_the_reply_before_them_with_stop_sequence(runtime):
 def test_token_counts_come_from_the_models_tokenizer(runtime, backend):
     system = [{"text": BRIEF}, {"text": "Your name is Jar."}]
     response = runtime.converse(
-        modelId=local_model.MODEL_ID,
+        modelId=smollm2.MODEL_ID,
         messages=QUESTION,
         system=system,
         inferenceConfig={"maxTokens": 12, "temperature": 0.0},
@@ -177,7 +177,7 @@ def test_the_model_is_given_the_system_prompt_perception_built_unchanged(backend
 
 
 def test_the_oldest_messages_are_dropped_when_the_prompt_would_not_fit(backend):
-    small = local_model.SmolLM2Model(local_model.LocalModelSettings(n_ctx=256))
+    small = smollm2.SmolLM2Model(smollm2.LocalModelSettings(n_ctx=256))
     filler = "The sea was calm and the boats came home slowly in the evening light. " * 2
     messages = []
     for i in range(8):
@@ -241,7 +241,7 @@ def test_a_forced_tool_call_is_valid_json_of_the_tools_schema(runtime):
     validate = fastjsonschema.compile(INSIGHT)
     for text in ("I love the sea and my boat.", "My cat died yesterday."):
         call = {
-            "modelId": local_model.MODEL_ID,
+            "modelId": smollm2.MODEL_ID,
             "messages": [{"role": "user", "content": [{"text": text}]}],
             "system": [{"text": BRIEF}],
             "toolConfig": tools,
@@ -258,13 +258,13 @@ def test_a_forced_tool_call_is_valid_json_of_the_tools_schema(runtime):
 
 
 def test_bounded_numbers_become_a_grid_the_grammar_can_enforce():
-    schema = local_model.grammar_schema(INSIGHT)
+    schema = smollm2.grammar_schema(INSIGHT)
     assert schema["properties"]["valence"]["enum"][0] == -1.0 and schema["properties"]["valence"]["enum"][-1] == 1.0
     assert schema["properties"]["thoughts"] == INSIGHT["properties"]["thoughts"]
 
 
 def test_the_grammar_can_hold_strings_shorter_but_never_below_their_minimum():
-    narrow = local_model.grammar_schema(INSIGHT, max_string=40)
+    narrow = smollm2.grammar_schema(INSIGHT, max_string=40)
     assert narrow["properties"]["thoughts"]["items"]["maxLength"] == 40
     wide_minimum = {"type": "object", "properties": {"s": {"type": "string", "minLength": 50, "maxLength": 90}}}
-    assert local_model.grammar_schema(wide_minimum, max_string=40)["properties"]["s"]["maxLength"] == 50
+    assert smollm2.grammar_schema(wide_minimum, max_string=40)["properties"]["s"]["maxLength"] == 50

@@ -11,7 +11,7 @@ import uuid
 
 from brain_core.config import SETTINGS
 from brain_core.store import FactStore
-from brain_local.client import BrainClient
+from brain_local.clients.boto3_client import BrainClient
 
 from .pipeline_helpers import state_output, wait_executions_done
 

@@ -11,9 +11,9 @@ from ulid import ULID
 
 from brain_core.config import SETTINGS
 from brain_core.contracts import iso_timestamp
-from brain_local.client import BrainClient
-from brain_local.faults import ModelFaultRates, ModelFaults
-from brain_local.store_view import chunks_for, reply_for
+from brain_local.chaos.faults import ModelFaultRates, ModelFaults
+from brain_local.clients.boto3_client import BrainClient
+from brain_local.clients.store_view import chunks_for, reply_for
 from tests.integration.pipeline_helpers import state_output, wait_executions_done
 
 

@@ -14,8 +14,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from brain_local.api_client import SignedInClient
-from brain_local.identity import DEFAULT_PASSWORD
+from brain_local.clients.api_client import SignedInClient
+from brain_local.cognito.identity import DEFAULT_PASSWORD
 from tests.integration.attacker import Attacker, forged_token, stack_token
 
 

@@ -12,11 +12,11 @@ from brain_core import workflow
 from brain_core.config import INSIGHT_AGENTS
 from brain_core.contracts import REPLY_FIELDS, StateDocument, iso_timestamp, step_name
 from brain_core.persona import FALLBACK_REPLY
-from brain_local.faults import ModelFaultRates, ModelFaults
-from brain_local.lambda_service import InvokeFaultRates
-from brain_local.runs import history, state_durations
-from brain_local.stack import ACCOUNT, arn_substitutions
-from brain_local.store_view import reply_for
+from brain_local.awslambda.service import InvokeFaultRates
+from brain_local.chaos.faults import ModelFaultRates, ModelFaults
+from brain_local.clients.store_view import reply_for
+from brain_local.stack.lifecycle import ACCOUNT, arn_substitutions
+from brain_local.stepfunctions.runs import history, state_durations
 
 #: Every state a run passes when nothing fails, as the ASL names them.
 HAPPY_PATH = {state.name for state in workflow.happy_path()}

@@ -60,7 +60,7 @@ def test_the_insight_deadline_fits_each_branch_function_and_its_state_with_room_
     branches = {
         name: state for b in definition()["States"]["PostProcess"]["Branches"] for name, state in b["States"].items()
     }
-    from brain_local.stack import LOCAL_MODEL_INSIGHT_DEADLINE_SECONDS
+    from brain_local.stack.lifecycle import LOCAL_MODEL_INSIGHT_DEADLINE_SECONDS
 
     for agent in INSIGHT_AGENTS:
         for deadline in (SETTINGS.insight_deadline_seconds, LOCAL_MODEL_INSIGHT_DEADLINE_SECONDS):

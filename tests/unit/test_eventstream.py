@@ -4,7 +4,7 @@ import json
 
 from botocore.eventstream import EventStreamBuffer
 
-from brain_local import eventstream
+from brain_local.bedrock import eventstream
 
 
 def decode(data: bytes):

@@ -17,9 +17,9 @@ from agents.emotional.affect import label_for
 from agents.reasoning import insight as reasoning
 from brain_core.contracts import Emotion, Turn
 from brain_core.insight import InsightSettings, _tidy_text, bedrock_client, insight_or_heuristic, voice_problem
-from brain_local.bedrock_service import Generation, serve
-from brain_local.faults import ModelFaultRates, ModelFaults
-from brain_local.scripted_model import ScriptedPersonaModel, ScriptSettings
+from brain_local.bedrock.service import Generation, serve
+from brain_local.chaos.faults import ModelFaultRates, ModelFaults
+from brain_local.models.scripted import ScriptedPersonaModel, ScriptSettings
 
 INSIGHT_MODEL = "amazon.nova-micro-v1:0"
 USER = "Hello! My name is Ada and I live in Lisbon. I love sailing at dawn."

@@ -11,9 +11,9 @@ from aiohttp.test_utils import make_mocked_request
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from brain_core.config import SETTINGS
-from brain_local.appsync_js import HandlerFileError, NamespaceHandlers, script_from_module
-from brain_local.http_api import HttpApiEmulator, Route, proxy_response
-from brain_local.identity import InvalidToken, TokenVerifier, UserPool, amplify_config
+from brain_local.cognito.identity import InvalidToken, TokenVerifier, UserPool, amplify_config
+from brain_local.events.appsync_js import HandlerFileError, NamespaceHandlers, script_from_module
+from brain_local.httpapi.service import HttpApiEmulator, Route, proxy_response
 
 
 def subscribe_ctx(sub, path):

@@ -8,7 +8,7 @@ from moto import mock_aws
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.test import Client
 
-from brain_local.persistence import DataDir, OrderedWrites, stream_ends
+from brain_local.dynamodb.persistence import DataDir, OrderedWrites, stream_ends
 
 HEADERS = {
     "Content-Type": "application/x-amz-json-1.0",

@@ -4,8 +4,8 @@ import time
 import fastjsonschema
 import pytest
 
-from brain_local.converse_request import parse
-from brain_local.scripted_model import (
+from brain_local.bedrock.converse_request import parse
+from brain_local.models.scripted import (
     ScriptedPersonaModel,
     ScriptSettings,
     compose_reply,
@@ -139,7 +139,7 @@ def test_facts_the_system_prompt_lists_are_recalled():
 
 
 def test_asked_for_one_json_object_it_writes_the_reply_and_the_rest_in_it():
-    from brain_local.scripted_model import JSON_REPLY_MARKER
+    from brain_local.models.scripted import JSON_REPLY_MARKER
 
     schema = {"type": "object", "properties": {"response": {"type": "string"}, **SCHEMA["properties"]}}
     system = f"You are the brain. {JSON_REPLY_MARKER} {json.dumps(schema)}"

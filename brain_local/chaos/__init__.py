@@ -1,0 +1,2 @@
+"""Faults on purpose: the fault plan and its injectors (:mod:`.faults`), and ``brain chaos``'s run
+and audit (:mod:`.campaign`)."""
