@@ -13,8 +13,9 @@ offline endpoint's SigV4 verifier, asked whether the signer is the account's adm
 says so, and otherwise answers with the refusal Cognito gives. ``SignUp`` is public and is
 refused by the pool itself when self sign-up is off (moto_departures: as Cognito refuses it).
 
-The list is Cognito's (API reference, "authorization model": public operations and those
-authorized by the user's access token); hand-written because no library carries it.
+The list is Cognito's own: its API model as botocore ships it marks each public operation
+(``authtype: none``), the very model every AWS SDK signs by (brain_local.iam's endpoint check
+reads the same marks).
 """
 
 from __future__ import annotations
@@ -26,42 +27,23 @@ from brain_local.iam.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 
+
+def _public_operations() -> frozenset[str]:
+    """The operations Cognito's own API model marks as called without AWS credentials (botocore's
+    ``authtype: none`` / ``smithy.api#noAuth``: what every AWS SDK sends unsigned)."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    found = set()
+    for name in model.operation_names:
+        operation_model = model.operation_model(name)
+        if operation_model.auth_type == "none" or "smithy.api#noAuth" in (operation_model.auth or []):
+            found.add(name)
+    return frozenset(found)
+
+
 #: What a client may call without AWS credentials (unauthenticated, or by the user's own token).
-PUBLIC_OPERATIONS = frozenset(
-    {
-        "InitiateAuth",
-        "RespondToAuthChallenge",
-        "GetTokensFromRefreshToken",
-        "RevokeToken",
-        "GlobalSignOut",
-        "SignUp",
-        "ConfirmSignUp",
-        "ResendConfirmationCode",
-        "ForgotPassword",
-        "ConfirmForgotPassword",
-        "ChangePassword",
-        "GetUser",
-        "GetUserAuthFactors",
-        "UpdateUserAttributes",
-        "DeleteUserAttributes",
-        "DeleteUser",
-        "GetUserAttributeVerificationCode",
-        "VerifyUserAttribute",
-        "SetUserMFAPreference",
-        "SetUserSettings",
-        "AssociateSoftwareToken",
-        "VerifySoftwareToken",
-        "ConfirmDevice",
-        "ForgetDevice",
-        "GetDevice",
-        "ListDevices",
-        "UpdateDeviceStatus",
-        "StartWebAuthnRegistration",
-        "CompleteWebAuthnRegistration",
-        "ListWebAuthnCredentials",
-        "DeleteWebAuthnCredential",
-    }
-)
+PUBLIC_OPERATIONS = _public_operations()
 
 #: ``authorize(method, url, headers, body)`` returns nothing when the request is signed by the
 #: administrator, and raises the refusal otherwise (a :class:`brain_local.iam.AuthError`).

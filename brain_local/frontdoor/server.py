@@ -34,7 +34,7 @@ from pathlib import Path
 
 from aiohttp import ClientSession, ClientTimeout, web
 
-from brain_local import cognito_gate
+from brain_local.frontdoor import cognito_gate
 
 log = logging.getLogger("brain.front_door")
 

@@ -42,10 +42,10 @@ from brain_local.cognito.identity import (
 from brain_local.cognito.token_key import TokenKey
 
 if TYPE_CHECKING:
-    from brain_local.iam import CredentialsRegistry
     from brain_local.events.service import EventsService
     from brain_local.frontdoor.server import FrontDoor
     from brain_local.httpapi.service import HttpApiEmulator
+    from brain_local.iam import CredentialsRegistry
 
 log = logging.getLogger("brain.client_api")
 
@@ -116,13 +116,13 @@ class OfflineClientApi:
     # -- the front door --------------------------------------------------------------------------
     def start(self, endpoint: str, invoke_api: Callable[[dict], tuple[object, str | None]]) -> str:
         """Start the front door (``endpoint``: the plain one, serving Cognito); returns its URL."""
-        from brain_local.frontdoor.cognito_gate import administrator_only
-        from brain_local.iam import CredentialsRegistry
         from brain_local.events.appsync_js import NamespaceHandlers
         from brain_local.events.service import EventsService
+        from brain_local.frontdoor.cognito_gate import administrator_only
         from brain_local.frontdoor.local_ca import LocalCA
         from brain_local.frontdoor.server import FrontDoor
         from brain_local.httpapi.service import HttpApiEmulator
+        from brain_local.iam import CredentialsRegistry
 
         api = self.settings.client_api
         credentials = self.options.credentials or CredentialsRegistry.issue(self.settings, self.account)

@@ -11,9 +11,9 @@ import pytest
 from agents.api.rate_limit import RateLimiter, TooManyRequests, counters
 from brain_core.config import SETTINGS
 from brain_local.cli import exposure
-from brain_local.frontdoor import cognito_gate
-from brain_local.events.service import channel_segments, header_auth
 from brain_local.cognito.token_key import TokenKey
+from brain_local.events.service import channel_segments, header_auth
+from brain_local.frontdoor import cognito_gate
 
 NOON = datetime(2026, 12, 1, 12, 0, 10, tzinfo=UTC).timestamp()
 
