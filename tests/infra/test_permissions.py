@@ -28,6 +28,7 @@ EXPECTED_DYNAMODB = {
         "conversations": {"dynamodb:UpdateItem", "dynamodb:Query"},
         "chunks": {"dynamodb:Query"},
         "idempotency": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+        "usage": {"dynamodb:UpdateItem"},
     },
 }
 #: Statements X-Ray's and CloudWatch Logs delivery APIs cannot scope (cdk-nag acknowledged).
