@@ -83,6 +83,20 @@ def test_the_pools_jwks_is_the_stacks_own_key(stack):
     assert kid == stack.client_api.token_key.kid != "dummy"
 
 
+def test_the_pool_serves_the_stacks_key_as_its_jwks_and_not_motos(stack):
+    import urllib.request
+
+    pool = stack.client_api.user_pool
+    request = urllib.request.Request(
+        f"{stack.options.endpoint}/{pool.pool_id}/.well-known/jwks.json",
+        headers={"Host": f"cognito-idp.{pool.region}.amazonaws.com"},  # moto routes by host, as AWS by domain
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        served = json.load(response)
+    assert served == stack.client_api.token_key.jwks()
+    assert [key["kid"] for key in served["keys"]] != ["dummy"]
+
+
 def test_the_events_socket_refuses_a_forged_token(stack, attacker):
     _, victim = fresh_user(stack, "victim")
     with attacker.socket(forged_token(attacker.pool, victim)) as socket:
