@@ -7,7 +7,8 @@ does something, never what a client sees:
 
 1. :func:`reuse_engine_lambda_clients` (Step Functions): moto's engine builds a new boto3 client
    for every Lambda task, ~10 ms each (DESIGN §7); Step Functions keeps its connections. One
-   client per region instead; the requests it sends are unchanged.
+   client per region instead; the requests it sends are unchanged, but signed with the state
+   machine's role (moto signs with made-up keys, which the offline endpoint refuses).
 2. :func:`reuse_parsed_definitions` (Step Functions): moto lexes and parses the ASL with ANTLR at
    every StartExecution, ~55 ms, most of the offline pipe's delay; Step Functions does not. Each
    definition's parse tree is kept, and a fresh program built from it per execution (~6 ms), so no
@@ -62,8 +63,15 @@ def _first_time(name: str) -> bool:
     return True
 
 
-def apply_to_step_functions() -> None:
-    """The departures for the stack's own process, where moto's engine runs."""
+#: The credentials the engine's Lambda calls are signed with (the state machine's role), by stack.
+ENGINE_CREDENTIALS: dict[str, str | None] = {}
+
+
+def apply_to_step_functions(credentials: dict[str, str | None] | None = None) -> None:
+    """The departures for the stack's own process, where moto's engine runs; ``credentials``:
+    the state machine role's, for its Lambda calls (``aws_access_key_id``, …)."""
+    ENGINE_CREDENTIALS.clear()
+    ENGINE_CREDENTIALS.update(credentials or {})
     reuse_engine_lambda_clients()
     reuse_parsed_definitions()
 
@@ -75,8 +83,8 @@ def apply_to_dynamodb() -> None:
 
 
 def reuse_engine_lambda_clients() -> None:
-    """One boto3 Lambda client per region for the engine's Lambda tasks (boto3 clients are
-    thread-safe)."""
+    """One boto3 Lambda client per region (and credentials) for the engine's Lambda tasks (boto3
+    clients are thread-safe), configured as moto configures its own."""
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
     if not _first_time("reuse_engine_lambda_clients"):
@@ -84,11 +92,27 @@ def reuse_engine_lambda_clients() -> None:
     build = lambda_eval_utils.boto_client_for
 
     @lru_cache(maxsize=8)
-    def cached(region: str, service: str):
-        return build(region=region, service=service)
+    def cached(region: str, service: str, credentials: tuple):
+        if not credentials:
+            return build(region=region, service=service)
+        import boto3
+        from botocore.config import Config
+        from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+
+        return boto3.client(  # type: ignore[call-overload]  # boto3-stubs type a client by a literal name
+            service,
+            region_name=region,
+            config=Config(
+                parameter_validation=False,
+                retries={"max_attempts": 0, "total_max_attempts": 1},
+                connect_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+                read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+            ),
+            **dict(credentials),
+        )
 
     def boto_client_for(region: str, service: str, state_credentials=None):
-        return cached(region, service)
+        return cached(region, service, tuple(sorted(ENGINE_CREDENTIALS.items())))
 
     lambda_eval_utils.boto_client_for = boto_client_for
 

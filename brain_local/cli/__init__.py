@@ -118,6 +118,7 @@ def _options(args) -> StackOptions:
         options.tls_port = args.tls_port
     if getattr(args, "web_dir", None):
         options.static_dir = Path(args.web_dir)
+    options.iam = getattr(args, "iam", True)
     options.users = [parse_user(spec) for spec in getattr(args, "user_specs", None) or []]
     return options
 
@@ -580,6 +581,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir",
         default=os.environ.get("BRAIN_DATA_DIR"),
         help="keep the tables here across restarts (a crash loses at most the last second); default: in memory",
+    )
+    p.add_argument(
+        "--no-iam",
+        dest="iam",
+        action="store_false",
+        help="do not evaluate each call against its caller's CDK policy (signatures are still verified)",
     )
     p.set_defaults(func=cmd_up)
 

@@ -10,6 +10,11 @@ process), so clients see one endpoint; the functions are pointed here directly.
 Here moto departs from DynamoDB in two ways, to keep its CPU time and memory bounded
 (:func:`brain_local.moto_departures.apply_to_dynamodb`, which says why).
 
+Every request is signed and authorized here (:mod:`brain_local.iam`): the functions and the pipe
+call this process directly, so this is where their DynamoDB calls meet their policies. It starts
+knowing the administrator only; the stack then sends the roles' credentials and resolved
+statements as one JSON line on stdin (never on the command line). ``GET /brain/iam``: the denials.
+
 It also owns the DynamoDB fault of a fault plan: ResponseChunks writes throttled at a rate
 (``ProvisionedThroughputExceededException``, which botocore retries), counted at
 ``GET /brain/faults``; and the tables' life (:mod:`brain_local.dynamodb.persistence`): writes applied in
@@ -36,6 +41,9 @@ from pathlib import Path
 from brain_local import moto_departures
 from brain_local.chaos.faults import RateFault
 from brain_local.dynamodb.persistence import DataDir, OrderedWrites, stream_ends
+from brain_local.iam import CredentialsRegistry
+from brain_local.iam.enforcer import Enforcer
+from brain_local.iam.offline import file_handler
 
 
 class ChunkThrottling:
@@ -79,12 +87,16 @@ class Lifecycle:
         return self.app(environ, start_response)
 
 
-def _end_with_parent(data_dir: DataDir | None) -> None:
+def _end_with_parent(data_dir: DataDir | None, enforcer: Enforcer) -> None:
     """The stack holds our stdin open; EOF means it is gone (SIGKILL included): so are we. The
-    journal is already with the OS; no snapshot, so the next stack can start at once."""
+    journal is already with the OS; no snapshot, so the next stack can start at once. Until
+    then each line is the IAM configuration (:meth:`brain_local.iam.OfflineIam.dynamodb_config`)."""
 
     def wait_for_eof() -> None:
-        sys.stdin.buffer.read()
+        for line in sys.stdin.buffer:
+            config = json.loads(line)
+            enforcer.configure(CredentialsRegistry.from_json(config["registry"]), config["policies"], config["enforce"])
+            enforcer.revision = config["revision"]
         if data_dir is not None:
             data_dir.close(compact=False)
         os._exit(0)
@@ -102,7 +114,14 @@ def _stop_cleanly_on_sigterm(data_dir: DataDir | None) -> None:
 
 
 def main(
-    port: int, chunks_table: str = "", chunk_throttle_rate: float = 0.0, seed: int = 0, data_dir: str | None = None
+    port: int,
+    chunks_table: str = "",
+    chunk_throttle_rate: float = 0.0,
+    seed: int = 0,
+    data_dir: str | None = None,
+    region: str = "us-east-1",
+    account: str = "123456789012",
+    iam_log: str | None = None,
 ) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
@@ -113,8 +132,23 @@ def main(
     writes = OrderedWrites(DomainDispatcherApplication(create_backend_app))
     stored = DataDir(Path(data_dir), writes) if data_dir else None
     app = ChunkThrottling(Lifecycle(writes, stored), chunks_table, RateFault(chunk_throttle_rate, f"{seed}:chunks"))
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    _end_with_parent(stored)
+    enforcer = Enforcer(CredentialsRegistry.administrator_only(account), region, account)
+    if iam_log:
+        logging.getLogger("brain.iam").addHandler(file_handler(Path(iam_log)))
+
+    def iam_health(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(enforcer.health()).encode()]
+
+    checked = enforcer.middleware(app, passthrough=lambda environ: environ.get("PATH_INFO", "").startswith("/brain/"))
+
+    def serve(environ, start_response):
+        if environ.get("PATH_INFO") == "/brain/iam":
+            return iam_health(environ, start_response)
+        return checked(environ, start_response)
+
+    server = make_server("127.0.0.1", port, serve, threaded=True)
+    _end_with_parent(stored, enforcer)
     _stop_cleanly_on_sigterm(stored)
     print(f"ready {server.server_port}", flush=True)
     server.serve_forever()
@@ -127,5 +161,17 @@ if __name__ == "__main__":
     parser.add_argument("--chunk-throttle-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir", help="keep the tables' items here across restarts (default: in memory)")
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--account", default="123456789012")
+    parser.add_argument("--iam-log", help="append IAM denials here too")
     args = parser.parse_args()
-    main(args.port, args.chunks_table, args.chunk_throttle_rate, args.seed, args.data_dir)
+    main(
+        args.port,
+        args.chunks_table,
+        args.chunk_throttle_rate,
+        args.seed,
+        args.data_dir,
+        args.region,
+        args.account,
+        args.iam_log,
+    )

@@ -4,9 +4,11 @@ No existing emulator fits (DESIGN §8: none verifies Cognito tokens or runs the 
 handler without Docker), so this one is ours, on aiohttp, served by the front door over TLS:
 
 - ``POST /event`` ``{"channel", "events": [<JSON string>, ...]}``: publish, **IAM only** as the
-  CDK stack configures it: a SigV4 ``Authorization`` for the service ``appsync`` is required (a
-  user-pool token is refused, so no browser can forge a chunk). The signature itself is not
-  checked offline (moto checks none either). At most 5 events, each valid JSON of at most 240 KB;
+  CDK stack configures it: the request's SigV4 for the service ``appsync`` is verified and the
+  signer's policy must allow ``appsync:EventPublish`` on the namespace (:attr:`EventsService.authorize`,
+  the stack's :mod:`brain_local.iam`; without one every publish is refused), else AppSync's 401
+  ``UnauthorizedException`` (a user-pool token is refused, so no browser can forge a chunk). At
+  most 5 events, each valid JSON of at most 240 KB;
   the answer is AppSync's ``{"successful": [{identifier, index}], "failed": [...]}``.
 - ``GET /event/realtime``: the WebSocket, subprotocols ``aws-appsync-event-ws`` and
   ``header-<base64url JSON>`` carrying ``{"Authorization": <user-pool token>, "host"}``.
@@ -38,6 +40,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from aiohttp import WSMsgType, web
@@ -139,6 +142,8 @@ class EventsService:
         self.ka_interval = ka_interval
         self.subscriptions: dict[tuple[int, str], Subscription] = {}
         self.stats = EventsStats()
+        #: ``(method, url, headers, body)`` -> the signer, or raises brain_local.iam.AuthError.
+        self.authorize: Callable[[str, str, Mapping[str, str], bytes], object] | None = None
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/event", self.http_publish)
@@ -146,22 +151,26 @@ class EventsService:
 
     # -- publishing ------------------------------------------------------------------------------
     async def http_publish(self, request: web.Request) -> web.Response:
-        auth = request.headers.get("Authorization", "")
-        if not (auth.startswith("AWS4-HMAC-SHA256 ") and "/appsync/aws4_request" in auth):
+        from brain_local.iam import AuthError
+
+        try:
+            raw = await request.read()
+        except ConnectionError:  # the publisher went away mid-request (its environment stopped)
+            return web.Response(status=499)
+        if self.authorize is None:
             return web.json_response(
                 {"errors": [_error("UnauthorizedException", "publishing is IAM (SigV4) only")]}, status=401
             )
         try:
-            body = await request.json()
-        except ValueError:
+            self.authorize(request.method, f"{request.scheme}://{request.host}{request.raw_path}", request.headers, raw)
+        except AuthError as refusal:
+            status, headers, payload = refusal.response()
+            return web.Response(status=status, body=payload, headers=dict(headers))
+        try:
+            body = json.loads(raw)
+            channel, events = body.get("channel"), body.get("events")
+        except (ValueError, AttributeError):
             return web.json_response({"errors": [_error("BadRequestException", "the body is not JSON")]}, status=400)
-        except ConnectionError:  # the publisher went away mid-request (its environment stopped)
-            return web.Response(status=499)
-        if not isinstance(body, dict):
-            return web.json_response(
-                {"errors": [_error("BadRequestException", "the body is not a JSON object")]}, status=400
-            )
-        channel, events = body.get("channel"), body.get("events")
         problem = self._publish_problem(channel, events)
         if problem:
             return web.json_response({"errors": [problem]}, status=400)

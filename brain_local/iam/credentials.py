@@ -63,6 +63,15 @@ class Principal:
         }
 
 
+def administrator(account: str) -> Principal:
+    return Principal(
+        key="administrator",
+        access_key_id=ADMIN_ACCESS_KEY_ID,
+        secret_access_key=ADMIN_SECRET_ACCESS_KEY,
+        arn=f"arn:aws:iam::{account}:user/{ADMIN_ACCESS_KEY_ID}",
+    )
+
+
 def role_name(settings: Settings, key: str) -> str:
     """The offline name of a role (CloudFormation would add a suffix of its own)."""
     return f"{settings.app_name}-{key.replace('_', '-')}-role"
@@ -91,14 +100,13 @@ class CredentialsRegistry:
 
     @classmethod
     def issue(cls, settings: Settings, account: str) -> CredentialsRegistry:
-        admin = Principal(
-            key="administrator",
-            access_key_id=ADMIN_ACCESS_KEY_ID,
-            secret_access_key=ADMIN_SECRET_ACCESS_KEY,
-            arn=f"arn:aws:iam::{account}:user/{ADMIN_ACCESS_KEY_ID}",
-        )
         roles = [cls._role(settings, account, key) for key in (*FUNCTIONS, PIPE, STATE_MACHINE)]
-        return cls([admin, *roles])
+        return cls([administrator(account), *roles])
+
+    @classmethod
+    def administrator_only(cls, account: str) -> CredentialsRegistry:
+        """Only the administrator (a process told the roles' credentials later)."""
+        return cls([administrator(account)])
 
     @staticmethod
     def _role(settings: Settings, account: str, key: str) -> Principal:

@@ -50,6 +50,8 @@ from brain_local import moto_departures
 from brain_local.chaos.faults import FaultPlan, ModelFaults, RateFault
 from brain_local.dynamodb.forwarder import Forwarder
 from brain_local.dynamodb.tables import create_tables
+from brain_local.iam import PIPE, STATE_MACHINE
+from brain_local.iam.offline import EVENTS_API_ID, OfflineIam
 
 if TYPE_CHECKING:
     from moto.core.models import MockAWS
@@ -106,6 +108,9 @@ class StackOptions:
     static_dir: Path | None = WEB_DIST
     #: Keep the tables (and the pipe's checkpoint) here across restarts; None: in memory.
     data_dir: Path | None = None
+    #: Evaluate every call against the caller's CDK policy (brain_local.iam); False: ``--no-iam``
+    #: (signatures are verified either way).
+    iam: bool = True
 
     @property
     def endpoint(self) -> str:
@@ -122,11 +127,13 @@ def function_specs(
     model: ModelBackend,
     dynamodb_endpoint: str,
     client_api_env: Callable[[str], dict[str, str]] | None = None,
+    credentials: Callable[[str], dict[str, str]] | None = None,
 ) -> dict[str, FunctionSpec]:
     """Each function's FunctionSpec: the environment CDK gives it, configured for the model
     behind the local Bedrock endpoint (its id, the persona length it can follow and, for a real
     local model, an insight deadline it can meet), plus what Lambda itself sets (and what reaching
-    the client API's front door takes: ``client_api_env``)."""
+    the client API's front door takes: ``client_api_env``), and its execution role's credentials
+    (``credentials``; the administrator's without)."""
     from brain_local.awslambda.service import FunctionSpec, worker_environment
 
     s = replace(
@@ -144,8 +151,11 @@ def function_specs(
         extra = {
             "AWS_REGION": s.region,
             "AWS_DEFAULT_REGION": s.region,
-            "AWS_ACCESS_KEY_ID": "offline",
-            "AWS_SECRET_ACCESS_KEY": "offline",
+            **(
+                credentials(agent)
+                if credentials
+                else {"AWS_ACCESS_KEY_ID": "offline", "AWS_SECRET_ACCESS_KEY": "offline"}
+            ),
             "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
             "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": options.endpoint,
             "AWS_LAMBDA_FUNCTION_NAME": name,
@@ -227,6 +237,7 @@ class OfflineStack:
         self.pools: dict[str, FunctionPool] = {}
         self.backend: ModelBackend | None = None
         self.client_api: OfflineClientApi | None = None
+        self.iam: OfflineIam | None = None
         #: Set once every part is up and the endpoint serves (see the module's docstring).
         self.ready = threading.Event()
         self.restored: dict = {}
@@ -246,11 +257,14 @@ class OfflineStack:
         os.environ.setdefault("AWS_DEFAULT_REGION", region)
         try:
             self._lock_data_dir()
+            self.backend = make_backend(self.options)  # its model id is in the policies (brain_local.iam)
+            self.iam = OfflineIam.for_stack(self.options, self.backend.model_id, ACCOUNT)
             self._start_dynamodb()
             self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
             self._mock.start()
-            moto_departures.apply_to_step_functions()
+            moto_departures.apply_to_step_functions(self.iam.role(STATE_MACHINE).client_kwargs())
             self._create_resources()
+            self.iam.configure(self, EVENTS_API_ID, self._dynamodb)
             self._restore_data()
             self._start_services()
         except BaseException:
@@ -287,6 +301,7 @@ class OfflineStack:
         self._data_lock = fd
 
     def _start_dynamodb(self) -> None:
+        assert self.iam is not None  # start() makes it first
         data_dir = ["--data-dir", str(self.options.data_dir)] if self.options.data_dir else []
         self._dynamodb = subprocess.Popen(
             [
@@ -300,6 +315,7 @@ class OfflineStack:
                 "--seed",
                 str(self.faults.seed),
                 *data_dir,
+                *self.iam.dynamodb_arguments(self.options.log_dir),
             ],
             stdout=subprocess.PIPE,
             # Its stdin is ours: when this process ends, however it ends, so does that one.
@@ -361,6 +377,8 @@ class OfflineStack:
         for pool in self.pools.values():
             pool.stop()
         self.pools = {}
+        if self.iam is not None:
+            self.iam.stop_logging()
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
@@ -418,7 +436,13 @@ class OfflineStack:
         o = self.options
         tls_port = o.tls_port if o.tls_port is not None else (o.port + 1 if o.port else 0)
         self.client_api = OfflineClientApi(
-            ClientApiOptions(state_dir=o.state_dir, tls_port=tls_port, users=o.users, static_dir=o.static_dir),
+            ClientApiOptions(
+                state_dir=o.state_dir,
+                tls_port=tls_port,
+                users=o.users,
+                static_dir=o.static_dir,
+                credentials=self.iam.registry if self.iam is not None else None,
+            ),
             self.settings,
             account=ACCOUNT,
             host=o.host,
@@ -437,7 +461,8 @@ class OfflineStack:
             raise RuntimeError("the stack has not started: no model backend yet")
         api = self.client_api
         env = api.function_environment if api is not None and api.front_door is not None else None
-        return function_specs(self.options, self.backend, self.dynamodb_endpoint, env)
+        credentials = self.iam.environment if self.iam is not None else None
+        return function_specs(self.options, self.backend, self.dynamodb_endpoint, env, credentials)
 
     def _start_services(self) -> None:
         from werkzeug.serving import make_server
@@ -446,13 +471,16 @@ class OfflineStack:
         from brain_local.bedrock.service import BedrockRuntimeApp
         from brain_local.pipe import StreamPipe
 
-        self.backend = make_backend(self.options)
+        if self.backend is None:
+            self.backend = make_backend(self.options)
         # Bound (so the port is known and early clients can connect) but not serving until ready.
         self._server = make_server(self.options.host, self.options.port, _Dispatcher(self), threaded=True)
         self.options.port = self._server.server_port  # port 0 asks for any free port
         if self.client_api is None:
             raise RuntimeError("the client API's resources were not created")
         self.client_api.start(self.options.endpoint, self._invoke_api)
+        if self.client_api.events is not None and self.iam is not None:
+            self.client_api.events.authorize = self.iam.authorize_publish
         # The engine's lambda.invoke goes to our endpoint, exactly as an SDK client configured
         # with this standard setting would.
         os.environ["AWS_ENDPOINT_URL_LAMBDA"] = self.options.endpoint
@@ -472,10 +500,11 @@ class OfflineStack:
         )
         self.duplicate_delivery = RateFault(plan.duplicate_rate, f"{plan.seed}:duplicates")
 
+        assert self.iam is not None  # the pipe calls with its own role, at the endpoint
         self.pipe = StreamPipe(
             self._pipe_streams_client(),
-            self.client("stepfunctions"),
-            self.client("sqs"),
+            self.iam.client(PIPE, "stepfunctions", self.options.endpoint),
+            self.iam.client(PIPE, "sqs", self.options.endpoint),
             self.stream_arn,
             self.state_machine_arn,
             self.dlq_url,
@@ -503,13 +532,12 @@ class OfflineStack:
         import boto3
         from botocore.config import Config
 
-        return boto3.client(
+        return boto3.client(  # type: ignore[call-overload]  # boto3-stubs type a client by a literal name
             "dynamodbstreams",
             region_name=self.settings.region,
             endpoint_url=self.dynamodb_endpoint,
-            aws_access_key_id="offline",
-            aws_secret_access_key="offline",
             config=Config(connect_timeout=2, read_timeout=10, retries={"total_max_attempts": 1}),
+            **(self.iam.role(PIPE).client_kwargs() if self.iam else {}),
         )
 
     def fault_counts(self) -> dict:
@@ -568,6 +596,7 @@ class OfflineStack:
             "pipe": self.pipe.status() if self.pipe else {},
             "faults": self.fault_counts(),
             "clientApi": self.client_api.health() if self.client_api else None,
+            "iam": self.iam.health() if self.iam else None,
             "functions": {
                 name: {
                     "invocations": pool.stats.invocations,
@@ -593,7 +622,11 @@ class _Dispatcher:
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
-            return self.stack._forward(environ, start_response)
+            return self.stack._forward(environ, start_response)  # checked by the DynamoDB process
+        if path != "/brain/health" and self.stack.iam is not None:
+            refusal = self.stack.iam.enforcer.check_wsgi(environ)
+            if refusal is not None:
+                return refusal.wsgi(start_response)
         if self.stack.lambda_app.handles(path):
             return self.stack.lambda_app(environ, start_response)
         if self.stack.bedrock_app.handles(path):

@@ -79,8 +79,8 @@ class BrainUp:
             service,
             endpoint_url=self.endpoint,
             region_name="us-east-1",
-            aws_access_key_id="any",
-            aws_secret_access_key="any",
+            aws_access_key_id="offline",
+            aws_secret_access_key="offline",
             config=Config(**config),
         )
 

@@ -18,8 +18,8 @@ def raw_client(stack):
         "dynamodb",
         endpoint_url=stack.options.endpoint,
         region_name="us-east-1",
-        aws_access_key_id="app",
-        aws_secret_access_key="app",
+        aws_access_key_id="offline",
+        aws_secret_access_key="offline",
     )
 
 
