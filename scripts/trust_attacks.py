@@ -126,6 +126,29 @@ def main() -> int:
                 frames(socket, [{"type": "connection_init"}])
                 report(f"socket: {name}, then a good subscribe", frames(socket, [frame, good]))
 
+        # the Events publish with a made-up signature, into ada's channel while she listens
+        channel = f"/brain/{ada.sub}/forged"
+        with a.socket(ada.access_token) as socket:
+            frames(socket, [{"type": "connection_init"}])
+            frames(socket, [{"type": "subscribe", "id": "victim", "channel": channel, "authorization": auth}])
+            forged_sig = {
+                "Authorization": "AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/appsync/aws4_request, "
+                "SignedHeaders=host, Signature=00",
+                "Content-Type": "application/json",
+            }
+            event = json.dumps({"type": "reply", "messageId": "forged", "content": "pwned"})
+            status, _, answer = a.http(
+                "POST", "/event", json.dumps({"channel": channel, "events": [event]}).encode(), forged_sig
+            )
+            try:
+                received = socket.recv(2)[:100]
+            except TimeoutError:
+                received = "nothing"
+            report(
+                "publish with a made-up SigV4 into ada's channel",
+                f"{status} {answer.decode()[:100]}; ada got: {received}",
+            )
+
         # 5. RevokeToken
         report(
             "RevokeToken (a browser's sign-out)", a.cognito("RevokeToken", {"Token": "x", "ClientId": a.pool.client_id})
