@@ -1,7 +1,7 @@
 """Cold start per function and deployment package size per function (DESIGN §6).
 
 A cold start here is what Lambda reports as Init Duration, as the offline stack measures it:
-:class:`brain_local.awslambda.service.Worker` spawns ``python -m brain_local.awslambda.worker <handler>``
+:class:`brain_local.awslambda.environments.Worker` spawns ``python -m brain_local.awslambda.worker <handler>``
 with the function's own environment and times spawn -> the worker's "ready" line read back
 (interpreter start, the handler module's imports and the clients it creates at import).
 
@@ -29,7 +29,7 @@ from bench.settings import REPO_ROOT
 from bench.stack_process import free_port
 from bench.stats import median, ratio
 from brain_core.config import FUNCTION_PACKAGES, FUNCTIONS, SETTINGS
-from brain_local.awslambda.service import FunctionSpec, Worker, WorkerDied, WorkerTimedOut
+from brain_local.awslambda.environments import FunctionSpec, Worker, WorkerDied, WorkerTimedOut
 
 BARE = "bare interpreter"
 FLOOR = "floor"
@@ -65,10 +65,10 @@ def function_specs(model_client: str) -> dict[str, FunctionSpec]:
     call until invoked.
     """
     from brain_local.models.scripted import ScriptedPersonaModel
-    from brain_local.stack.lifecycle import StackOptions
-    from brain_local.stack.lifecycle import function_specs as stack_function_specs
+    from brain_local.stack.functions import function_specs as stack_function_specs
+    from brain_local.stack.options import OfflineStackOptions
 
-    options = StackOptions(port=free_port(), model_client=model_client)
+    options = OfflineStackOptions(port=free_port(), model_client=model_client)
     specs = stack_function_specs(options, ScriptedPersonaModel(), options.endpoint)
     return {spec.handler.split(".")[1]: spec for spec in specs.values()}
 

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from bench import budgets
-from bench.scenarios import STATES, MessageSample
+from bench.samples import STATES, MessageSample
 from bench.stats import median, ratio, summary
 from brain_core import workflow
 from brain_core.config import INSIGHT_AGENTS
@@ -215,58 +215,73 @@ def _rounded_medians(values_by_key: dict[str, list[float]]) -> dict[str, float]:
 # -- a flat map of every figure, for bench.compare ---------------------------------------------
 
 
+#: A scenario's summaries that are flattened when they have samples.
+_SCENARIO_SUMMARIES = (
+    "firstTextMs",
+    "ttftOverheadMs",
+    "overheadVsMeasuredModelTtftMs",
+    "modelTtftMs",
+    "serverTtftMs",
+    "totalMs",
+)
+#: A scenario's groups of summaries (step, state, ...), each under its own prefix.
+_SCENARIO_GROUPS = {"steps": "step", "states": "state", "invokeOverheadMs": "invokeOverhead"}
+
+
+def _summary(prefix: str, stats: dict | None) -> dict[str, float]:
+    """A summary's percentiles and mean, each under ``prefix``; nothing for a missing one."""
+    if not stats:
+        return {}
+    return {f"{prefix}.{key}": stats[key] for key in ("p50", "p95", "p99", "mean") if stats.get(key) is not None}
+
+
+def _scenario_figures(scenario: str, figures: dict) -> dict[str, float]:
+    flat: dict[str, float] = {}
+    for name in _SCENARIO_SUMMARIES:
+        if figures[name]["n"]:
+            flat.update(_summary(f"{scenario}.{name}", figures[name]))
+    for group, prefix in _SCENARIO_GROUPS.items():
+        for key, stats in figures.get(group, {}).items():
+            flat.update(_summary(f"{scenario}.{prefix}.{key}", stats))
+    if figures.get("pipeToExecutionStartedMs", {}).get("n"):
+        flat.update(_summary(f"{scenario}.pipeToExecutionStartedMs", figures["pipeToExecutionStartedMs"]))
+    return flat
+
+
+def _cold_start_figures(cold: dict | None) -> dict[str, float]:
+    if not cold:
+        return {}
+    flat = {"coldStart.bare.medianMs": cold["bareMedianMs"], "coldStart.floor.netMs": cold["floorNetMs"]}
+    for row in cold["functions"]:
+        if row.get("netMs") is not None and row["kind"] not in ("bare", "floor"):
+            flat[f"coldStart.{row['function']}.netMs"] = row["netMs"]
+    return flat
+
+
+def _load_figures(load: dict | None) -> dict[str, float]:
+    if not load:
+        return {}
+    delivery = load["delivery"]
+    flat = {f"load.delivery.{key}": delivery[key] for key in ("missing", "duplicated")}
+    flat["load.replies.fallback"] = delivery["replyStatuses"].get("fallback", 0)
+    for key, value in load.get("cpu", {}).get("measured", {}).items():
+        if key.endswith(("MsPerMessage", "Utilisation")):
+            flat[f"load.cpu.{key}"] = value
+    return flat
+
+
 def flat_figures(results: dict) -> dict[str, float]:
     flat: dict[str, float] = {}
-
-    def add_summary(prefix: str, stats: dict | None) -> None:
-        for key in ("p50", "p95", "p99", "mean"):
-            if stats and stats.get(key) is not None:
-                flat[f"{prefix}.{key}"] = stats[key]
-
     for scenario in ("warm", "warmPolling", "firstVersion", "load"):
-        figures = results.get(scenario)
-        if not figures:
-            continue
-        for name in (
-            "firstTextMs",
-            "ttftOverheadMs",
-            "overheadVsMeasuredModelTtftMs",
-            "modelTtftMs",
-            "serverTtftMs",
-            "totalMs",
-        ):
-            if figures[name]["n"]:
-                add_summary(f"{scenario}.{name}", figures[name])
-        for step, stats in figures["steps"].items():
-            add_summary(f"{scenario}.step.{step}", stats)
-        for state, stats in figures.get("states", {}).items():
-            add_summary(f"{scenario}.state.{state}", stats)
-        for state, stats in figures.get("invokeOverheadMs", {}).items():
-            add_summary(f"{scenario}.invokeOverhead.{state}", stats)
-        if figures.get("pipeToExecutionStartedMs", {}).get("n"):
-            add_summary(f"{scenario}.pipeToExecutionStartedMs", figures["pipeToExecutionStartedMs"])
-    for name, value in results["firstVersionRatios"].items():
-        if value is not None:
-            flat[f"ratio.{name}"] = value
-    cold = results["coldStart"]
-    if cold:
-        flat["coldStart.bare.medianMs"] = cold["bareMedianMs"]
-        flat["coldStart.floor.netMs"] = cold["floorNetMs"]
-        for row in cold["functions"]:
-            if row.get("netMs") is not None and row["kind"] not in ("bare", "floor"):
-                flat[f"coldStart.{row['function']}.netMs"] = row["netMs"]
-    for row in results["packages"]:
-        flat[f"package.{row['function']}.bytes"] = row["bytes"]
+        if results.get(scenario):
+            flat.update(_scenario_figures(scenario, results[scenario]))
+    flat.update({f"ratio.{name}": value for name, value in results["firstVersionRatios"].items() if value is not None})
+    flat.update(_cold_start_figures(results["coldStart"]))
+    flat.update({f"package.{row['function']}.bytes": row["bytes"] for row in results["packages"]})
     if "stackIdle" in results["run"]:
         flat["stack.idleUtilisation"] = results["run"]["stackIdle"]["stackUtilisation"]
     for scenario in ("warm", "firstVersion"):
         for name, stats in (results.get(scenario) or {}).get("cpuMsPerMessage", {}).items():
-            add_summary(f"{scenario}.cpuMsPerMessage.{name}", stats)
-    if results["load"]:
-        for key in ("missing", "duplicated"):
-            flat[f"load.delivery.{key}"] = results["load"]["delivery"][key]
-        flat["load.replies.fallback"] = results["load"]["delivery"]["replyStatuses"].get("fallback", 0)
-        for key, value in results["load"].get("cpu", {}).get("measured", {}).items():
-            if key.endswith(("MsPerMessage", "Utilisation")):
-                flat[f"load.cpu.{key}"] = value
+            flat.update(_summary(f"{scenario}.cpuMsPerMessage.{name}", stats))
+    flat.update(_load_figures(results["load"]))
     return flat

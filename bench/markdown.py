@@ -362,7 +362,7 @@ def _cold_start_section(results: dict) -> str:
             f"## Cold start (median of {cold['repeats']} fresh workers each, sequential, no stack running) "
             "and package size",
             "",
-            "Spawn → handler ready (imports and clients), as `brain_local.awslambda.service.Worker` measures it; "
+            "Spawn → handler ready (imports and clients), as `brain_local.awslambda.environments.Worker` measures it; "
             "*net* = "
             f"minus the bare interpreter's median ({_n(cold['bareMedianMs'])} ms). Floor = boto3 + Powertools "
             f"Logger/Metrics/Tracer + one client: {_n(cold['floorNetMs'])} ms net. Package = agents/__init__.py + "

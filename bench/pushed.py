@@ -1,6 +1,6 @@
 """The benchmark's main client: a signed-in user on the client API and the pushed stream (DESIGN §8).
 
-Clocks (all on this machine), beside the polling client's of :mod:`bench.scenarios`:
+Clocks (all on this machine), beside the polling client's of :mod:`bench.polling`:
 - ``written``: just before ``POST /conversations/{id}/messages`` is sent (the channel is already
   subscribed: a client subscribes before it sends);
 - ``first text``: the first chunk event with text has arrived on the client's WebSocket;
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from bench.scenarios import MessageSample, sample_from
+from bench.samples import MessageSample, sample_from
 from bench.settings import BenchSettings
 from brain_local.clients.api_client import ApiError, SignedInClient, SubscribeRefused, for_running_stack
 from brain_local.clients.boto3_client import ReplyTimeout

@@ -83,6 +83,8 @@ def main() -> int:
 
     # Imported here so a settings error is reported before the heavy imports.
     from bench import coldstart, figures, report, scenarios
+    from bench.load import LoadResult
+    from bench.samples import MessageSample
 
     run = run_metadata(settings)
     logs = settings.results_dir / "logs"
@@ -98,10 +100,10 @@ def main() -> int:
     )
 
     run_id = scenarios.new_run_id()
-    warm: list[scenarios.MessageSample] = []
-    polling: list[scenarios.MessageSample] = []
-    first_version: list[scenarios.MessageSample] = []
-    loads: list[scenarios.LoadResult] = []
+    warm: list[MessageSample] = []
+    polling: list[MessageSample] = []
+    first_version: list[MessageSample] = []
+    loads: list[LoadResult] = []
     health_after: dict | None = None
     cold_start: dict | None = None
     packages: list[dict] = []
@@ -172,7 +174,9 @@ def _against_the_stack(
 ) -> dict | None:
     """The phases that need the offline stack (warm, load), against one started for them;
     fills the lists given (so a failure keeps what was measured) and returns its health after."""
-    from bench import scenarios
+    from bench import execution_history, scenarios
+    from bench.load import run_load
+    from bench.samples import cpu_ms_between
     from bench.stack_process import StackProcess
 
     with Phase(run, "stack start"):
@@ -189,7 +193,7 @@ def _against_the_stack(
         # What the stack costs doing nothing (the pipe polling the stream): the floor under every figure.
         before, idle_started = cpu_probe(), time.perf_counter()
         time.sleep(IDLE_SECONDS)
-        idle = scenarios.cpu_ms_between(before, cpu_probe())
+        idle = cpu_ms_between(before, cpu_probe())
         run["stackIdle"] = {
             "wallS": round(time.perf_counter() - idle_started, 2),
             "stackCpuMs": idle["stack"],
@@ -209,21 +213,19 @@ def _against_the_stack(
                 for into, samples in zip((warm, polling, first_version), measured, strict=True):
                     into.extend(samples)
             with Phase(run, "execution history"):
-                unmatched = scenarios.attach_execution_history(stack.endpoint, health["stateMachineArn"], warm)
-                scenarios.attach_execution_history(stack.endpoint, health["stateMachineArn"], polling)
+                unmatched = execution_history.attach(stack.endpoint, health["stateMachineArn"], warm)
+                execution_history.attach(stack.endpoint, health["stateMachineArn"], polling)
                 progress(f"execution history read for {len(warm) - unmatched}/{len(warm)} warm messages")
         if "load" in settings.phases:
             with Phase(run, "load"):
-                load = scenarios.run_load(stack.endpoint, settings, run_id, progress, cpu_probe, health)
+                load = run_load(stack.endpoint, settings, run_id, progress, cpu_probe, health)
                 loads.append(load)
                 d = load.delivery
                 progress(
                     f"load delivery: {d['messages']} messages, {d['replies']} replies, {d['missing']} missing, "
                     f"{d['duplicated']} duplicated"
                 )
-                load_unmatched = scenarios.attach_execution_history(
-                    stack.endpoint, health["stateMachineArn"], load.samples
-                )
+                load_unmatched = execution_history.attach(stack.endpoint, health["stateMachineArn"], load.samples)
                 progress(
                     f"execution history read for {len(load.samples) - load_unmatched}/{len(load.samples)} load messages"
                 )

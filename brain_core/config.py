@@ -3,6 +3,9 @@
 CDK (``cdk/``) and the offline stack (``brain_local``) both build their resources from
 :data:`SETTINGS`; they hand each function the environment produced by
 :func:`function_environment`, and the agents parse it back with :func:`AgentEnv.from_environ`.
+Every setting a function reads is declared once, as a field of :class:`AgentEnv` — its name,
+type, default and environment variable (:func:`setting`); :class:`Settings` inherits those
+fields, and the environment and its parsing are derived from them (:data:`ENVIRONMENT`).
 The tables' shapes are in :mod:`brain_core.tables`; their names here. Nothing here imports
 boto3: compute-only agents import this module too, and their cold start is budgeted at 100 ms.
 """
@@ -11,10 +14,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar, get_type_hints
 
-from brain_core.tables import TABLES
+T = TypeVar("T")
 
 #: The agents, in workflow order; each is one Lambda function and one folder under ``agents/``.
 AGENTS: tuple[str, ...] = ("perception", "language", "reasoning", "emotional", "depth", "self_review")
@@ -77,23 +80,13 @@ class ClientApiSettings:
     access_token_minutes: int = 60
     id_token_minutes: int = 60
     refresh_token_days: int = 30
-    #: Messages one person (a token's ``sub``) may post, per minute and per day, on AWS and offline
-    #: (CDK context ``messagesPerMinute``/``messagesPerDay``, ``brain up --messages-per-minute``/
-    #: ``--messages-per-day``); beyond them the API answers 429 (agents/api/rate_limit.py).
-    messages_per_minute: int = 20
-    messages_per_day: int = 500
     #: Origins, beyond the front door's own, whose pages may call the offline front door (CORS;
     #: ``brain up --cors-origin``). On AWS the HTTP API allows the web chat's origin and ``webOrigin``.
     cors_origins: tuple[str, ...] = ()
     http_api_name: str = "BrainApi"
     events_api_name: str = "BrainEvents"
-    #: The AppSync Events channel namespace: one channel per conversation of one user,
-    #: ``/<namespace>/<sub>/<conversationId>``.
-    events_namespace: str = "brain"
-    #: Largest request body the API accepts (413 beyond it).
-    max_body_bytes: int = 16 * 1024
-    #: Items per page of history (``?limit=`` may ask for fewer or up to ``max_page_size``).
-    page_size: int = 50
+    #: The most items a page of history may hold (``?limit=``); the default is
+    #: :attr:`AgentEnv.page_size`. The channel namespace and body limit are rows of :class:`AgentEnv`.
     max_page_size: int = 200
     #: A conversation's title: the first message, cut to this many characters.
     title_chars: int = 80
@@ -124,56 +117,169 @@ class FunctionSettings:
     timeout_seconds: int = 10
 
 
+class ConfigurationError(RuntimeError):
+    """A required setting is missing or malformed: fail at cold start, loudly."""
+
+
+_VARIABLE = "environment_variable"
+_CHOICES = "choices"
+_DEPLOYMENT = "deployment"
+
+
+def setting(default: T, *, variable: str = "", choices: tuple[str, ...] = (), deployment: bool = False) -> T:
+    """One row of the functions' settings table (a field of :class:`AgentEnv`).
+
+    ``variable`` is the environment variable carrying it (the field's name upper-cased unless
+    said), ``choices`` the only values accepted at cold start, and ``deployment`` marks a value
+    only a deployment knows (an endpoint): :func:`function_environment` leaves it out, and a
+    function without it reads the default. Typed as the default so type checkers see the field's
+    type; at runtime it is a dataclass field carrying the row's metadata."""
+    metadata = {_VARIABLE: variable, _CHOICES: choices, _DEPLOYMENT: deployment}
+    return field(default=default, metadata=metadata)
+
+
 @dataclass(frozen=True)
-class Settings:
-    app_name: str = "BrainInCup"
-    region: str = "us-east-1"
-    messages_table: str = "BrainMessages"
-    chunks_table: str = "BrainResponseChunks"
+class AgentEnv:
+    """The settings every function reads from its environment: the one table.
+
+    Each row is declared once here — name, type, default (the deployment's value) and its
+    environment variable. :class:`Settings` inherits these fields (``SETTINGS.model_id``),
+    :func:`function_environment` writes them out for CDK and the offline stack, and
+    :meth:`from_environ` reads them back inside a running function. Adding a setting a function
+    reads is one row here; :data:`ENVIRONMENT` lists the rows."""
+
+    #: The tables' names (brain_core/tables.py specifies them; ``<key>_table`` each).
+    messages_table: str = setting("BrainMessages")
+    chunks_table: str = setting("BrainResponseChunks")
     #: Powertools idempotency records (pk ``id``, TTL ``expiration``) for steps with side effects.
-    idempotency_table: str = "BrainIdempotency"
+    idempotency_table: str = setting("BrainIdempotency")
     #: Long-term memory: facts about each person, per owner (brain_core/facts.py has the layout).
-    memory_table: str = "BrainMemory"
+    memory_table: str = setting("BrainMemory")
     #: Each person's conversations (pk ``owner``, sk ``conversationId``), for ``GET /conversations``.
-    conversations_table: str = "BrainConversations"
+    conversations_table: str = setting("BrainConversations")
     #: Per-user message counters (pk ``id``, TTL ``expiresAt``), for the API's per-user limit.
-    usage_table: str = "BrainUsage"
-    state_machine_name: str = "BrainWorkflow"
-    model_id: str = "amazon.nova-pro-v1:0"
+    usage_table: str = setting("BrainUsage")
+    model_id: str = setting("amazon.nova-pro-v1:0")
+    #: ``boto3`` (default, fast cold start) or ``langchain`` (opt-in ChatBedrockConverse).
+    model_client: str = setting("boto3")
     #: The small fast model the insight agents (reasoning, emotional, depth) ask through Converse
     #: with a forced tool; "none" keeps their heuristics alone (cheaper: no extra Bedrock calls).
-    insight_model_id: str = "amazon.nova-micro-v1:0"
+    insight_model_id: str = setting("amazon.nova-micro-v1:0")
     #: Each insight agent's whole model call, its one retry included; past it the agent's heuristic
     #: answers for that turn. It must fit in the branch function's timeout (and the ASL's
     #: TimeoutSeconds) with room for a cold start: tests/unit/test_config.py checks it.
-    insight_deadline_seconds: float = 2.5
+    insight_deadline_seconds: float = setting(2.5)
     #: Long-term memory's bounds: facts kept per owner (the oldest go first), and how long a fact
     #: not heard again is kept.
-    memory_max_facts: int = 30
-    memory_ttl_days: int = 365
-    #: ``boto3`` (default, fast cold start) or ``langchain`` (opt-in ChatBedrockConverse).
-    model_client: str = "boto3"
-    metrics_namespace: str = "BrainInCup"
+    memory_max_facts: int = setting(30)
+    memory_ttl_days: int = setting(365)
     #: Earlier messages handed to the model and kept in each warm perception's cache. A turn is
     #: one message, the person's or the brain's (a ``brain_core.contracts.Turn``).
-    history_turns: int = 12
-    history_cache_ttl_seconds: int = 300
+    history_turns: int = setting(12)
+    history_cache_ttl_seconds: int = setting(300)
     #: Longest user message accepted, in characters.
-    max_input_chars: int = 4000
-    max_output_tokens: int = 400
+    max_input_chars: int = setting(4000)
+    max_output_tokens: int = setting(400)
     #: Which persona perception puts in the system prompt: "full", or "condensed" for small
     #: models (the offline stack sets it for ``--model smollm2``).
-    persona_length: str = "full"
-    temperature: float = 0.7
-    top_p: float = 0.9
+    persona_length: str = setting("full", choices=PERSONA_LENGTHS)
+    temperature: float = setting(0.7)
+    top_p: float = setting(0.9)
     #: Coalescing window for streamed chunks: the first chunk at once, then at most this often.
-    chunk_interval_ms: int = 100
-    chunk_ttl_seconds: int = 86400
+    chunk_interval_ms: int = setting(100)
+    chunk_ttl_seconds: int = setting(86400)
     #: Bound on botocore's own retries so they do not multiply with the state machine's Retry.
-    bedrock_max_attempts: int = 2
+    bedrock_max_attempts: int = setting(2)
     #: A model silent this long mid-reply has stalled: the run falls back (DESIGN §2, bounded waiting).
-    bedrock_read_timeout_seconds: int = 10
-    log_level: str = "INFO"
+    bedrock_read_timeout_seconds: int = setting(10)
+    #: The AppSync Events channel namespace: one channel per conversation of one user,
+    #: ``/<namespace>/<sub>/<conversationId>``.
+    events_namespace: str = setting("brain")
+    #: Largest request body the client API accepts (413 beyond it).
+    max_body_bytes: int = setting(16 * 1024)
+    #: Items per page of history (``?limit=`` may ask for fewer or up to ``max_page_size``).
+    page_size: int = setting(50)
+    #: Messages one person (a token's ``sub``) may post, per minute and per day, on AWS and offline
+    #: (CDK context ``messagesPerMinute``/``messagesPerDay``, ``brain up --messages-per-minute``/
+    #: ``--messages-per-day``); beyond them the API answers 429 (agents/api/rate_limit.py).
+    messages_per_minute: int = setting(20)
+    messages_per_day: int = setting(500)
+    metrics_namespace: str = setting("BrainInCup", variable="POWERTOOLS_METRICS_NAMESPACE")
+    log_level: str = setting("INFO", variable="POWERTOOLS_LOG_LEVEL")
+    #: Where chunks and replies are published (the Events API's ``https://<http domain>/event``):
+    #: only the deployment knows it, and only the functions in :data:`PUBLISHERS` get it. Empty
+    #: where the deployment has no client API (the functions then answer through DynamoDB only,
+    #: and say so once at cold start).
+    events_http_endpoint: str = setting("", deployment=True)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> AgentEnv:
+        """Every row read from the environment: a missing or malformed value fails loudly (only a
+        deployment's own rows may be absent). A subclass (:class:`Settings`) reads the same rows."""
+        env = os.environ if environ is None else environ
+        absent = {row.name for row in ENVIRONMENT if row.deployment and env.get(row.variable, "") == ""}
+        return cls(**{row.name: row.read(env) for row in ENVIRONMENT if row.name not in absent})
+
+
+@dataclass(frozen=True)
+class EnvironmentSetting:
+    """One row of the table, as :func:`function_environment` and :meth:`AgentEnv.from_environ`
+    use it (derived from :class:`AgentEnv`'s fields)."""
+
+    name: str
+    variable: str
+    type: type
+    default: Any
+    choices: tuple[str, ...]
+    deployment: bool
+
+    def write(self, value: Any) -> str:
+        return str(value)
+
+    def read(self, env: Mapping[str, str]) -> Any:
+        raw = env.get(self.variable, "")
+        if raw == "":
+            raise ConfigurationError(f"environment variable {self.variable} is not set")
+        try:
+            value = self.type(raw)
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"environment variable {self.variable}={raw!r} is not a {self.type.__name__}"
+            ) from exc
+        if self.choices and raw not in self.choices:
+            raise ConfigurationError(
+                f"environment variable {self.variable}={raw!r} is not one of {', '.join(self.choices)}"
+            )
+        return value
+
+
+def _rows() -> tuple[EnvironmentSetting, ...]:
+    hints = get_type_hints(AgentEnv)
+    return tuple(
+        EnvironmentSetting(
+            name=f.name,
+            variable=f.metadata[_VARIABLE] or f.name.upper(),
+            type=hints[f.name],
+            default=f.default,
+            choices=f.metadata[_CHOICES],
+            deployment=f.metadata[_DEPLOYMENT],
+        )
+        for f in fields(AgentEnv)
+    )
+
+
+#: The functions' settings table, one row per field of :class:`AgentEnv`.
+ENVIRONMENT: tuple[EnvironmentSetting, ...] = _rows()
+
+
+@dataclass(frozen=True)
+class Settings(AgentEnv):
+    """The deployment's settings: every row of :class:`AgentEnv` (what the functions read), and
+    what only the deployments read (names of resources, the pipe, the client API, sizes)."""
+
+    app_name: str = "BrainInCup"
+    region: str = "us-east-1"
+    state_machine_name: str = "BrainWorkflow"
     pipe: PipeSettings = field(default_factory=PipeSettings)
     client_api: ClientApiSettings = field(default_factory=ClientApiSettings)
     functions: Mapping[str, FunctionSettings] = field(
@@ -232,110 +338,17 @@ def web_page_settings(sign_in_flow: str, settings: Settings = SETTINGS) -> dict:
         raise ValueError(f"sign-in flow {sign_in_flow!r} is not one of {', '.join(SIGN_IN_FLOWS)}")
     return {
         "signInFlow": sign_in_flow,
-        "eventsNamespace": settings.client_api.events_namespace,
+        "eventsNamespace": settings.events_namespace,
         "maxContentChars": settings.max_input_chars,
     }
 
 
 def function_environment(agent: str, settings: Settings = SETTINGS) -> dict[str, str]:
-    """The environment every deployment of ``agent`` gets, on AWS and offline alike.
-
-    ``EVENTS_HTTP_ENDPOINT`` (the Events API's ``https://<http domain>/event``) is known only to
-    the deployment: CDK and the offline stack add it for the functions in :data:`PUBLISHERS`."""
-    api = settings.client_api
+    """The environment every deployment of ``agent`` gets, on AWS and offline alike: each row of
+    :data:`ENVIRONMENT` but the deployment's own (CDK and the offline stack add
+    ``EVENTS_HTTP_ENDPOINT`` for the functions in :data:`PUBLISHERS`), and Powertools' service."""
     return {
-        **{table.environment_variable: getattr(settings, table.setting) for table in TABLES},
-        "MODEL_ID": settings.model_id,
-        "MODEL_CLIENT": settings.model_client,
-        "INSIGHT_MODEL_ID": settings.insight_model_id,
-        "INSIGHT_DEADLINE_SECONDS": str(settings.insight_deadline_seconds),
-        "MEMORY_MAX_FACTS": str(settings.memory_max_facts),
-        "MEMORY_TTL_DAYS": str(settings.memory_ttl_days),
-        "HISTORY_TURNS": str(settings.history_turns),
-        "HISTORY_CACHE_TTL_SECONDS": str(settings.history_cache_ttl_seconds),
-        "MAX_INPUT_CHARS": str(settings.max_input_chars),
-        "MAX_OUTPUT_TOKENS": str(settings.max_output_tokens),
-        "PERSONA_LENGTH": settings.persona_length,
-        "TEMPERATURE": str(settings.temperature),
-        "TOP_P": str(settings.top_p),
-        "CHUNK_INTERVAL_MS": str(settings.chunk_interval_ms),
-        "CHUNK_TTL_SECONDS": str(settings.chunk_ttl_seconds),
-        "BEDROCK_MAX_ATTEMPTS": str(settings.bedrock_max_attempts),
-        "BEDROCK_READ_TIMEOUT_SECONDS": str(settings.bedrock_read_timeout_seconds),
-        "EVENTS_NAMESPACE": api.events_namespace,
-        "MAX_BODY_BYTES": str(api.max_body_bytes),
-        "PAGE_SIZE": str(api.page_size),
-        "MESSAGES_PER_MINUTE": str(api.messages_per_minute),
-        "MESSAGES_PER_DAY": str(api.messages_per_day),
+        **{row.variable: row.write(getattr(settings, row.name)) for row in ENVIRONMENT if not row.deployment},
         "POWERTOOLS_SERVICE_NAME": agent,
-        "POWERTOOLS_METRICS_NAMESPACE": settings.metrics_namespace,
-        "POWERTOOLS_LOG_LEVEL": settings.log_level,
         "POWERTOOLS_LOGGER_LOG_EVENT": "false",
     }
-
-
-class ConfigurationError(RuntimeError):
-    """A required setting is missing or malformed: fail at cold start, loudly."""
-
-
-@dataclass(frozen=True)
-class AgentEnv:
-    """The typed view of :func:`function_environment` inside a running function."""
-
-    messages_table: str
-    chunks_table: str
-    idempotency_table: str
-    memory_table: str
-    model_id: str
-    model_client: str
-    insight_model_id: str
-    insight_deadline_seconds: float
-    memory_max_facts: int
-    memory_ttl_days: int
-    history_turns: int
-    history_cache_ttl_seconds: int
-    max_input_chars: int
-    max_output_tokens: int
-    persona_length: str
-    temperature: float
-    top_p: float
-    chunk_interval_ms: int
-    chunk_ttl_seconds: int
-    bedrock_max_attempts: int
-    bedrock_read_timeout_seconds: int
-    conversations_table: str
-    events_namespace: str
-    max_body_bytes: int
-    page_size: int
-    usage_table: str
-    messages_per_minute: int
-    messages_per_day: int
-    #: Where chunks and replies are published; empty where the deployment has no client API
-    #: (the functions then answer through DynamoDB only, and say so once at cold start).
-    events_http_endpoint: str = ""
-
-    @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> AgentEnv:
-        env = os.environ if environ is None else environ
-        optional = {f.name for f in fields(cls) if f.default is not MISSING}
-        values: dict[str, Any] = {}
-        for name, kind in cls.__annotations__.items():
-            key = name.upper()
-            raw = env.get(key)
-            if (raw is None or raw == "") and name in optional:
-                continue
-            if raw is None or raw == "":
-                raise ConfigurationError(f"environment variable {key} is not set")
-            try:
-                values[name] = {"int": int, "float": float}.get(kind, str)(raw)
-            except ValueError as exc:
-                raise ConfigurationError(f"environment variable {key}={raw!r} is not a {kind}") from exc
-            if name in _CHOICES and raw not in _CHOICES[name]:
-                raise ConfigurationError(
-                    f"environment variable {key}={raw!r} is not one of {', '.join(_CHOICES[name])}"
-                )
-        return cls(**values)
-
-
-#: Settings with a fixed set of values, checked at cold start.
-_CHOICES: Mapping[str, tuple[str, ...]] = {"persona_length": PERSONA_LENGTHS}

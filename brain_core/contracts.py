@@ -3,7 +3,7 @@
 The state machine's data is one JSON document that grows as it runs. Its keys are where the
 ASL's ResultPaths write (``tests/unit/test_contracts.py`` checks that they agree)::
 
-    WorkflowInput fields        <- the pipe's input template
+    WorkflowInput fields        <- the pipe's input template (the UserMessage item's fields)
     perception:    PerceptionResult     <- Perception,  ResultPath $.perception
     language:      LanguageResult       <- Language,    ResultPath $.language
     insights:      one per Parallel branch, in branch order: ReasoningResult, EmotionalResult,
@@ -16,28 +16,27 @@ Each agent reads the part it needs with the ``from_dict`` below and returns its 
 ``to_dict()``; SelfReview reads the whole document as a :class:`StateDocument` and returns a
 :class:`ReviewResult` (OutputPath $.review: the execution's output).
 
-Plain dataclasses with a small field check (:func:`_checked`), not pydantic: importing pydantic
-costs a cold start ~100 ms, and these are a dozen flat records.
+By boundary: this module holds the workflow's states; :mod:`brain_core.client_contracts` the
+tables' items and the pushed events that clients read (UserMessage, ReplyItem, ResponseChunk,
+ChunkEvent, ReplyEvent), re-exported here; :mod:`brain_core.wire` the base they share.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import types
-import typing
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar, Union, get_args, get_origin
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
+# The tables' items and the pushed events, re-exported: ``brain_core.contracts`` names every contract.
+from brain_core.client_contracts import REPLY_FIELDS as REPLY_FIELDS
+from brain_core.client_contracts import ChunkEvent as ChunkEvent
+from brain_core.client_contracts import ReplyEvent as ReplyEvent
+from brain_core.client_contracts import ReplyItem as ReplyItem
+from brain_core.client_contracts import ResponseChunk as ResponseChunk
+from brain_core.client_contracts import UserMessage as UserMessage
 from brain_core.config import AGENTS, INSIGHT_AGENTS
-
-
-def iso_timestamp(moment: datetime | None = None) -> str:
-    """A ``createdAt`` as the contract writes it: ISO 8601, UTC, milliseconds, ``Z`` (now by default)."""
-    moment = datetime.now(UTC) if moment is None else moment.astimezone(UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+from brain_core.wire import _C, Contract, ContractError, _checked, _require_str
+from brain_core.wire import iso_timestamp as iso_timestamp
 
 
 def step_name(agent: str) -> str:
@@ -48,80 +47,6 @@ def step_name(agent: str) -> str:
 
 #: Every agent's key in ReplyItem.timings, in workflow order.
 TIMED_STEPS: tuple[str, ...] = tuple(step_name(agent) for agent in AGENTS)
-
-
-class ContractError(ValueError):
-    """The input does not match its contract (missing field, wrong type)."""
-
-
-def _require_str(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str):
-        got = "missing" if value is None else type(value).__name__
-        raise ContractError(f"{key} must be a string ({got})")
-    return value
-
-
-@functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
-def _matches(value: Any, hint: Any) -> bool:
-    """Whether ``value`` (parsed JSON) has the shape of the annotation ``hint``. Containers are
-    checked one level deep; nested contracts are parsed by their own ``from_dict``."""
-    origin = get_origin(hint)
-    if hint is Any:
-        return True
-    if origin in (Union, types.UnionType):
-        return any(_matches(value, arg) for arg in get_args(hint))
-    if hint is type(None):
-        return value is None
-    if origin in (list, tuple) or hint in (list, tuple):
-        return isinstance(value, list | tuple)
-    if origin in (dict, Mapping) or hint in (dict, Mapping) or dataclasses.is_dataclass(hint):
-        return isinstance(value, Mapping)
-    if hint is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, hint)
-
-
-def _checked(cls: type, data: Any) -> dict[str, Any]:
-    """The fields of ``cls`` present in ``data``, each of its annotated type; a missing required
-    field or a value of the wrong type is a :class:`ContractError`. Unknown keys are ignored."""
-    if not isinstance(data, Mapping):
-        raise ContractError(f"{cls.__name__} must be an object, not {type(data).__name__}")
-    hints = _hints(cls)
-    values: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name not in data:
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ContractError(f"{cls.__name__}.{f.name} is missing")
-            continue
-        value = data[f.name]
-        if not _matches(value, hints[f.name]):
-            raise ContractError(f"{cls.__name__}.{f.name} must be {hints[f.name]}, not {type(value).__name__}")
-        values[f.name] = value
-    return values
-
-
-_C = TypeVar("_C", bound="Contract")
-
-
-class Contract:
-    """A record on the wire: ``to_dict`` is its JSON shape, ``from_dict`` reads it back checked.
-    Every subclass is a dataclass."""
-
-    __dataclass_fields__: ClassVar[dict[str, Any]]
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls: type[_C], data: Any) -> _C:
-        return cls(**_checked(cls, data))
 
 
 @dataclass(frozen=True)
@@ -408,43 +333,3 @@ class ReviewResult(Contract):
     replyId: str
     status: str  # "complete" | "fallback"
     written: bool  # False: a reply to this message already existed (a duplicate run)
-
-
-@dataclass
-class ReplyItem(Contract):
-    """The brain's reply in the Messages table: the final word (DESIGN §3)."""
-
-    conversationId: str
-    messageId: str
-    role: str
-    owner: str
-    inReplyTo: str
-    content: str
-    sensations: list[str]
-    thoughts: list[str]
-    memories: str
-    selfReflection: str
-    emotion: dict
-    status: str  # "complete" | "fallback"
-    timings: dict
-    model: str
-    createdAt: str
-    degraded: list[str] = field(default_factory=list)
-    #: Where each insight agent's part came from: agent -> "model" | "heuristic" | "degraded".
-    insightSources: dict = field(default_factory=dict)
-    #: Facts this turn added to the owner's long-term memory (perception re-reads them when > 0).
-    factsRemembered: int = 0
-
-
-REPLY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ReplyItem))
-
-
-@dataclass(frozen=True)
-class ResponseChunk(Contract):
-    """One piece of the streamed draft in the ResponseChunks table."""
-
-    messageId: str
-    seq: int
-    text: str
-    done: bool
-    expiresAt: int

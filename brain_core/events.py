@@ -15,9 +15,11 @@ a reply, the client catches up from the API (DynamoDB holds every chunk and the 
 Lambda freezes an environment when the handler returns, so a handler calls :meth:`flush` (bounded)
 before it returns.
 
-Events (JSON objects): ``{"type": "chunk", "messageId", "seq", "text"}`` for each chunk, and
-``{"type": "reply", "messageId", "replyId", ...}`` with the reply item's fields, ``messageId``
-being the user message's id in both.
+Events (JSON objects, :mod:`brain_core.client_contracts`): a :class:`ChunkEvent` ``{"type":
+"chunk", "messageId", "seq", "text"}`` for each chunk (``messageId`` the user message's, as on the
+chunk item), then a :class:`ReplyEvent` ``{"type": "reply", ...}`` with the reply item's fields as
+they are (``messageId`` the reply's own ``<user messageId>#reply``, ``inReplyTo`` the user
+message's) and ``chunks``.
 """
 
 from __future__ import annotations
@@ -30,21 +32,18 @@ import time
 from collections import deque
 from collections.abc import Mapping
 
-from brain_core.contracts import ReplyItem, ResponseChunk
+from brain_core.client_contracts import ChunkEvent, ReplyEvent, ReplyItem, ResponseChunk
 
 log = logging.getLogger(__name__)
 
 
 def chunk_event(chunk: ResponseChunk) -> dict:
-    return {"type": "chunk", "messageId": chunk.messageId, "seq": chunk.seq, "text": chunk.text}
+    return ChunkEvent.of(chunk).to_dict()
 
 
 def reply_event(reply: ReplyItem, chunks: int | None = None) -> dict:
-    """The reply as it is pushed: the item's fields, ``messageId`` the message it answers."""
-    event = {"type": "reply", **reply.to_dict(), "messageId": reply.inReplyTo, "replyId": reply.messageId}
-    if chunks is not None:
-        event["chunks"] = chunks
-    return event
+    """The reply as it is pushed: the item's own fields (``messageId`` the reply's, ``inReplyTo``)."""
+    return ReplyEvent.of(reply, chunks).to_dict()
 
 
 class EventPublisher:

@@ -210,7 +210,7 @@ def bedrock_client(settings: InsightSettings):
     )
 
 
-def _call(
+def _call(  # noqa: C901 - deadline, retry and validation of one model call; the lead splits it after issue 18 merges
     client,
     settings: InsightSettings,
     tool: InsightTool,

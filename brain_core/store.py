@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -59,6 +59,41 @@ def from_item(item: dict) -> dict:
     return {k: plain(_deserializer.deserialize(v)) for k, v in item.items()}
 
 
+def query_pages(client, query: Mapping[str, Any], page_limit: Callable[[], int] | None = None) -> Iterator[dict]:
+    """The pages of one DynamoDB Query, each page's ``LastEvaluatedKey`` the next one's
+    ``ExclusiveStartKey``; ``page_limit`` (when given) sets each page's ``Limit`` as it is asked.
+    A caller that has enough stops iterating: no page is read that is not needed. (botocore's
+    paginator would do, but cannot change the Limit between pages, and test doubles implement
+    ``query`` alone.)"""
+    kwargs = dict(query)
+    while True:
+        if page_limit is not None:
+            kwargs["Limit"] = page_limit()
+        page = client.query(**kwargs)
+        yield page
+        if not page.get("LastEvaluatedKey"):
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def read_chunks(client, table: str, message_id: str, after_seq: int = -1) -> list[ResponseChunk]:
+    """The chunks of the reply to ``message_id`` with ``seq > after_seq``, in ``seq`` order: one
+    consistent Query (paged), read back as :class:`ResponseChunk`. The one chunk reader: the
+    language agent resuming a stream, the API's catch-up route and the offline clients use it."""
+    query = {
+        "TableName": table,
+        "KeyConditionExpression": "messageId = :m AND seq > :after",
+        "ExpressionAttributeValues": {":m": {"S": message_id}, ":after": {"N": str(after_seq)}},
+        "ConsistentRead": True,
+    }
+    items = [from_item(item) for page in query_pages(client, query) for item in page.get("Items", [])]
+    return sorted((ResponseChunk.from_dict({"text": "", "done": False, **item}) for item in items), key=_seq)
+
+
+def _seq(chunk: ResponseChunk) -> int:
+    return chunk.seq
+
+
 def _turn(item: dict) -> Turn | None:
     role = item.get("role", {}).get("S")
     content = item.get("content", {}).get("S")
@@ -91,15 +126,12 @@ class ConversationStore:
         }
         kwargs["ExpressionAttributeNames"]["#role"] = "role"
         turns: list[Turn] = []
-        while True:
-            if limit is not None:
-                kwargs["Limit"] = max(limit - len(turns), 1) * 2
-            page = self._client.query(**kwargs)
+        # Twice what is missing a page: the owner filter may drop items after the Limit counted them.
+        page_limit = None if limit is None else lambda: max(limit - len(turns), 1) * 2
+        for page in query_pages(self._client, kwargs, page_limit):
             turns.extend(t for t in map(_turn, page.get("Items", [])) if t)
-            start = page.get("LastEvaluatedKey")
-            if not start or (limit is not None and len(turns) >= limit):
+            if limit is not None and len(turns) >= limit:
                 break
-            kwargs["ExclusiveStartKey"] = start
         return turns[:limit] if limit is not None else turns
 
     def recent(self, conversation_id: str, owner: str, before_id: str, limit: int) -> list[Turn]:
@@ -141,9 +173,10 @@ class ConversationStore:
             raise
 
 
-class ChunkPublisher:
+class ChunkWriter:
     """Writes the streamed draft of one reply to ResponseChunks, in order; ``on_written`` is told
-    of each chunk once it is durable (the language agent pushes it to the client's channel)."""
+    of each chunk once it is durable (the language agent pushes it to the client's channel: that
+    is :class:`brain_core.events.EventPublisher`'s ``publish``, not this ``write``)."""
 
     def __init__(
         self,
@@ -162,7 +195,7 @@ class ChunkPublisher:
         self.seq = start_seq
         self.first_written_at: float | None = None  # epoch ms
 
-    def publish(self, text: str, done: bool = False) -> ResponseChunk:
+    def write(self, text: str, done: bool = False) -> ResponseChunk:
         chunk = ResponseChunk(
             messageId=self._message_id,
             seq=self.seq,
@@ -187,31 +220,18 @@ class ChunkPublisher:
                 return
             next_seq = last_seq + 1
         self.seq = next_seq
-        self.publish("", done=True)
+        self.write("", done=True)
 
     def streamed(self) -> tuple[str, int, bool]:
         """What earlier runs streamed for this message: (the text of chunks 0, 1, ... with no gap,
         the seq after them, whether one of them ends the stream). Read by a run that took over
         from one that died mid-stream, to continue after it instead of streaming again."""
-        chunks: list[dict] = []
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "messageId = :m",
-            "ExpressionAttributeValues": {":m": {"S": self._message_id}},
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._client.query(**query)
-            chunks.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         texts, done = [], False
-        for seq, chunk in enumerate(sorted(chunks, key=lambda c: int(c["seq"]["N"]))):
-            if int(chunk["seq"]["N"]) != seq:
+        for seq, chunk in enumerate(read_chunks(self._client, self._table, self._message_id)):
+            if chunk.seq != seq:
                 break
-            texts.append(chunk.get("text", {}).get("S", ""))
-            done = done or bool(chunk.get("done", {}).get("BOOL"))
+            texts.append(chunk.text)
+            done = done or chunk.done
         return "".join(texts), len(texts), done
 
     def last(self) -> tuple[int, bool]:
@@ -249,14 +269,11 @@ class FactStore:
             "ExpressionAttributeValues": {":owner": {"S": owner}},
         }
         found: list[tuple[Fact, float]] = []
-        while True:
-            page = self._client.query(**kwargs)
+        for page in query_pages(self._client, kwargs):
             for i in page.get("Items", []):
                 fact = Fact(i["kind"]["S"], i["value"]["S"], i["updatedAt"]["S"], i["sourceMessageId"]["S"])
                 found.append((fact, float(i["expiresAt"]["N"])))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found
 
     def load(self, owner: str) -> list[Fact]:
         """The owner's facts, newest first, at most ``max_facts``. DynamoDB deletes expired items

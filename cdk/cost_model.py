@@ -139,7 +139,7 @@ def one_user_day() -> tuple[int, float, float]:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from brain_core.config import SETTINGS
 
-    messages = SETTINGS.client_api.messages_per_day
+    messages = SETTINGS.messages_per_day
     accepted = messages * sum(per_message(1.0).values())
     refused = (
         HTTP_API_REQUEST

@@ -94,10 +94,13 @@ def stored_name(stack, owner: str) -> str | None:
 
 def evaluate(model: str, conversations: int, timeout: float) -> dict:
     from brain_local.clients.boto3_client import BrainClient
-    from brain_local.stack.lifecycle import OfflineStack, StackOptions
+    from brain_local.stack.lifecycle import OfflineStack
+    from brain_local.stack.options import OfflineStackOptions
 
     log_dir = Path(tempfile.mkdtemp(prefix="eval-insights-"))
-    options = StackOptions(port=0, model=model, log_dir=log_dir, ttft_ms=100, tokens_per_second=200, reply_tokens=60)
+    options = OfflineStackOptions(
+        port=0, model=model, log_dir=log_dir, ttft_ms=100, tokens_per_second=200, reply_tokens=60
+    )
     replies: list[list[dict]] = []
     started = time.perf_counter()
     with OfflineStack(options) as stack:

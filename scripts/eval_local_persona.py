@@ -25,7 +25,8 @@ from local_model_bench import DEMO_TURNS  # beside this script (its folder is fi
 
 from brain_core.persona import CONDENSED_PERSONA, PERSONA
 from brain_core.text import sentences
-from brain_local.models.smollm2 import LocalModelSettings, SmolLM2Model
+from brain_local.models.smollm2 import SmolLM2Model
+from brain_local.models.smollm2_loading import LocalModelSettings
 
 POSITIVE = (
     "You are a human brain floating in a glass jar of warm fluid on a laboratory shelf. "

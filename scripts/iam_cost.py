@@ -38,17 +38,18 @@ def run_mode(iam: bool, messages: int, warm: int) -> dict:
     import os
 
     from brain_local.clients.boto3_client import BrainClient
-    from brain_local.stack.lifecycle import OfflineStack, StackOptions
+    from brain_local.stack.lifecycle import OfflineStack
+    from brain_local.stack.options import OfflineStackOptions
 
     with tempfile.TemporaryDirectory(prefix="iam-cost-") as tmp:
-        options = StackOptions(
+        options = OfflineStackOptions(
             port=0, tls_port=0, log_dir=Path(tmp) / "logs", state_dir=Path(tmp) / "state", iam=iam, static_dir=None
         )
         with OfflineStack(options) as stack:
             client = BrainClient(stack.options.endpoint)
             for _ in range(warm):
                 client.send("Hello, warming up.", f"warm-{uuid.uuid4().hex[:6]}", "ada")
-            pids = {"stack": os.getpid(), "dynamodb": stack._dynamodb.pid if stack._dynamodb else os.getpid()}
+            pids = {"stack": os.getpid(), "dynamodb": (stack.dynamodb.pid if stack.dynamodb else None) or os.getpid()}
             checked_before = _checked(stack)
             cpu_before = {k: _process_cpu_seconds(p) for k, p in pids.items()}
             totals = []

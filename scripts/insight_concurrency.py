@@ -35,9 +35,9 @@ def measure(instances: int, messages: int, deadline: float) -> dict:
     from agents.reasoning import insight as reasoning
     from brain_core.insight import InsightFailed, InsightSettings, ask, bedrock_client
     from brain_local.bedrock.service import serve
-    from brain_local.models import smollm2
+    from brain_local.models import smollm2, smollm2_loading
 
-    settings = smollm2.LocalModelSettings(instances=instances)
+    settings = smollm2_loading.LocalModelSettings(instances=instances)
     model = smollm2.SmolLM2Model(settings, model_id="amazon.nova-micro-v1:0")
     _, server = serve({model.model_id: model})
     logging.getLogger("werkzeug").setLevel(logging.ERROR)

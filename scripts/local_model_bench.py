@@ -18,7 +18,7 @@ import time
 from statistics import median
 
 from brain_core.persona import PERSONAS
-from brain_local.models import smollm2  # sets OMP_WAIT_POLICY before llama_cpp loads
+from brain_local.models import smollm2, smollm2_loading  # sets OMP_WAIT_POLICY before llama_cpp loads
 
 DEMO_TURNS = (
     "Hello! My name is Ada and I live in Lisbon.",
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
 
-    ok, why = smollm2.available()
+    ok, why = smollm2_loading.available()
     if not ok:
         print(f"The local model is not available: {why}")
         return 1

@@ -18,13 +18,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from brain_local.clients.api_client import SignedInClient  # noqa: E402
-from brain_local.stack.lifecycle import OfflineStack, StackOptions  # noqa: E402
+from brain_local.stack.lifecycle import OfflineStack  # noqa: E402
+from brain_local.stack.options import OfflineStackOptions  # noqa: E402
 from tests.integration.attacker import Attacker, forged_token, frames  # noqa: E402
 
 
 def main() -> int:
     state = Path(tempfile.mkdtemp(prefix="attacks-"))
-    options = StackOptions(port=0, state_dir=state / "state", log_dir=state / "logs", ttft_ms=20, reply_tokens=10)
+    options = OfflineStackOptions(
+        port=0, state_dir=state / "state", log_dir=state / "logs", ttft_ms=20, reply_tokens=10
+    )
     lines: list[tuple[str, str]] = []
 
     def report(attack: str, answer: object) -> None:

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from brain_core.store import from_item, to_item
+from brain_core.contracts import ResponseChunk, UserMessage
+from brain_core.store import from_item, query_pages, read_chunks, to_item
 
 if TYPE_CHECKING:
     from .rate_limit import Counter
@@ -74,10 +75,12 @@ class ConversationTables:
         self._index = conversations_index
         self._chunks = chunks_table
 
-    def put_message(self, item: dict) -> None:
+    def put_message(self, message: UserMessage) -> None:
         """The user message; the stream (and so the pipe and the workflow) takes it from here."""
         self._client.put_item(
-            TableName=self._messages, Item=to_item(item), ConditionExpression="attribute_not_exists(messageId)"
+            TableName=self._messages,
+            Item=to_item(message.to_dict()),
+            ConditionExpression="attribute_not_exists(messageId)",
         )
 
     def touch_conversation(self, owner: str, conversation_id: str, title: str, message_id: str, at: str) -> None:
@@ -108,14 +111,12 @@ class ConversationTables:
             "ConsistentRead": True,
         }
         items: list[dict] = []
-        while True:
-            kwargs["Limit"] = limit - len(items) + 1  # one more than needed: is there a next page?
-            page = self._client.query(**kwargs)
+        # One more than needed: is there a next page?
+        for page in query_pages(self._client, kwargs, lambda: limit - len(items) + 1):
             items.extend(from_item(i) for i in page.get("Items", []))
-            start = page.get("LastEvaluatedKey")
-            if len(items) > limit or not start:
-                return items[:limit], len(items) > limit or bool(start)
-            kwargs["ExclusiveStartKey"] = start
+            if len(items) > limit:
+                break
+        return items[:limit], len(items) > limit
 
     def message(self, conversation_id: str, message_id: str) -> dict | None:
         item = self._client.get_item(
@@ -147,17 +148,5 @@ class ConversationTables:
         last = page.get("LastEvaluatedKey")
         return [from_item(i) for i in page.get("Items", [])], from_item(last) if last else None
 
-    def chunks(self, message_id: str, after_seq: int) -> list[dict]:
-        kwargs: dict[str, Any] = {
-            "TableName": self._chunks,
-            "KeyConditionExpression": "messageId = :m AND seq > :after",
-            "ExpressionAttributeValues": {":m": {"S": message_id}, ":after": {"N": str(after_seq)}},
-            "ConsistentRead": True,
-        }
-        chunks: list[dict] = []
-        while True:
-            page = self._client.query(**kwargs)
-            chunks.extend(from_item(i) for i in page.get("Items", []))
-            if not page.get("LastEvaluatedKey"):
-                return chunks
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    def chunks(self, message_id: str, after_seq: int) -> list[ResponseChunk]:
+        return read_chunks(self._client, self._chunks, message_id, after_seq)

@@ -15,10 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from ulid import ULID
-
 from brain_core.channels import SEGMENT_RULE, channel_for, valid_segment
-from brain_core.contracts import iso_timestamp
+from brain_core.contracts import ResponseChunk, UserMessage
 
 CLIENT_MESSAGE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 MESSAGE_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")  # a ULID, as this API writes them
@@ -36,12 +34,12 @@ class ApiError(Exception):
 
 
 class Store(Protocol):
-    def put_message(self, item: dict) -> None: ...
+    def put_message(self, message: UserMessage) -> None: ...
     def touch_conversation(self, owner: str, conversation_id: str, title: str, message_id: str, at: str) -> None: ...
     def messages(self, conversation_id: str, owner: str, after: str | None, limit: int) -> tuple[list[dict], bool]: ...
     def message(self, conversation_id: str, message_id: str) -> dict | None: ...
     def conversations(self, owner: str, start: dict | None, limit: int) -> tuple[list[dict], dict | None]: ...
-    def chunks(self, message_id: str, after_seq: int) -> list[dict]: ...
+    def chunks(self, message_id: str, after_seq: int) -> list[ResponseChunk]: ...
 
 
 @dataclass(frozen=True)
@@ -105,26 +103,17 @@ def page_limit(raw: str | None, limits: Limits) -> int:
 # -- the routes' work ---------------------------------------------------------------------------
 def post_message(request: dict, store: Store, limits: Limits) -> dict:
     """Write the user message as ``request["owner"]``; the workflow answers it from the stream."""
-    message = {
-        "conversationId": request["conversationId"],
-        "messageId": str(ULID()),
-        "role": "user",
-        "owner": request["owner"],
-        "content": request["content"],
-        "createdAt": iso_timestamp(),
-    }
-    if request.get("clientMessageId"):
-        message["clientMessageId"] = request["clientMessageId"]
-    store.put_message(message)
-    title = " ".join(request["content"].split())[: limits.title_chars]
-    store.touch_conversation(
-        request["owner"], request["conversationId"], title, message["messageId"], message["createdAt"]
+    message = UserMessage.new(
+        request["conversationId"], request["owner"], request["content"], request.get("clientMessageId") or None
     )
+    store.put_message(message)
+    title = " ".join(message.content.split())[: limits.title_chars]
+    store.touch_conversation(message.owner, message.conversationId, title, message.messageId, message.createdAt)
     return {
-        "conversationId": message["conversationId"],
-        "messageId": message["messageId"],
-        "createdAt": message["createdAt"],
-        "channel": channel_for(limits.namespace, request["owner"], request["conversationId"]),
+        "conversationId": message.conversationId,
+        "messageId": message.messageId,
+        "createdAt": message.createdAt,
+        "channel": channel_for(limits.namespace, message.owner, message.conversationId),
     }
 
 
@@ -169,8 +158,8 @@ def chunks(store: Store, owner: str, conv_id: str, message_id: str, after: str |
     found = store.chunks(message_id, after_seq)
     return {
         "messageId": message_id,
-        "chunks": [{"seq": c["seq"], "text": c.get("text", ""), "done": bool(c.get("done"))} for c in found],
-        "done": any(c.get("done") for c in found),
+        "chunks": [{"seq": c.seq, "text": c.text, "done": c.done} for c in found],
+        "done": any(c.done for c in found),
     }
 
 

@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from brain_core.config import AgentEnv
 from brain_core.contracts import PerceptionResult, WorkflowInput
 from brain_core.events import ReplyChannel, events_publisher
-from brain_core.store import ChunkPublisher, dynamodb_client
+from brain_core.store import ChunkWriter, dynamodb_client
 
 from .lease import Lease, WatchedRecords
 
@@ -53,9 +53,7 @@ def main(event: dict, context) -> dict:
     message = WorkflowInput.from_dict(event, strict=False)
     perception = PerceptionResult.from_dict(event["perception"])
     channel = ReplyChannel(EVENTS, ENV.events_namespace, message.owner, message.conversationId)
-    sink = ChunkPublisher(
-        DYNAMODB, ENV.chunks_table, message.messageId, ENV.chunk_ttl_seconds, on_written=channel.chunk
-    )
+    sink = ChunkWriter(DYNAMODB, ENV.chunks_table, message.messageId, ENV.chunk_ttl_seconds, on_written=channel.chunk)
     tracer.put_annotation(key="model", value=ENV.model_id)
     if LEASE.took_over:  # an earlier run died holding this message: continue what it streamed
         metrics.add_metric(name="LanguageTakeovers", unit=MetricUnit.Count, value=1)
@@ -67,7 +65,7 @@ def main(event: dict, context) -> dict:
         metrics.add_metric(name="BedrockLatency", unit=MetricUnit.Milliseconds, value=result.modelMs)
         metrics.add_metric(name="ModelTimeToFirstToken", unit=MetricUnit.Milliseconds, value=result.modelTtftMs)
         metrics.add_metric(name="OutputTokens", unit=MetricUnit.Count, value=result.outputTokens)
-    metrics.add_metric(name="ChunksPublished", unit=MetricUnit.Count, value=result.chunks)
+    metrics.add_metric(name="ChunksWritten", unit=MetricUnit.Count, value=result.chunks)
     if result.failedChunkWrites:
         metrics.add_metric(name="ChunkWriteRetried", unit=MetricUnit.Count, value=result.failedChunkWrites)
     if push_failed:

@@ -14,7 +14,7 @@ class ChunkSink(Protocol):
     first_written_at: float | None
     seq: int
 
-    def publish(self, text: str, done: bool = False): ...
+    def write(self, text: str, done: bool = False): ...
 
     def streamed(self) -> tuple[str, int, bool]: ...
 
@@ -47,7 +47,7 @@ class Coalescer:
 
     def _try_flush(self, now: float) -> bool:
         try:
-            self._sink.publish("".join(self._pending))
+            self._sink.write("".join(self._pending))
         except Exception:  # noqa: BLE001 - any failed write is retried with the next chunk
             self.failed_writes += 1
             return False
@@ -61,7 +61,7 @@ class Coalescer:
             if not self._pending or self._try_flush(self._clock()):
                 return
             self._sleep(0.05 * 2**attempt)
-        self._sink.publish("".join(self._pending))  # the last try raises what went wrong
+        self._sink.write("".join(self._pending))  # the last try raises what went wrong
         self._pending.clear()
 
 
@@ -86,7 +86,7 @@ def speak(
     if not perception.valid:
         # Perception refused the input: its words are the reply, streamed like any other.
         if not streamed:
-            sink.publish(perception.problem or "")
+            sink.write(perception.problem or "")
         return _result(perception.problem or "", "perception", {}, None, started, started, sink, refused=True)
     if stream_ended:
         return _result(streamed, model_id, {}, None, started, started, sink)

@@ -14,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from brain_core.config import AgentEnv
 from brain_core.contracts import ReviewResult, StateDocument, step_name
 from brain_core.events import ReplyChannel, events_publisher
-from brain_core.store import ChunkPublisher, ConversationStore, dynamodb_client
+from brain_core.store import ChunkWriter, ConversationStore, dynamodb_client
 
 from .review import compose, stream_end
 
@@ -35,7 +35,7 @@ def main(event: dict, context) -> dict:
     reply = compose(document, datetime.now(UTC))
     reply.timings[step_name("self_review")] = round((time.perf_counter() - started) * 1000, 2)
     written = STORE.put_reply(reply)
-    chunks = ChunkPublisher(DYNAMODB, ENV.chunks_table, document.message.messageId, ENV.chunk_ttl_seconds)
+    chunks = ChunkWriter(DYNAMODB, ENV.chunks_table, document.message.messageId, ENV.chunk_ttl_seconds)
     if written:
         chunks.finish(stream_end(document))
         message = document.message

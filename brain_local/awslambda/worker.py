@@ -1,6 +1,6 @@
 """One Lambda execution environment: a process that imports one handler and serves invokes.
 
-Started by :mod:`brain_local.awslambda.service` as ``python -m brain_local.awslambda.worker``. Like
+Started by :mod:`brain_local.awslambda.environments` as ``python -m brain_local.awslambda.worker``. Like
 Lambda's runtime it imports the handler once (the cold start, reported as ``initMs``) and then
 serves one invoke at a time. Requests and responses are JSON lines on stdin and on a private
 copy of stdout; the handler's own stdout (Powertools logs and EMF metrics) goes to stderr,

@@ -155,7 +155,7 @@ def parse(model_id: str, body: Any, additional_fields: frozenset[str] = frozense
     )
 
 
-def _messages(messages: Any) -> list[dict]:
+def _messages(messages: Any) -> list[dict]:  # noqa: C901 - Bedrock's message checks in its order; split after the re-layout
     if not isinstance(messages, list) or not messages:
         raise ValidationError("A conversation must start with a user message. Try again with a conversation.")
     previous_uses: set[str] = set()
@@ -210,7 +210,7 @@ def _system(system: Any) -> tuple[str, ...]:
     return tuple(texts)
 
 
-def _tool_config(config: Any) -> tuple[tuple[ToolSpec, ...], str | None, str | None]:
+def _tool_config(config: Any) -> tuple[tuple[ToolSpec, ...], str | None, str | None]:  # noqa: C901 - Bedrock's toolConfig checks in its order; split after the re-layout
     if config is None:
         return (), None, None
     tools = config.get("tools") if isinstance(config, Mapping) else None

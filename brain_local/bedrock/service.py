@@ -128,7 +128,7 @@ def _usage(generation: Generation) -> dict:
     }
 
 
-class BedrockRuntimeApp:
+class BedrockRuntimeService:
     """WSGI app for the two Bedrock runtime operations, for the model ids in ``models``."""
 
     def __init__(self, models: Mapping[str, ModelBackend], faults: ModelFaults | None = None):
@@ -264,7 +264,7 @@ def serve(models: ModelBackend | Mapping[str, ModelBackend], host: str = "127.0.
 
     if not isinstance(models, Mapping):
         models = model_table(models, SETTINGS.model_id)
-    app = BedrockRuntimeApp(models)
+    app = BedrockRuntimeService(models)
 
     def only_bedrock(environ, start_response):
         if app.handles(environ.get("PATH_INFO", "")):

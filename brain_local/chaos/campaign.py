@@ -20,7 +20,8 @@ from pathlib import Path
 from brain_core.config import SETTINGS
 from brain_core.contracts import ReviewResult
 from brain_local.chaos.faults import FaultPlan, ModelFaultRates
-from brain_local.stack.lifecycle import OfflineStack, StackOptions
+from brain_local.stack.lifecycle import OfflineStack
+from brain_local.stack.options import OfflineStackOptions
 
 #: The rates `brain chaos` uses unless given a plan: every kind of fault, often enough to matter.
 DEFAULT_PLAN = FaultPlan(
@@ -103,7 +104,7 @@ def run_chaos(
     # Warm environments, as provisioned concurrency would give: this run is about faults, not about
     # twenty functions cold-starting at once on two cores.
     state = tempfile.TemporaryDirectory(prefix="brain-chaos-")  # its own config and CA, not .brain's
-    options = StackOptions(
+    options = OfflineStackOptions(
         port=0,
         ttft_ms=20,
         tokens_per_second=500,
@@ -167,7 +168,7 @@ def _audit(stack, client, conversations: list[str], report: ChaosReport) -> None
             report.complete += reply["status"] == "complete"
             report.fallback += reply["status"] == "fallback"
             if reply["status"] == "complete":
-                chunks = sorted(chunks_for(stack, message_id), key=lambda c: c["seq"])
+                chunks = chunks_for(stack, message_id)  # in seq order
                 contiguous = [c["seq"] for c in chunks] == list(range(len(chunks)))
                 done = [c for c in chunks if c.get("done")]
                 spelled = "".join(c["text"] for c in chunks)

@@ -1,5 +1,6 @@
-"""What the offline stack exposes, and to whom: ``--host``, ``--allow-remote``, ``--cors-origin``,
-and the per-user message limits (``--messages-per-minute``, ``--messages-per-day``).
+"""What the offline stack exposes, and to whom: what ``--host``, ``--allow-remote``, ``--cors-origin``
+and the per-user message limits (``--messages-per-minute``, ``--messages-per-day``) mean (the
+options themselves are defined in :mod:`brain_local.cli.options`, with the others).
 
 The offline stack is a developer's emulator: its plain endpoint takes the well-known
 administrator keys (``offline``/``offline``) for every service, its users have printed
@@ -52,35 +53,6 @@ def check_host(host: str, port: int, allow_remote: bool) -> str | None:
     return exposure_warning(host, port)
 
 
-def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
-    api = settings.client_api
-    parser.add_argument(
-        "--allow-remote",
-        action="store_true",
-        help="allow a --host that is not loopback (the stack then serves anyone who can reach it)",
-    )
-    parser.add_argument(
-        "--cors-origin",
-        dest="cors_origins",
-        action="append",
-        metavar="ORIGIN",
-        help="an origin (https://host:port) whose pages may call the front door (repeatable; default: "
-        "its own origin only)",
-    )
-    parser.add_argument(
-        "--messages-per-minute",
-        type=int,
-        default=api.messages_per_minute,
-        help=f"messages one user may post per minute (default {api.messages_per_minute}, as on AWS; 0: no limit)",
-    )
-    parser.add_argument(
-        "--messages-per-day",
-        type=int,
-        default=api.messages_per_day,
-        help=f"messages one user may post per day (default {api.messages_per_day}, as on AWS; 0: no limit)",
-    )
-
-
 def settings_from(args: argparse.Namespace, settings: Settings) -> Settings:
     """``settings`` with what these arguments say (the CDK context says the same on AWS)."""
     for origin in getattr(args, "cors_origins", None) or ():
@@ -89,7 +61,10 @@ def settings_from(args: argparse.Namespace, settings: Settings) -> Settings:
     api = replace(
         settings.client_api,
         cors_origins=tuple(getattr(args, "cors_origins", None) or settings.client_api.cors_origins),
-        messages_per_minute=getattr(args, "messages_per_minute", settings.client_api.messages_per_minute),
-        messages_per_day=getattr(args, "messages_per_day", settings.client_api.messages_per_day),
     )
-    return replace(settings, client_api=api)
+    return replace(
+        settings,
+        client_api=api,
+        messages_per_minute=getattr(args, "messages_per_minute", settings.messages_per_minute),
+        messages_per_day=getattr(args, "messages_per_day", settings.messages_per_day),
+    )

@@ -258,10 +258,12 @@ class SignedInClient:
                 self._arrived.notify_all()
 
     def _on_event(self, event: dict) -> None:
+        # The user message the event is about: a chunk's messageId, a reply's inReplyTo.
+        about = event.get("inReplyTo" if event.get("type") == "reply" else "messageId", "")
         with self._arrived:
-            if event.get("messageId") in self._finished:
+            if about in self._finished:
                 return
-            state = self._replies.setdefault(event.get("messageId", ""), _Reply(chunks={}))
+            state = self._replies.setdefault(about, _Reply(chunks={}))
             if event.get("type") == "chunk" and event.get("text"):
                 if state.first_chunk_at is None:
                     state.first_chunk_at = time.perf_counter()
@@ -314,9 +316,7 @@ class SignedInClient:
         reply = state.reply or self._caught_up(conversation_id, message_id)
         if reply is None:
             raise ReplyTimeout(f"no reply to {message_id} within {timeout:.0f} s")
-        reply = {k: v for k, v in reply.items() if k not in ("type", "replyId", "chunks")} | {
-            "messageId": reply.get("replyId", reply["messageId"])
-        }
+        reply = {k: v for k, v in reply.items() if k not in ("type", "chunks")}  # the event is the reply item
         return Exchange(
             message={**posted, "content": text},
             reply=reply,

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 
 import boto3
 from botocore.config import Config
-from ulid import ULID
 
 from brain_core.config import SETTINGS, Settings
-from brain_core.contracts import iso_timestamp
-from brain_core.store import from_item, to_item
+from brain_core.contracts import UserMessage
+from brain_core.store import from_item, read_chunks, to_item
 
 
 class ReplyTimeout(TimeoutError):
@@ -64,14 +63,7 @@ class BrainClient:
         )
 
     def put_message(self, text, conversation_id: str, owner: str) -> dict:
-        message = {
-            "conversationId": conversation_id,
-            "messageId": str(ULID()),
-            "role": "user",
-            "owner": owner,
-            "content": text,
-            "createdAt": iso_timestamp(),
-        }
+        message = UserMessage.new(conversation_id, owner, text).to_dict()
         self.dynamodb.put_item(TableName=self.settings.messages_table, Item=to_item(message))
         return message
 
@@ -88,22 +80,16 @@ class BrainClient:
             now = time.perf_counter()
             if now > deadline:
                 raise ReplyTimeout(f"no reply to {message['messageId']} within {timeout:.0f} s")
-            page = self.dynamodb.query(
-                TableName=self.settings.chunks_table,
-                KeyConditionExpression="messageId = :m AND seq >= :s",
-                ExpressionAttributeValues={":m": {"S": message["messageId"]}, ":s": {"N": str(next_seq)}},
-                ConsistentRead=True,
-            )
-            for item in map(from_item, page.get("Items", [])):
-                if item["seq"] != next_seq:
+            for chunk in read_chunks(self.dynamodb, self.settings.chunks_table, message["messageId"], next_seq - 1):
+                if chunk.seq != next_seq:
                     break  # a gap: the next chunk is not visible yet; keep order
                 next_seq += 1
-                if item.get("text"):
+                if chunk.text:
                     chunk_times.append((time.perf_counter() - written_at) * 1000)
-                    parts.append(item["text"])
+                    parts.append(chunk.text)
                     if on_chunk:
-                        on_chunk(item["text"])
-                done = done or bool(item.get("done"))
+                        on_chunk(chunk.text)
+                done = done or chunk.done
             if not done and now - last_reply_check > 1.0:
                 # A reply with no done chunk yet (or no chunks at all) still ends the wait.
                 last_reply_check = now
@@ -150,13 +136,7 @@ class BrainClient:
 
     def chunks(self, message_id: str) -> list[dict]:
         """Every chunk of the reply to ``message_id`` written so far, in order."""
-        pages = self.dynamodb.get_paginator("query").paginate(
-            TableName=self.settings.chunks_table,
-            KeyConditionExpression="messageId = :m",
-            ExpressionAttributeValues={":m": {"S": message_id}},
-            ConsistentRead=True,
-        )
-        return [from_item(item) for page in pages for item in page.get("Items", [])]
+        return [chunk.to_dict() for chunk in read_chunks(self.dynamodb, self.settings.chunks_table, message_id)]
 
     def history(self, conversation_id: str) -> list[dict]:
         """Every item of the conversation, in order: one Query (paged), as DESIGN §3 promises;

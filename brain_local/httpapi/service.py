@@ -45,7 +45,7 @@ class Route:
         return found.groupdict() if found else None
 
 
-class HttpApiEmulator:
+class HttpApiService:
     def __init__(
         self,
         routes: tuple[str, ...],

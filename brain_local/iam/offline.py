@@ -49,7 +49,7 @@ class OfflineIam:
 
     @classmethod
     def for_stack(cls, options, model_id: str, account: str) -> OfflineIam:
-        """For a stack's options (``StackOptions``) and the model id its functions call: the
+        """For a stack's options (``OfflineStackOptions``) and the model id its functions call: the
         policies loaded (or synthesized), denials logged to ``<log dir>/iam.log``."""
         from dataclasses import replace
 
@@ -60,7 +60,7 @@ class OfflineIam:
 
     def configure(self, stack, events_api_id: str, dynamodb_process) -> None:
         """Once ``stack``'s resources exist: the statements resolved to them, here and in the
-        DynamoDB process (a line on its stdin)."""
+        DynamoDB process (``dynamodb_process.send(line)``: a line on its stdin)."""
         self.resolve(
             OfflineResources(
                 settings=self.settings,
@@ -86,11 +86,10 @@ class OfflineIam:
         import time
 
         process = self._process
-        if process is None or process.stdin is None:
+        if process is None:
             return
         self.revision += 1
-        process.stdin.write(self.dynamodb_config() + "\n")
-        process.stdin.flush()
+        process.send(self.dynamodb_config())
         deadline = time.monotonic() + wait_seconds
         while self._dynamodb_endpoint and time.monotonic() < deadline:
             health = self._process_health()
@@ -141,7 +140,7 @@ class OfflineIam:
     @property
     def namespace_arn(self) -> str:
         s = self.settings
-        ns = s.client_api.events_namespace
+        ns = s.events_namespace
         return f"arn:aws:appsync:{s.region}:{self.account}:apis/{EVENTS_API_ID}/channelNamespace/{ns}"
 
     def dynamodb_config(self) -> str:

@@ -44,7 +44,7 @@ from brain_local.cognito.token_key import TokenKey
 if TYPE_CHECKING:
     from brain_local.events.service import EventsService
     from brain_local.frontdoor.server import FrontDoor
-    from brain_local.httpapi.service import HttpApiEmulator
+    from brain_local.httpapi.service import HttpApiService
     from brain_local.iam import CredentialsRegistry
 
 log = logging.getLogger("brain.client_api")
@@ -74,7 +74,7 @@ class OfflineClientApi:
         self.subs: dict[str, str] = {}
         self.front_door: FrontDoor | None = None
         self.events: EventsService | None = None
-        self.http_api: HttpApiEmulator | None = None
+        self.http_api: HttpApiService | None = None
         self.ca_file: Path | None = None
         self._cognito: Any = None
         self.token_key: TokenKey | None = None
@@ -121,7 +121,7 @@ class OfflineClientApi:
         from brain_local.frontdoor.cognito_gate import administrator_only
         from brain_local.frontdoor.local_ca import LocalCA
         from brain_local.frontdoor.server import FrontDoor
-        from brain_local.httpapi.service import HttpApiEmulator
+        from brain_local.httpapi.service import HttpApiService
         from brain_local.iam import CredentialsRegistry
 
         api = self.settings.client_api
@@ -132,8 +132,8 @@ class OfflineClientApi:
         if self.token_key is None:
             raise RuntimeError("the user pool is not created yet: create_resources() first")
         verifier = TokenVerifier(self.token_key.jwks(), pool)  # this stack's key alone
-        events = EventsService(verifier, NamespaceHandlers(), api.events_namespace, self.options.ka_interval)
-        http_api = HttpApiEmulator(api.routes, verifier, invoke_api, account=self.account)
+        events = EventsService(verifier, NamespaceHandlers(), self.settings.events_namespace, self.options.ka_interval)
+        http_api = HttpApiService(api.routes, verifier, invoke_api, account=self.account)
         door = FrontDoor(
             self.host,
             self.options.tls_port,

@@ -1,4 +1,4 @@
-"""Build the CDK app: one stack, cdk-nag's AwsSolutions checks, context → StackOptions."""
+"""Build the CDK app: one stack, cdk-nag's AwsSolutions checks, context → DeployOptions."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from brain_core.config import SETTINGS
 
-from .options import StackOptions
+from .options import DeployOptions
 from .stack import BrainStack
 
 CDK_JSON = Path(__file__).resolve().parents[1] / "cdk.json"
@@ -34,7 +34,7 @@ def build_app(
         # cdk-nag 3.x is a policy-validation plugin: findings fail the synth unless acknowledged
         # (brain_cdk/compliance.py lists every exception and why).
         Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    options = StackOptions.from_context(app.node.try_get_context)
+    options = DeployOptions.from_context(app.node.try_get_context)
     region = (
         app.node.try_get_context("region")
         or os.environ.get("CDK_DEPLOY_REGION")

@@ -35,7 +35,7 @@ from brain_core.config import Settings
 
 from . import compliance
 from .assets import REPO_ROOT
-from .options import StackOptions
+from .options import DeployOptions
 
 NAMESPACE_HANDLERS = REPO_ROOT / "appsync" / "brain_namespace.js"
 ACCESS_LOG_FORMAT = (
@@ -47,7 +47,7 @@ ACCESS_LOG_FORMAT = (
 
 
 class ClientApi(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, options: StackOptions):
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, options: DeployOptions):
         super().__init__(scope, construct_id)
         self.settings, self.options = settings, options
         self.api_settings = settings.client_api
@@ -123,7 +123,7 @@ class ClientApi(Construct):
         self._events_logging(events)
         self.namespace = events.add_channel_namespace(
             "BrainNamespace",
-            channel_namespace_name=api.events_namespace,
+            channel_namespace_name=self.settings.events_namespace,
             code=appsync.Code.from_asset(str(NAMESPACE_HANDLERS)),
             authorization_config=appsync.NamespaceAuthConfig(
                 publish_auth_mode_types=[iam_auth], subscribe_auth_mode_types=[user_pool]

@@ -84,8 +84,8 @@ class Operations(Construct):
             self.brain_metric("MessageRateLimited", "api", "Sum"),
             threshold=RATE_LIMITED_THRESHOLD,
             description=f"More than {RATE_LIMITED_THRESHOLD} messages in 5 minutes were refused (429) by the "
-            f"per-user limit ({settings.client_api.messages_per_minute} a minute, "
-            f"{settings.client_api.messages_per_day} a day): someone is flooding the brain, or the limit is "
+            f"per-user limit ({settings.messages_per_minute} a minute, "
+            f"{settings.messages_per_day} a day): someone is flooding the brain, or the limit is "
             "too low for real use (CDK context messagesPerMinute / messagesPerDay).",
         )
         for agent, function in functions.items():

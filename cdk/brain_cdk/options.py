@@ -141,7 +141,7 @@ def foundation_model(model_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class StackOptions:
+class DeployOptions:
     model_id: str = SETTINGS.model_id
     #: The insight agents' model; "none" keeps their heuristics (and grants them no Bedrock call).
     insight_model_id: str = SETTINGS.insight_model_id
@@ -184,7 +184,7 @@ class StackOptions:
             raise OptionsError(f"webOrigin: {self.web_origin!r} is not an origin (https://host[:port])")
 
     @classmethod
-    def from_context(cls, get: Callable[[str], Any]) -> StackOptions:
+    def from_context(cls, get: Callable[[str], Any]) -> DeployOptions:
         """``get`` is ``node.try_get_context``; an absent key keeps the default."""
 
         def value(key: str, default: Any) -> Any:
@@ -212,8 +212,8 @@ class StackOptions:
             web_sign_in_flow=str(value("webSignInFlow", defaults.web_sign_in_flow)).strip().upper(),
             settings=_with_message_limits(
                 defaults.settings,
-                _int(value("messagesPerMinute", defaults.settings.client_api.messages_per_minute), "messagesPerMinute"),
-                _int(value("messagesPerDay", defaults.settings.client_api.messages_per_day), "messagesPerDay"),
+                _int(value("messagesPerMinute", defaults.settings.messages_per_minute), "messagesPerMinute"),
+                _int(value("messagesPerDay", defaults.settings.messages_per_day), "messagesPerDay"),
             ),
         )
 
@@ -251,5 +251,4 @@ def _with_message_limits(settings: Settings, per_minute: int, per_day: int) -> S
     """``settings`` with the per-user message limits of the context (one setting for both stacks)."""
     if per_minute < 0 or per_day < 0:
         raise OptionsError("messagesPerMinute and messagesPerDay: whole numbers, 0 for no limit")
-    api = replace(settings.client_api, messages_per_minute=per_minute, messages_per_day=per_day)
-    return replace(settings, client_api=api)
+    return replace(settings, messages_per_minute=per_minute, messages_per_day=per_day)

@@ -16,6 +16,10 @@
 //   subscribe  {user, password, channel}: sign in, subscribe, report success or the error
 //   history    {user, password, conversationId}: sign in, GET the conversation's messages
 //   anonymous  {conversationId, content}: POST with no token (what a stranger gets)
+//
+// Events (brain_core/client_contracts.py; tests/unit/test_generated_contracts.py checks the fields
+// read here): a chunk's messageId is the user message's; a reply is the reply item itself, its own
+// messageId `<user messageId>#reply` and inReplyTo the user message's.
 import { readFileSync } from 'node:fs';
 import { Amplify } from 'aws-amplify';
 import { fetchAuthSession, signIn } from 'aws-amplify/auth';
@@ -67,12 +71,12 @@ async function subscribed(channelName, onEvent) {
 
 async function converse() {
   const { token, sub } = await signedIn();
-  const waiting = new Map(); // messageId -> resolve
+  const waiting = new Map(); // the user message's id -> resolve
   const seen = [];
   const channel = await subscribed(`/brain/${sub}/${plan.conversationId}`, (event) => {
     seen.push(event);
     say('event', { event });
-    if (event.type === 'reply' && waiting.has(event.messageId)) waiting.get(event.messageId)();
+    if (event.type === 'reply' && waiting.has(event.inReplyTo)) waiting.get(event.inReplyTo)();
   });
   say('subscribed', { channel: `/brain/${sub}/${plan.conversationId}` });
   for (const message of plan.messages) {
@@ -85,7 +89,7 @@ async function converse() {
       messageId = answer.body?.messageId;
     }
     if (!messageId) continue;
-    if (!seen.some((e) => e.type === 'reply' && e.messageId === messageId)) {
+    if (!seen.some((e) => e.type === 'reply' && e.inReplyTo === messageId)) {
       await new Promise((resolve, reject) => {
         waiting.set(messageId, resolve);
         setTimeout(() => reject(new Error(`no reply event for ${messageId}`)), plan.timeoutMs ?? 60000);

@@ -68,6 +68,11 @@ def converse(conv: str, *messages: dict) -> dict:
     }
 
 
+def about(event: dict) -> str:
+    """The user message an event is about: a chunk's messageId, a reply's inReplyTo."""
+    return event["inReplyTo"] if event["type"] == "reply" else event["messageId"]
+
+
 def conversation() -> str:
     return f"amplify-{uuid.uuid4().hex[:12]}"
 
@@ -87,13 +92,16 @@ def test_ada_subscribes_posts_and_receives_the_chunks_in_order_then_the_reply_th
     [signed] = steps(lines, "signedIn")
     assert posted["body"]["channel"] == f"/brain/{signed['sub']}/{conv}"
 
-    events = [line["event"] for line in steps(lines, "event") if line["event"]["messageId"] == message_id]
+    # A chunk is of the draft of the reply to the message (its messageId); the reply event is the
+    # reply item itself: its own messageId, and inReplyTo the message.
+    events = [line["event"] for line in steps(lines, "event") if about(line["event"]) == message_id]
     chunks = [e for e in events if e["type"] == "chunk"]
     assert len(chunks) >= 2
     assert [c["seq"] for c in chunks] == list(range(len(chunks)))
     assert events[-1]["type"] == "reply" and [e["type"] for e in events].count("reply") == 1
     reply = events[-1]
-    assert reply["status"] == "complete" and reply["replyId"] == f"{message_id}#reply"
+    assert reply["status"] == "complete" and reply["messageId"] == f"{message_id}#reply"
+    assert reply["inReplyTo"] == message_id and "replyId" not in reply
     assert reply["content"] == "".join(c["text"] for c in chunks)
     assert {"label", "valence", "arousal"} <= set(reply["emotion"]) and reply["thoughts"]
 

@@ -37,7 +37,7 @@ def test_connect_and_subscribe_use_the_user_pool_and_publish_is_iam_only(default
     assert [m["AuthType"] for m in events["DefaultPublishAuthModes"]] == ["AWS_IAM"]
     assert events["LogConfig"]["LogLevel"] == "ERROR"
     namespace = only(default, "AWS::AppSync::ChannelNamespace")
-    assert namespace["Name"] == SETTINGS.client_api.events_namespace
+    assert namespace["Name"] == SETTINGS.events_namespace
     assert [m["AuthType"] for m in namespace["PublishAuthModes"]] == ["AWS_IAM"]
 
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from brain_cdk.operations import RATE_LIMITED_THRESHOLD
-from brain_cdk.options import OptionsError, StackOptions, parse_agent_counts, parse_agents
+from brain_cdk.options import DeployOptions, OptionsError, parse_agent_counts, parse_agents
 from brain_core.config import AGENTS, FUNCTIONS, SETTINGS, Settings
 
 
@@ -171,11 +171,11 @@ def test_context_parsing():
     with pytest.raises(OptionsError):
         parse_agents("cortex")
     with pytest.raises(OptionsError, match="not both"):
-        StackOptions(provisioned_concurrency={"language": 1}, snap_start=frozenset({"language"}))
+        DeployOptions(provisioned_concurrency={"language": 1}, snap_start=frozenset({"language"}))
     with pytest.raises(OptionsError):
-        StackOptions(workflow_type="SLOW")
+        DeployOptions(workflow_type="SLOW")
     with pytest.raises(OptionsError):
-        StackOptions(log_retention_days=31)
-    options = StackOptions.from_context({"modelId": "amazon.nova-lite-v1:0", "workflowType": "standard"}.get)
+        DeployOptions(log_retention_days=31)
+    options = DeployOptions.from_context({"modelId": "amazon.nova-lite-v1:0", "workflowType": "standard"}.get)
     assert (options.model_id, options.workflow_type) == ("amazon.nova-lite-v1:0", "STANDARD")
-    assert StackOptions.from_context({}.get) == StackOptions()
+    assert DeployOptions.from_context({}.get) == DeployOptions()

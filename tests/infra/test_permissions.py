@@ -70,7 +70,7 @@ def test_only_the_publishing_functions_may_publish_and_only_to_the_brain_namespa
         (statement,) = publishing
         assert actions(statement) == {"appsync:EventPublish"}
         resource = json.dumps(statement["Resource"])
-        assert f'/channelNamespace/{SETTINGS.client_api.events_namespace}"' in resource and "*" not in resource
+        assert f'/channelNamespace/{SETTINGS.events_namespace}"' in resource and "*" not in resource
 
 
 @pytest.mark.parametrize("agent", FUNCTIONS)

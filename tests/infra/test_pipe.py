@@ -40,7 +40,7 @@ def test_target_is_the_state_machine_and_role_policy_exists_first(default):
     resource = pipe(default)
     workflow = default.logical_id(default.stack.state_machine)
     assert resource["Properties"]["Target"] == {"Ref": workflow}
-    policy_id = default.logical_id(default.stack.node.find_child("PipeRole").node.find_child("DefaultPolicy"))
+    policy_id = default.logical_id(default.stack.messages_pipe.role.node.find_child("DefaultPolicy"))
     assert policy_id in resource["DependsOn"]
 
 
@@ -55,7 +55,7 @@ def test_dead_letter_queue_is_encrypted_and_ssl_only(default):
 
 def test_pipe_role_reads_the_stream_sends_dead_letters_starts_the_workflow(default):
     stack = default.stack
-    role = stack.node.find_child("PipeRole")
+    role = stack.messages_pipe.role
     statements = {s["Sid"]: s for s in default.policy_statements(role)}
     messages = default.logical_id(stack.messages_table)
     assert statements["ReadMessagesStream"]["Resource"] == {"Fn::GetAtt": [messages, "StreamArn"]}

@@ -112,9 +112,12 @@ def test_functions_get_the_real_table_names(default):
 def offline(tmp_path_factory):
     """Each table of a running offline stack: DescribeTable, DescribeTimeToLive and
     DescribeContinuousBackups, by spec key."""
-    from brain_local.stack.lifecycle import OfflineStack, StackOptions
+    from brain_local.stack.lifecycle import OfflineStack
+    from brain_local.stack.options import OfflineStackOptions
 
-    options = StackOptions(port=0, log_dir=tmp_path_factory.mktemp("logs"), state_dir=tmp_path_factory.mktemp("state"))
+    options = OfflineStackOptions(
+        port=0, log_dir=tmp_path_factory.mktemp("logs"), state_dir=tmp_path_factory.mktemp("state")
+    )
     with OfflineStack(options) as stack:
         ddb = stack.client("dynamodb")
         described = {}

@@ -110,7 +110,7 @@ def test_config_json_is_the_amplify_configuration_from_the_stack_outputs_and_the
     assert config["API"]["Events"]["defaultAuthMode"] == "userPool"
     assert config["web"] == {
         "signInFlow": "USER_SRP_AUTH",
-        "eventsNamespace": SETTINGS.client_api.events_namespace,
+        "eventsNamespace": SETTINGS.events_namespace,
         "maxContentChars": SETTINGS.max_input_chars,
     }
     resolved = json.dumps(markers)
@@ -140,12 +140,12 @@ def test_the_sign_in_flow_is_a_deployment_choice(password_sign_in):
 
 
 def test_a_bad_sign_in_flow_or_origin_fails_the_synth_with_a_reason():
-    from brain_cdk.options import OptionsError, StackOptions
+    from brain_cdk.options import DeployOptions, OptionsError
 
     with pytest.raises(OptionsError, match="webSignInFlow"):
-        StackOptions.from_context({"webSignInFlow": "CUSTOM_AUTH"}.get)
+        DeployOptions.from_context({"webSignInFlow": "CUSTOM_AUTH"}.get)
     with pytest.raises(OptionsError, match="webOrigin"):
-        StackOptions.from_context({"webOrigin": "chat.example.com"}.get)
+        DeployOptions.from_context({"webOrigin": "chat.example.com"}.get)
 
 
 def test_synth_refuses_a_page_that_was_never_built(tmp_path):

@@ -1,13 +1,14 @@
 import pytest
 
-from brain_local.stack.lifecycle import OfflineStack, StackOptions
+from brain_local.stack.lifecycle import OfflineStack
+from brain_local.stack.options import OfflineStackOptions
 
 
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory):
     """One offline stack for the integration tests: fast scripted models (the insight double far
     inside its deadline even on a loaded machine), any free port."""
-    options = StackOptions(
+    options = OfflineStackOptions(
         port=0,
         ttft_ms=50,
         tokens_per_second=400,

@@ -29,14 +29,14 @@ def test_messages_before_during_and_after_a_5_s_dynamodb_pause_are_each_answered
     for sender in senders:
         sender.start()
     time.sleep(PAUSE_AT_SECONDS)
-    os.kill(stack._dynamodb.pid, signal.SIGSTOP)
+    os.kill(stack.dynamodb.pid, signal.SIGSTOP)
     resume_at = time.monotonic() + PAUSE_SECONDS
     try:
         time.sleep(PAUSE_SECONDS - 1.5)
         during = stack.health()  # takes half a second: the paused process's fault counts time out
         time.sleep(max(resume_at - time.monotonic(), 0))
     finally:
-        os.kill(stack._dynamodb.pid, signal.SIGCONT)
+        os.kill(stack.dynamodb.pid, signal.SIGCONT)
     assert during["status"] == "degraded" and "the pipe has waited" in during["problems"][0], during["problems"]
     for sender in senders:
         sender.join(60)

@@ -1,7 +1,7 @@
 """The real local model (SmolLM2-135M-Instruct on llama.cpp) behind the local Bedrock endpoint.
 
 Skipped unless ``scripts/install-local-model.sh`` has installed it. Through boto3's
-``converse_stream``/``converse`` against a BedrockRuntimeApp on a free port, as the language
+``converse_stream``/``converse`` against a BedrockRuntimeService on a free port, as the language
 agent calls Bedrock. Replies are kept short so the module runs in seconds.
 """
 
@@ -14,13 +14,13 @@ from itertools import pairwise
 import pytest
 
 from brain_core.persona import CONDENSED_PERSONA, PERSONA
-from brain_local.models import smollm2  # before llama_cpp loads: it sets OMP_WAIT_POLICY
+from brain_local.models import smollm2, smollm2_loading, tool_grammar  # before llama_cpp loads: it sets OMP_WAIT_POLICY
 
 pytestmark = pytest.mark.model
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed: run scripts/install-local-model.sh")
 
-_ok, _why = smollm2.available(load=False)
+_ok, _why = smollm2_loading.available(load=False)
 if not _ok:
     pytest.skip(f"the local model is not installed: {_why}", allow_module_level=True)
 
@@ -32,7 +32,7 @@ OTHER = [{"role": "user", "content": [{"text": "Tell me about the sea."}]}]
 
 @pytest.fixture(scope="module")
 def backend():
-    ok, why = smollm2.available()  # loads it
+    ok, why = smollm2_loading.available()  # loads it
     if not ok:
         pytest.fail(f"the local model is installed but does not load: {why}")
     return smollm2.SmolLM2Model()
@@ -177,7 +177,7 @@ def test_the_model_is_given_the_system_prompt_perception_built_unchanged(backend
 
 
 def test_the_oldest_messages_are_dropped_when_the_prompt_would_not_fit(backend):
-    small = smollm2.SmolLM2Model(smollm2.LocalModelSettings(n_ctx=256))
+    small = smollm2.SmolLM2Model(smollm2_loading.LocalModelSettings(n_ctx=256))
     filler = "The sea was calm and the boats came home slowly in the evening light. " * 2
     messages = []
     for i in range(8):
@@ -258,13 +258,13 @@ def test_a_forced_tool_call_is_valid_json_of_the_tools_schema(runtime):
 
 
 def test_bounded_numbers_become_a_grid_the_grammar_can_enforce():
-    schema = smollm2.grammar_schema(INSIGHT)
+    schema = tool_grammar.grammar_schema(INSIGHT)
     assert schema["properties"]["valence"]["enum"][0] == -1.0 and schema["properties"]["valence"]["enum"][-1] == 1.0
     assert schema["properties"]["thoughts"] == INSIGHT["properties"]["thoughts"]
 
 
 def test_the_grammar_can_hold_strings_shorter_but_never_below_their_minimum():
-    narrow = smollm2.grammar_schema(INSIGHT, max_string=40)
+    narrow = tool_grammar.grammar_schema(INSIGHT, max_string=40)
     assert narrow["properties"]["thoughts"]["items"]["maxLength"] == 40
     wide_minimum = {"type": "object", "properties": {"s": {"type": "string", "minLength": 50, "maxLength": 90}}}
-    assert smollm2.grammar_schema(wide_minimum, max_string=40)["properties"]["s"]["maxLength"] == 50
+    assert tool_grammar.grammar_schema(wide_minimum, max_string=40)["properties"]["s"]["maxLength"] == 50

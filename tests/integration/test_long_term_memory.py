@@ -55,7 +55,8 @@ def test_the_demo_inner_life_never_repeats_a_thought_reflection_or_memory(stack)
     import io
     from functools import partial
 
-    from brain_local.cli import DEMO_TURNS, converse
+    from brain_local.cli.demo import DEMO_TURNS
+    from brain_local.cli.printing import converse
 
     owner = f"demo-{uuid.uuid4().hex[:6]}"
     client = BrainClient(stack.options.endpoint)

@@ -57,7 +57,7 @@ def _start(stack, workflow_input, suffix):
 def model_calls_about(stack, monkeypatch, marker: str) -> list:
     """The language model's requests that carry ``marker``: this test's calls, not another test's
     in flight, and not the insight agents' (they offer a tool, and may share the backend)."""
-    calls, backend = [], stack.bedrock_app.models[stack.backend.model_id]
+    calls, backend = [], stack.bedrock_service.models[stack.backend.model_id]
     original = backend.respond
 
     def counting(request):
@@ -91,7 +91,7 @@ def test_replaying_one_execution_input_gives_one_reply_and_one_chunk_sequence(st
     assert outputs == [False, True]  # one run wrote the reply; the other found it written
     assert len(calls) == 1  # the model was asked once
     reply = reply_for(stack, workflow_input)
-    chunks = sorted(chunks_for(stack, workflow_input["messageId"]), key=lambda c: c["seq"])
+    chunks = chunks_for(stack, workflow_input["messageId"])  # in seq order
     assert [c["seq"] for c in chunks] == list(range(len(chunks)))
     assert [c["done"] for c in chunks].count(True) == 1
     assert "".join(c["text"] for c in chunks) == reply["content"]
@@ -132,14 +132,14 @@ def test_no_message_content_or_reply_text_reaches_the_logs(stack):
 def test_a_stalled_model_ends_in_a_fallback_reply_in_bounded_time(stack):
     bound = 30.0
     assert SETTINGS.bedrock_read_timeout_seconds < bound
-    stack.bedrock_app.faults = ModelFaults(ModelFaultRates(stall=1.0, stall_seconds=60))
+    stack.bedrock_service.faults = ModelFaults(ModelFaultRates(stall=1.0, stall_seconds=60))
     try:
         client = BrainClient(stack.options.endpoint)
         started = time.perf_counter()
         exchange = client.send("Are you still there?", "stall", "ada", timeout=bound + 15)
         waited = time.perf_counter() - started
     finally:
-        stack.bedrock_app.faults = ModelFaults()
+        stack.bedrock_service.faults = ModelFaults()
     assert exchange.reply["status"] == "fallback"
     assert exchange.streamed  # the first words had streamed before the model stalled
     assert waited < bound, f"the fallback took {waited:.1f} s"

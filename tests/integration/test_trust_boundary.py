@@ -213,7 +213,7 @@ def test_the_front_doors_own_origin_gets_cors(stack, attacker):
 
 # -- the per-user limit ----------------------------------------------------------------------------
 def test_21_messages_inside_a_minute_get_20_accepted_then_429_and_nothing_written(stack):
-    limit = stack.settings.client_api.messages_per_minute
+    limit = stack.settings.messages_per_minute
     flooder, flooder_sub = fresh_user(stack, "flood")
     other, _ = fresh_user(stack, "calm")
     client = signed_in(stack, flooder)

@@ -12,10 +12,11 @@ from brain_core import workflow
 from brain_core.config import INSIGHT_AGENTS
 from brain_core.contracts import REPLY_FIELDS, StateDocument, iso_timestamp, step_name
 from brain_core.persona import FALLBACK_REPLY
-from brain_local.awslambda.service import InvokeFaultRates
+from brain_local.awslambda.environments import InvokeFaultRates
 from brain_local.chaos.faults import ModelFaultRates, ModelFaults
 from brain_local.clients.store_view import reply_for
-from brain_local.stack.lifecycle import ACCOUNT, arn_substitutions
+from brain_local.stack.options import ACCOUNT
+from brain_local.stepfunctions.engine import arn_substitutions
 from brain_local.stepfunctions.runs import history, state_durations
 
 #: Every state a run passes when nothing fails, as the ASL names them.
@@ -51,7 +52,7 @@ def faults(stack):
     yield stack
     for pool in stack.pools.values():
         pool.faults = InvokeFaultRates()
-    stack.bedrock_app.faults = ModelFaults()
+    stack.bedrock_service.faults = ModelFaults()
 
 
 def test_happy_path_runs_every_state_and_writes_a_complete_reply(stack):
@@ -173,7 +174,7 @@ def test_a_failing_perception_step_ends_in_a_fallback_reply(faults):
 
 
 def test_model_throttling_is_retried_with_backoff_then_falls_back(faults):
-    faults.bedrock_app.faults = ModelFaults(ModelFaultRates(throttle=1.0))
+    faults.bedrock_service.faults = ModelFaults(ModelFaultRates(throttle=1.0))
     message, execution, events = run(faults)
     failures = [e for e in events if e["type"] == "LambdaFunctionFailed"]
     assert [f["lambdaFunctionFailedEventDetails"]["error"] for f in failures] == ["ModelThrottled"] * 4

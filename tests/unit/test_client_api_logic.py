@@ -7,6 +7,7 @@ import json
 import pytest
 
 from agents.api import conversations as logic
+from brain_core.contracts import ResponseChunk, UserMessage
 
 LIMITS = logic.Limits(
     max_body_bytes=16 * 1024, max_content_chars=4000, page_size=50, max_page_size=200, title_chars=80, namespace="brain"
@@ -19,10 +20,10 @@ class MemoryStore:
     def __init__(self):
         self.items: dict[tuple[str, str], dict] = {}
         self.conversations_by_owner: dict[tuple[str, str], dict] = {}
-        self.chunk_rows: dict[str, list[dict]] = {}
+        self.chunk_rows: dict[str, list[ResponseChunk]] = {}
 
-    def put_message(self, item):
-        self.items[(item["conversationId"], item["messageId"])] = item
+    def put_message(self, message: UserMessage):
+        self.items[(message.conversationId, message.messageId)] = message.to_dict()
 
     def touch_conversation(self, owner, conversation_id, title, message_id, at):
         found = self.conversations_by_owner.setdefault(
@@ -52,7 +53,7 @@ class MemoryStore:
         return list(reversed(mine))[:limit], None
 
     def chunks(self, message_id, after_seq):
-        return [c for c in self.chunk_rows.get(message_id, []) if c["seq"] > after_seq]
+        return [c for c in self.chunk_rows.get(message_id, []) if c.seq > after_seq]
 
 
 def body(**fields) -> bytes:
@@ -138,9 +139,8 @@ def test_a_replys_draft_is_served_to_the_owner_of_the_message_only():
     store = MemoryStore()
     posted = logic.post_message(logic.new_message(body(content="hi"), "sub-ada", "c1", LIMITS), store, LIMITS)
     store.chunk_rows[posted["messageId"]] = [
-        {"seq": 0, "text": "Hel", "done": False},
-        {"seq": 1, "text": "lo", "done": False},
-        {"seq": 2, "text": "", "done": True},
+        ResponseChunk(posted["messageId"], seq, text, done, expiresAt=0)
+        for seq, text, done in ((0, "Hel", False), (1, "lo", False), (2, "", True))
     ]
     caught_up = logic.chunks(store, "sub-ada", "c1", posted["messageId"], "0")
     assert [c["seq"] for c in caught_up["chunks"]] == [1, 2] and caught_up["done"] is True

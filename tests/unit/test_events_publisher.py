@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from brain_core.channels import channel_for, valid_segment
-from brain_core.contracts import ReplyItem, ResponseChunk
+from brain_core.contracts import ReplyEvent, ReplyItem, ResponseChunk
 from brain_core.events import EventPublisher, ReplyChannel, chunk_event, reply_event
 
 
@@ -98,7 +98,7 @@ def test_an_endpoint_nobody_listens_on_costs_the_caller_nothing_and_is_counted()
     assert publisher.take_counts() == (0, 1)
 
 
-def test_a_reply_channel_pushes_text_chunks_and_the_reply_with_the_user_messages_id(endpoint):
+def test_a_reply_channel_pushes_text_chunks_then_the_reply_item_as_it_is(endpoint):
     channel = ReplyChannel(EventPublisher(endpoint.url, "us-east-1"), "brain", "sub-1", "conv-1")
     channel.chunk(chunk(0, "Hello"))
     channel.chunk(ResponseChunk(messageId="01JMSG", seq=1, text="", done=True, expiresAt=0))  # the done marker
@@ -123,8 +123,12 @@ def test_a_reply_channel_pushes_text_chunks_and_the_reply_with_the_user_messages
     assert channel.finish() == (2, 0)
     events = [json.loads(e) for r in endpoint.requests for e in r["events"]]
     assert [e["type"] for e in events] == ["chunk", "reply"]
-    assert events[1]["messageId"] == "01JMSG" and events[1]["replyId"] == "01JMSG#reply"
-    assert events[1] == reply_event(reply, 1)
+    assert events[0]["messageId"] == "01JMSG"  # a chunk: of the draft of the reply to the user message
+    # The reply: its own id and the message it answers, as on the item; one name, one meaning.
+    assert events[1] == {"type": "reply", **reply.to_dict(), "chunks": 1} == reply_event(reply, 1)
+    assert events[1]["messageId"] == "01JMSG#reply" and events[1]["inReplyTo"] == "01JMSG"
+    assert "replyId" not in events[1]
+    assert ReplyEvent.from_dict(events[1]).to_dict() == events[1]  # read back through its contract
     assert {r["channel"] for r in endpoint.requests} == {"/brain/sub-1/conv-1"}
 
 

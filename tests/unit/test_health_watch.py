@@ -3,7 +3,7 @@
 import io
 import threading
 
-from brain_local.cli import watch_health
+from brain_local.cli.up import watch_health
 
 
 class Stack:

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from brain_core.config import SETTINGS
 from brain_local.cognito.identity import InvalidToken, TokenVerifier, UserPool, amplify_config
 from brain_local.events.appsync_js import HandlerFileError, NamespaceHandlers, script_from_module
-from brain_local.httpapi.service import HttpApiEmulator, Route, proxy_response
+from brain_local.httpapi.service import HttpApiService, Route, proxy_response
 
 
 def subscribe_ctx(sub, path):
@@ -105,7 +105,7 @@ def test_route_templates_match_as_api_gateway_matches_them():
 
 
 def test_the_event_is_api_gateways_payload_format_2():
-    emulator = HttpApiEmulator(SETTINGS.client_api.routes, verifier=None, invoke=None, account="123456789012")
+    emulator = HttpApiService(SETTINGS.client_api.routes, verifier=None, invoke=None, account="123456789012")
     request = make_mocked_request(
         "POST",
         "/api/conversations/c1/messages?x=1&x=2",

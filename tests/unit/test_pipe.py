@@ -8,20 +8,19 @@ import pytest
 from botocore.exceptions import ClientError
 
 from brain_core.config import SETTINGS
-from brain_local.pipe import FileCheckpoints, StreamPipe, matches, render
+from brain_core.contracts import UserMessage, WorkflowInput
+from brain_core.store import to_item
+from brain_local.pipe import Pipe
+from brain_local.pipe.checkpoints import FileCheckpoints
+from brain_local.pipe.filtering import matches, render
+
+MESSAGE = UserMessage("c1", "01A", "ada", "hi", "2026-11-24T06:00:00.000Z", clientMessageId="client-7")
 
 
-def record(event_name="INSERT", role="user", content="hi"):
-    image = {
-        "conversationId": {"S": "c1"},
-        "messageId": {"S": "01A"},
-        "owner": {"S": "ada"},
-        "createdAt": {"S": "2026-11-24T06:00:00.000Z"},
-        "role": {"S": role},
-    }
-    if content is not None:
-        image["content"] = {"S": content}
-    return {"eventName": event_name, "dynamodb": {"NewImage": image}}
+def record(event_name="INSERT", role="user", content="hi", message: UserMessage = MESSAGE):
+    """The stream record of a UserMessage item as the API writes it (to_item of its to_dict)."""
+    item = {**message.to_dict(), "role": role, "content": content}
+    return {"eventName": event_name, "dynamodb": {"NewImage": to_item(item)}}
 
 
 def test_the_filter_passes_only_new_user_messages():
@@ -40,14 +39,20 @@ def test_pattern_operators_prefix_exists_anything_but():
     assert not matches({"a": [{"anything-but": "x"}]}, {"a": "x"})
 
 
-def test_the_input_template_produces_workflow_input():
-    assert render(SETTINGS.pipe.input_template, record(content='say "hi"\n')) == {
-        "conversationId": "c1",
-        "messageId": "01A",
-        "owner": "ada",
-        "content": 'say "hi"\n',
-        "createdAt": "2026-11-24T06:00:00.000Z",
-    }
+def test_the_input_template_maps_each_workflow_input_field_from_the_user_message_item_of_that_name():
+    # The template is configuration (brain_core/config.py); its fields are the contracts': each
+    # WorkflowInput field is the UserMessage item's attribute of the same name, and nothing else.
+    user_message_fields = set(UserMessage.__dataclass_fields__)
+    assert set(WorkflowInput.WIRE_FIELDS) <= user_message_fields, set(WorkflowInput.WIRE_FIELDS) - user_message_fields
+    expected = "{" + ", ".join(f'"{name}": <$.dynamodb.NewImage.{name}.S>' for name in WorkflowInput.WIRE_FIELDS) + "}"
+    assert SETTINGS.pipe.input_template == expected
+
+
+def test_the_input_template_produces_workflow_input_from_a_user_message():
+    message = UserMessage.new("c1", "ada", 'say "hi"\n', client_message_id="client-7")
+    rendered = render(SETTINGS.pipe.input_template, record(content=message.content, message=message))
+    assert rendered == {name: getattr(message, name) for name in WorkflowInput.WIRE_FIELDS}
+    assert WorkflowInput.from_dict(rendered).to_dict() == rendered  # read back through its contract
 
 
 def test_a_missing_attribute_renders_as_null():
@@ -175,9 +180,9 @@ def parts():
     return FakeStreams(), FakeStepFunctions(), FakeQueue()
 
 
-def make_pipe(parts, **kwargs) -> StreamPipe:
+def make_pipe(parts, **kwargs) -> Pipe:
     streams, sfn, sqs = parts
-    return StreamPipe(
+    return Pipe(
         streams,
         sfn,
         sqs,
@@ -195,7 +200,7 @@ def make_pipe(parts, **kwargs) -> StreamPipe:
 def running(parts):
     pipes = []
 
-    def start(**kwargs) -> StreamPipe:
+    def start(**kwargs) -> Pipe:
         pipe = make_pipe(parts, **kwargs)
         pipe.open()
         pipe.start()
@@ -296,7 +301,7 @@ def test_a_new_shard_is_read_from_its_start_once_its_parent_is_read_to_the_end(p
     assert {"ShardId": "shard-2", "ShardIteratorType": "TRIM_HORIZON", "SequenceNumber": None} in streams.opened
 
 
-def stop(pipe: StreamPipe) -> None:
+def stop(pipe: Pipe) -> None:
     pipe.stop()
     pipe.join(timeout=5)
 

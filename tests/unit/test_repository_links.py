@@ -125,29 +125,7 @@ def test_every_markdown_link_leads_to_a_file_of_the_repository(document):
     assert link_problems(document) == []
 
 
-#: Pages that already name the brain_local/ layout of issue 18 (one package per service) and
-#: brain_core/client_contracts.py, which land on other branches (i18-layout, i18-names): they
-#: fail until those are merged, then pass — and, the mark being strict, fail again until this set
-#: is emptied. Remove it when merging.
-AWAITING_THE_NEW_LAYOUT = {
-    "CONTRIBUTING.md",
-    "docs/client-api.md",
-    "docs/design.md",
-}
-
-
-def documents_awaiting_the_new_layout():
-    for document in documents():
-        name = document.relative_to(ROOT).as_posix()
-        marks = (
-            [pytest.mark.xfail(strict=True, reason="names paths of the i18-layout and i18-names branches: lead merges")]
-            if name in AWAITING_THE_NEW_LAYOUT
-            else []
-        )
-        yield pytest.param(document, id=name, marks=marks)
-
-
-@pytest.mark.parametrize("document", list(documents_awaiting_the_new_layout()))
+@pytest.mark.parametrize("document", documents(), ids=lambda path: path.relative_to(ROOT).as_posix())
 def test_every_backticked_path_exists_in_the_repository(document):
     assert backticked_path_problems(document) == []
 

@@ -11,6 +11,7 @@ import pytest
 from agents.api.rate_limit import RateLimiter, TooManyRequests, counters
 from brain_core.config import SETTINGS
 from brain_local.cli import exposure
+from brain_local.cli.options import add_exposure_options
 from brain_local.cognito.token_key import TokenKey
 from brain_local.events.service import channel_segments, header_auth
 from brain_local.frontdoor import cognito_gate
@@ -82,11 +83,11 @@ def test_other_hosts_are_refused_unless_forced_and_then_warned(host):
 
 def test_one_setting_for_the_limits_and_the_origins():
     parser = argparse.ArgumentParser()
-    exposure.add_arguments(parser, SETTINGS)
+    add_exposure_options(parser)
     args = parser.parse_args(["--messages-per-minute", "5", "--cors-origin", "https://localhost:5173"])
-    api = exposure.settings_from(args, SETTINGS).client_api
-    assert (api.messages_per_minute, api.messages_per_day) == (5, SETTINGS.client_api.messages_per_day)
-    assert api.cors_origins == ("https://localhost:5173",)
+    settings = exposure.settings_from(args, SETTINGS)
+    assert (settings.messages_per_minute, settings.messages_per_day) == (5, SETTINGS.messages_per_day)
+    assert settings.client_api.cors_origins == ("https://localhost:5173",)
     with pytest.raises(SystemExit):
         exposure.settings_from(parser.parse_args(["--cors-origin", "*"]), SETTINGS)
 

@@ -57,17 +57,25 @@ export async function postMessage(conversationId: string, content: string, clien
   return answer;
 }
 
+type Page<T> = { items: T[]; nextToken: string | null };
+
+/** Every item of a listing, page after page: each page's `nextToken` asks for the next (the page's
+ * one paginator, as brain_core.store.query_pages is the functions' over DynamoDB's pages). */
+async function everyPage<T>(page: (token: string | null) => Promise<Page<T>>): Promise<T[]> {
+  const items: T[] = [];
+  let token: string | null = null;
+  do {
+    const next: Page<T> = await page(token);
+    items.push(...next.items);
+    token = next.nextToken;
+  } while (token);
+  return items;
+}
+
 /** The whole conversation (every page), in order. */
 export async function history(conversationId: string): Promise<HistoryItem[]> {
-  const items: HistoryItem[] = [];
-  let after: string | null = null;
-  do {
-    const queryParams: Record<string, string> = after ? { after } : {};
-    const page = readHistoryPage(await call(get, `/conversations/${enc(conversationId)}/messages`, { queryParams }));
-    items.push(...page.items);
-    after = page.nextToken;
-  } while (after);
-  return items;
+  const path = `/conversations/${enc(conversationId)}/messages`;
+  return everyPage(async (after) => readHistoryPage(await call(get, path, { queryParams: after ? { after } : {} })));
 }
 
 /** The caller's conversations, newest first (the first page: the newest ones are what a list shows). */

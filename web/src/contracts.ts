@@ -3,9 +3,13 @@
  *
  * Everything that crosses the network is `unknown` until one of the `read*` functions below has
  * looked at it: the page never trusts a field it has not checked, and a malformed event is dropped
- * instead of breaking the page. Written by hand (a dozen fields) rather than with a schema library,
- * which would cost the page more bytes than these checks.
+ * instead of breaking the page. The checks are written by hand (a dozen fields) rather than with a
+ * schema library, which would cost the page more bytes than they do; the shapes they produce are
+ * the ones generated from brain_core/client_contracts.py (`contracts.generated.ts`), so a field
+ * the Python side adds is a type error here until a reader fills it.
  */
+
+import type * as wire from './contracts.generated';
 
 export interface Emotion {
   label: string;
@@ -13,52 +17,40 @@ export interface Emotion {
   arousal: number; // 0 .. 1
 }
 
-/** A user message as the history route returns it. */
-export interface UserMessage {
-  role: 'user';
-  conversationId: string;
-  messageId: string;
-  content: string;
-  createdAt: string;
+/**
+ * A user message as the history route returns it: the UserMessage item without `owner` (the API
+ * keeps it private: agents/api/conversations.py PRIVATE_FIELDS).
+ */
+export interface UserMessage extends Omit<wire.UserMessage, 'owner' | 'clientMessageId'> {
   clientMessageId?: string;
 }
 
-/** The brain's reply: the Messages item `<messageId>#reply` (and the reply event's fields). */
-export interface BrainReply {
-  role: 'brain';
-  conversationId: string;
-  messageId: string; // the reply's own id, `<user messageId>#reply`
-  inReplyTo: string; // the user message it answers
-  content: string;
-  sensations: string[];
-  thoughts: string[];
-  memories: string;
-  selfReflection: string;
+/**
+ * The brain's reply: the Messages item `<messageId>#reply` (the ReplyItem, every field read and
+ * defaulted), as the history returns it and as the reply event carries it. `owner` is private,
+ * as on the user message; `emotion` is read into its shape, or null.
+ */
+export interface BrainReply extends Required<Omit<wire.ReplyItem, 'owner' | 'emotion'>> {
   emotion: Emotion | null;
-  status: string; // "complete" | "fallback"
-  timings: Record<string, number>;
-  degraded: string[];
-  createdAt: string;
 }
 
 export type HistoryItem = UserMessage | BrainReply;
 
 /** `{"type": "chunk", messageId, seq, text}`: one piece of the streamed draft. */
-export interface ChunkEvent {
-  type: 'chunk';
-  messageId: string; // the user message's id
-  seq: number;
-  text: string;
-}
+export type ChunkEvent = wire.ChunkEvent; // messageId: the user message's, as on the chunk item
 
-/** `{"type": "reply", messageId, replyId, ...reply}`: the final word, after self-review. */
-export interface ReplyEvent {
+/** `{"type": "reply", ...the reply item, chunks}`: the final word, after self-review. */
+export interface ReplyEvent extends BrainReply {
   type: 'reply';
-  messageId: string; // the user message's id
-  reply: BrainReply;
+  chunks: number | null; // the done chunk's seq, when the publisher knew it
 }
 
 export type StreamEvent = ChunkEvent | ReplyEvent;
+
+/** The user message an event is about: a chunk's `messageId`, a reply's `inReplyTo`. */
+export function aboutMessage(event: StreamEvent): string {
+  return event.type === 'chunk' ? event.messageId : event.inReplyTo;
+}
 
 /** `202` of `POST /conversations/{id}/messages`. */
 export interface Posted {
@@ -105,6 +97,12 @@ export function readReply(value: unknown): BrainReply | null {
       if (n !== null) timings[key] = n;
     }
   }
+  const insightSources: Record<string, string> = {};
+  if (isObject(value.insightSources)) {
+    for (const [agent, source] of Object.entries(value.insightSources)) {
+      if (typeof source === 'string') insightSources[agent] = source;
+    }
+  }
   const messageId = value.messageId;
   return {
     role: 'brain',
@@ -119,8 +117,11 @@ export function readReply(value: unknown): BrainReply | null {
     emotion: readEmotion(value.emotion),
     status: str(value.status, 'complete'),
     timings,
-    degraded: strings(value.degraded),
+    model: str(value.model),
     createdAt: str(value.createdAt),
+    degraded: strings(value.degraded),
+    insightSources,
+    factsRemembered: num(value.factsRemembered) ?? 0,
   };
 }
 
@@ -154,8 +155,10 @@ export function readEvent(value: unknown): StreamEvent | null {
     return { type: 'chunk', messageId: value.messageId, seq, text: value.text };
   }
   if (value.type === 'reply') {
-    const reply = readReply({ ...value, messageId: str(value.replyId, `${value.messageId}#reply`) });
-    return reply && { type: 'reply', messageId: value.messageId, reply: { ...reply, inReplyTo: value.messageId } };
+    // The reply item as it is: its own messageId and the inReplyTo it answers (no swapping back).
+    const reply = typeof value.inReplyTo === 'string' ? readReply(value) : null;
+    const chunks = num(value.chunks);
+    return reply && { ...reply, type: 'reply', chunks };
   }
   return null;
 }

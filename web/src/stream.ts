@@ -10,7 +10,7 @@
  *   quick): the router keeps them, a bounded number, until the message's id is known.
  */
 
-import type { BrainReply, StreamEvent } from './contracts';
+import { aboutMessage, type BrainReply, type StreamEvent } from './contracts';
 
 export class ReplyStream {
   readonly messageId: string;
@@ -46,7 +46,7 @@ export class ReplyStream {
   }
 
   apply(event: StreamEvent): boolean {
-    return event.type === 'chunk' ? this.addChunk(event.seq, event.text) : this.addReply(event.reply);
+    return event.type === 'chunk' ? this.addChunk(event.seq, event.text) : this.addReply(event);
   }
 
   /** The text to show: the reply when there is one, else the contiguous draft. */
@@ -107,16 +107,17 @@ export class StreamRouter {
 
   /** Route one event: the stream it changed, or null (kept for later, or nothing new). */
   route(event: StreamEvent): ReplyStream | null {
-    const stream = this.streams.get(event.messageId);
+    const messageId = aboutMessage(event);
+    const stream = this.streams.get(messageId);
     if (stream) return stream.apply(event) ? stream : null;
-    let kept = this.early.get(event.messageId);
+    let kept = this.early.get(messageId);
     if (!kept) {
       if (this.early.size >= this.maxEarly) {
         const oldest = this.early.keys().next().value;
         if (oldest !== undefined) this.early.delete(oldest);
       }
       kept = [];
-      this.early.set(event.messageId, kept);
+      this.early.set(messageId, kept);
     }
     kept.push(event);
     return null;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { readEvent, readReply } from '../src/contracts';
+import { aboutMessage, readEvent, readReply } from '../src/contracts';
 import { ReplyStream, StreamRouter } from '../src/stream';
 
 const reply = (messageId: string, content: string) =>
@@ -46,6 +46,16 @@ test('events that come before the POST answers are kept for the message and appl
   assert.equal(stream.text, 'Early bird!');
 });
 
+test('a reply event goes to the stream of the message it answers (its inReplyTo), early or not', () => {
+  const router = new StreamRouter();
+  const event = readEvent({ type: 'reply', messageId: 'm1#reply', inReplyTo: 'm1', content: 'Done.' })!;
+  assert.equal(router.route(event), null); // before the POST answered: kept for m1
+  const stream = router.open('m1');
+  assert.equal(stream.final, true);
+  assert.equal(stream.text, 'Done.');
+  assert.equal(stream.reply?.messageId, 'm1#reply');
+});
+
 test('a catch-up that overlaps the pushed chunks doubles nothing and fills the hole', () => {
   const router = new StreamRouter();
   const stream = router.open('m1');
@@ -81,24 +91,41 @@ test('channel events are read through the contract; anything else is dropped', (
     seq: 3,
     text: 'hi',
   });
+  // The reply event is the reply item as it is: its own messageId, inReplyTo the user message's.
   const event = readEvent({
     type: 'reply',
-    messageId: 'm1',
-    replyId: 'm1#reply',
+    messageId: 'm1#reply',
+    inReplyTo: 'm1',
     content: 'Hello.',
     status: 'fallback',
     emotion: { label: 'calm', valence: '0.2', arousal: 0.3 },
     sensations: ['warmth', 7],
     timings: { ttftMs: 412.5, totalMs: 'n/a' },
+    model: 'm-1',
+    insightSources: { reasoning: 'model', depth: 3 },
+    factsRemembered: 2,
+    chunks: 4,
   });
   assert.ok(event && event.type === 'reply');
-  assert.equal(event.reply.messageId, 'm1#reply');
-  assert.equal(event.reply.inReplyTo, 'm1');
-  assert.equal(event.reply.status, 'fallback');
-  assert.deepEqual(event.reply.emotion, { label: 'calm', valence: 0.2, arousal: 0.3 });
-  assert.deepEqual(event.reply.sensations, ['warmth']);
-  assert.deepEqual(event.reply.timings, { ttftMs: 412.5 });
-  for (const bad of ['not json', '{"type":"chunk","messageId":"m1","seq":-1,"text":"x"}', { type: 'other', messageId: 'm' }, null]) {
+  assert.equal(event.messageId, 'm1#reply');
+  assert.equal(event.inReplyTo, 'm1');
+  assert.equal(aboutMessage(event), 'm1');
+  assert.equal(event.status, 'fallback');
+  assert.deepEqual(event.emotion, { label: 'calm', valence: 0.2, arousal: 0.3 });
+  assert.deepEqual(event.sensations, ['warmth']);
+  assert.deepEqual(event.timings, { ttftMs: 412.5 });
+  assert.equal(event.model, 'm-1');
+  assert.deepEqual(event.insightSources, { reasoning: 'model' });
+  assert.equal(event.factsRemembered, 2);
+  assert.equal(event.chunks, 4);
+  const malformed = [
+    'not json',
+    '{"type":"chunk","messageId":"m1","seq":-1,"text":"x"}',
+    { type: 'other', messageId: 'm' },
+    { type: 'reply', messageId: 'm1', content: 'no inReplyTo: not a reply item' },
+    null,
+  ];
+  for (const bad of malformed) {
     assert.equal(readEvent(bad), null);
   }
 });
