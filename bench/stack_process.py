@@ -65,6 +65,12 @@ class StackProcess:
             "--state-dir",
             str(self.state_dir),
             *(["--warm", str(settings.provisioned)] if settings.provisioned else []),
+            # The benchmark's clients send far more than one person may (20 a minute): it measures
+            # latency, not the per-user limit (tests/integration/test_trust_boundary.py does that).
+            "--messages-per-minute",
+            "0",
+            "--messages-per-day",
+            "0",
         ]
         self.started_in_s: float | None = None
 

@@ -67,8 +67,22 @@ class ClientApiSettings:
 
     user_pool_name: str = "BrainUsers"
     user_pool_client_name: str = "brain-web"
-    #: Cognito's password policy on AWS and offline alike (moto enforces it too).
+    #: The user pool, on AWS and offline alike (CDK's pool and moto's are made from these):
+    #: people are invited or added by the operator, never sign themselves up.
+    self_sign_up: bool = False
+    #: Cognito's password policy (moto enforces it too).
     password_min_length: int = 8
+    password_require_lowercase: bool = True
+    password_require_uppercase: bool = True
+    password_require_digits: bool = True
+    password_require_symbols: bool = True
+    #: Token lifetimes of the app client (the offline stack's tokens live as long).
+    access_token_minutes: int = 60
+    id_token_minutes: int = 60
+    refresh_token_days: int = 30
+    #: Origins, beyond the front door's own, whose pages may call the offline front door (CORS;
+    #: ``brain up --cors-origin``). On AWS the HTTP API allows the web chat's origin and ``webOrigin``.
+    cors_origins: tuple[str, ...] = ()
     http_api_name: str = "BrainApi"
     events_api_name: str = "BrainEvents"
     #: The most items a page of history may hold (``?limit=``); the default is
@@ -143,6 +157,8 @@ class AgentEnv:
     memory_table: str = setting("BrainMemory")
     #: Each person's conversations (pk ``owner``, sk ``conversationId``), for ``GET /conversations``.
     conversations_table: str = setting("BrainConversations")
+    #: Per-user message counters (pk ``id``, TTL ``expiresAt``), for the API's per-user limit.
+    usage_table: str = setting("BrainUsage")
     model_id: str = setting("amazon.nova-pro-v1:0")
     #: ``boto3`` (default, fast cold start) or ``langchain`` (opt-in ChatBedrockConverse).
     model_client: str = setting("boto3")
@@ -183,6 +199,11 @@ class AgentEnv:
     max_body_bytes: int = setting(16 * 1024)
     #: Items per page of history (``?limit=`` may ask for fewer or up to ``max_page_size``).
     page_size: int = setting(50)
+    #: Messages one person (a token's ``sub``) may post, per minute and per day, on AWS and offline
+    #: (CDK context ``messagesPerMinute``/``messagesPerDay``, ``brain up --messages-per-minute``/
+    #: ``--messages-per-day``); beyond them the API answers 429 (agents/api/rate_limit.py).
+    messages_per_minute: int = setting(20)
+    messages_per_day: int = setting(500)
     metrics_namespace: str = setting("BrainInCup", variable="POWERTOOLS_METRICS_NAMESPACE")
     log_level: str = setting("INFO", variable="POWERTOOLS_LOG_LEVEL")
     #: Where chunks and replies are published (the Events API's ``https://<http domain>/event``):

@@ -140,8 +140,19 @@ CONVERSATIONS = TableSpec(
     retain_on_delete=True,  # the users' data, as Messages
 )
 
+USAGE = TableSpec(
+    key="usage",
+    construct_id="Usage",
+    description="Messages each person posted per minute and per day, for the client API's per-user limit",
+    # One counter per (person, window): "<sub>#minute#<epoch minute>", "<sub>#day#<YYYY-MM-DD>".
+    # A table of its own, not items in Idempotency: that table's layout and TTL belong to Powertools,
+    # and a counter is no idempotency record; here each counter expires with its window.
+    partition_key=KeyAttribute("id", "S"),
+    ttl_attribute="expiresAt",
+)
+
 #: The index the client API lists a person's conversations by.
 CONVERSATIONS_BY_UPDATED = CONVERSATIONS.local_indexes[0].name
 
 #: Every table of the stack.
-TABLES: tuple[TableSpec, ...] = (MESSAGES, CHUNKS, IDEMPOTENCY, CONVERSATIONS, MEMORY)
+TABLES: tuple[TableSpec, ...] = (MESSAGES, CHUNKS, IDEMPOTENCY, CONVERSATIONS, MEMORY, USAGE)

@@ -25,6 +25,19 @@ does something, never what a client sees:
    would then skip one. The DynamoDB process applies writes under one lock — a WSGI middleware,
    :class:`brain_local.dynamodb.persistence.OrderedWrites`, which also journals them for ``--data-dir``.
 
+Cognito (moto, in the stack's process) departs in what a client sees, where moto is not what
+Cognito is (:func:`apply_to_cognito`):
+
+6. :func:`sign_cognito_tokens_with`: moto signs every token with the private key it ships
+   (kid ``dummy``), so anyone could mint a token for any ``sub``. Tokens are signed with the
+   stack's own key instead (:mod:`brain_local.cognito.token_key`), the pool's JWKS serves its public
+   half, and they live as long as the app client's token lifetimes say (moto: always 1 h).
+7. :func:`refuse_sign_up_without_self_sign_up`: moto lets anyone ``SignUp`` even on a pool that
+   allows only administrators to create users; Cognito answers ``NotAuthorizedException``
+   "SignUp is not permitted for this user pool".
+8. :func:`revoke_refresh_tokens`: moto does not implement ``RevokeToken`` (a 500); Cognito
+   answers 200 and the refresh token no longer works.
+
 1 and 2 apply in the stack's process (:func:`apply_to_step_functions`), 3 and 4 in the DynamoDB
 process (:func:`apply_to_dynamodb`); 5 wraps that process's app. Each is idempotent. Pinned to
 moto 5.2.5 (pyproject.toml): they reach into its internals, so a moto upgrade re-checks them (the
@@ -185,3 +198,97 @@ def query_reads_one_partition() -> None:
 
     table.query = query_one_partition
     table.all_items = items_of_partition
+
+
+# -- Cognito -------------------------------------------------------------------------------------
+class _StackSigning:
+    """What :func:`sign_cognito_tokens_with` signs with: set per stack (one stack per process at a
+    time, as ``mock_aws`` is process-wide)."""
+
+    key: Any = None  # a joserfc RSAKey
+    kid: str = ""
+    jwks: bytes = b""
+    lifetimes: dict[str, int] = {}
+
+
+def apply_to_cognito(private_pem: bytes, kid: str, jwks: dict, lifetimes: dict[str, int]) -> None:
+    """The Cognito departures for the stack's process; ``lifetimes``: seconds per ``token_use``."""
+    sign_cognito_tokens_with(private_pem, kid, jwks, lifetimes)
+    refuse_sign_up_without_self_sign_up()
+    revoke_refresh_tokens()
+
+
+def sign_cognito_tokens_with(private_pem: bytes, kid: str, jwks: dict, lifetimes: dict[str, int]) -> None:
+    """Every pool signs with ``private_pem`` under ``kid`` and serves ``jwks``; each token lives
+    ``lifetimes[token_use]`` seconds."""
+    import json
+
+    from joserfc import jwk, jwt
+    from moto.cognitoidp import models, responses
+
+    _StackSigning.key = jwk.RSAKey.import_key(private_pem)
+    _StackSigning.kid, _StackSigning.lifetimes = kid, dict(lifetimes)
+    _StackSigning.jwks = json.dumps(jwks).encode()
+    responses.CognitoIdpJsonWebKeyResponse.json_web_key = _StackSigning.jwks
+    if not _first_time("sign_cognito_tokens_with"):
+        return
+
+    class StackKeyJwt:
+        """moto's ``jwt`` module as its user pools see it: ``encode`` signs with the stack's key."""
+
+        @staticmethod
+        def encode(header: dict, claims: dict, _moto_key: Any) -> str:
+            return jwt.encode({**header, "kid": _StackSigning.kid}, claims, _StackSigning.key)
+
+    pools: Any = models.CognitoIdpUserPool
+    create_jwt = pools.create_jwt
+
+    def create_jwt_with_lifetime(self, client_id, username, token_use, expires_in=None, extra_data=None):
+        lifetime = _StackSigning.lifetimes.get(token_use, expires_in or 3600)
+        return create_jwt(self, client_id, username, token_use, lifetime, extra_data)
+
+    models.jwt = StackKeyJwt  # type: ignore[assignment]
+    pools.create_jwt = create_jwt_with_lifetime
+
+
+def refuse_sign_up_without_self_sign_up() -> None:
+    """``SignUp`` on a pool with ``AllowAdminCreateUserOnly`` is refused, as Cognito refuses it."""
+    from moto.cognitoidp import models
+
+    if not _first_time("refuse_sign_up_without_self_sign_up"):
+        return
+    backend: Any = models.CognitoIdpBackend
+    sign_up = backend.sign_up
+
+    def sign_up_if_allowed(self, client_id, username, password, attributes):
+        for pool in self.user_pools.values():
+            admin_only = pool.extended_config.get("AdminCreateUserConfig", {}).get("AllowAdminCreateUserOnly")
+            if client_id in pool.clients and admin_only:
+                raise models.NotAuthorizedError("SignUp is not permitted for this user pool")
+        return sign_up(self, client_id, username, password, attributes)
+
+    backend.sign_up = sign_up_if_allowed
+
+
+def revoke_refresh_tokens() -> None:
+    """``RevokeToken``: the refresh token (of that client) stops working; 200 ``{}`` as Cognito
+    answers, an unknown token included (RFC 7009: revoking an invalid token is not an error)."""
+    from moto.cognitoidp import models, responses
+    from moto.core.responses import EmptyResult
+
+    if not _first_time("revoke_refresh_tokens"):
+        return
+
+    def revoke_token(self):
+        token, client_id = self._get_param("Token"), self._get_param("ClientId")
+        for pool in self.backend.user_pools.values():
+            if client_id not in pool.clients:
+                continue
+            held = pool.refresh_tokens.get(token)
+            if held is not None and held[0] == client_id:
+                pool.refresh_tokens[token] = None  # moto's own mark of a revoked refresh token
+            return EmptyResult()
+        raise models.ResourceNotFoundError(client_id)
+
+    target: Any = responses.CognitoIdpResponse
+    target.revoke_token = revoke_token

@@ -60,8 +60,10 @@ WORKFLOW_SECONDS = 2.6  # the run: the functions above plus Step Functions' own 
 WORKFLOW_GB = 0.0625  # Express bills memory in 64 MB steps; a run's state is far below 64 MB
 CHUNK_WRITES = 17  # first chunk at once, then <= 1 per 100 ms over 1.5 s of streaming, + done
 #: user message, chunks, reply (~3 KB), language's idempotency put+update, the conversation's
-#: UpdateItem, the API's idempotency put+update (a clientMessageId on every POST, as web clients send)
-WRITE_UNITS = 1 + CHUNK_WRITES + 3 + 3 + 1 + 2
+#: UpdateItem, the API's idempotency put+update (a clientMessageId on every POST, as web clients send),
+#: the per-user limit's two counters (one transaction: 2 units per item)
+RATE_LIMIT_WRITE_UNITS = 2 * 2
+WRITE_UNITS = 1 + CHUNK_WRITES + 3 + 3 + 1 + 2 + RATE_LIMIT_WRITE_UNITS
 #: perception's history Query, the API's history read when a client opens the conversation, the
 #: API's conversations list. The pushed client never polls the draft.
 READ_UNITS = 1 + 1 + 1 + 1  # ... and perception's read of the owner's long-term facts
@@ -85,8 +87,8 @@ STORED_KB = 4.0  # the message and its reply, kept (PITR covers them)
 COLD_FRACTION = {1_000: 1.0, 10_000: 0.5, 100_000: 0.1}  # sparse traffic finds no warm environment
 
 # --- Fixed monthly, whatever the traffic ------------------------------------------------------
-CUSTOM_METRICS = 26  # distinct (metric, dimensions) the seven functions emit, ColdStart included
-ALARM_METRICS = 11  # 10 alarms; the failed-runs alarm watches 2 metrics
+CUSTOM_METRICS = 27  # distinct (metric, dimensions) the seven functions emit, ColdStart included
+ALARM_METRICS = 12  # 11 alarms; the failed-runs alarm watches 2 metrics
 STREAM_POLLS_PER_MONTH = 4 * 730 * 3600  # a pipe polls each shard ~4 times a second (1 shard)
 
 
@@ -127,6 +129,27 @@ def monthly(messages: int) -> dict[str, float]:
     return costs
 
 
+def one_user_day() -> tuple[int, float, float]:
+    """(messages, USD): the most one user can cost a day, within the per-user limit (every message
+    on a cold start, the worst case), and what each refused request beyond it costs (the HTTP API
+    request, a warm api invocation, the cancelled transaction's write units)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from brain_core.config import SETTINGS
+
+    messages = SETTINGS.messages_per_day
+    accepted = messages * sum(per_message(1.0).values())
+    refused = (
+        HTTP_API_REQUEST
+        + LAMBDA_REQUEST
+        + MEMORY_GB * WARM_MS["api"] / 1000 * LAMBDA_ARM_GB_S
+        + RATE_LIMIT_WRITE_UNITS * DDB_WRITE_REQUEST_UNIT
+    )
+    return messages, accepted, refused
+
+
 def main() -> None:
     tiers = (1_000, 10_000, 100_000)
     table = {n: monthly(n) for n in tiers}
@@ -136,6 +159,12 @@ def main() -> None:
         print(f"| {item} | {' | '.join(f'${table[n][item]:,.2f}' for n in tiers)} |")
     print(f"| **total** | {' | '.join(f'**${sum(table[n].values()):,.2f}**' for n in tiers)} |")
     print(f"| per message | {' | '.join(f'${sum(table[n].values()) / n:.4f}' for n in tiers)} |")
+    messages, accepted, refused = one_user_day()
+    print()
+    print(
+        f"The most one user can cost a day: {messages} messages (the per-user limit) = ${accepted:.2f}; "
+        f"each request refused beyond it (429) ${refused * 1e6:.2f} per million."
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The API's data layer: user messages and replies (Messages), conversations (Conversations),
-the streamed draft (ResponseChunks). The only module of this function that speaks DynamoDB.
+the streamed draft (ResponseChunks), each person's message counters (Usage). The only module of
+this function that speaks DynamoDB.
 
 Every read is one owner's: a conversationId may be shared by two people (it is the table's
 partition key, chosen by clients), so history is filtered by ``owner`` and a message's chunks are
@@ -8,12 +9,62 @@ served only to the owner of the message.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from brain_core.contracts import ResponseChunk, UserMessage
 from brain_core.store import from_item, query_pages, read_chunks, to_item
+
+if TYPE_CHECKING:
+    from .rate_limit import Counter
+
+
+#: How often a counting transaction that conflicts with another is tried.
+CONFLICT_ATTEMPTS = 3
+
+
+class UsageCounters:
+    """The Usage table's counters (agents/api/rate_limit.py says how they are used)."""
+
+    def __init__(self, client, table: str):
+        self._client, self._table = client, table
+
+    def count(self, counters: Sequence[Counter]) -> list[int]:
+        """One transaction: each counter +1 if below its limit; if any is not, none (and which)."""
+        items = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": {"id": {"S": counter.key}},
+                    "UpdateExpression": "ADD #count :one SET expiresAt = if_not_exists(expiresAt, :expires)",
+                    "ConditionExpression": "attribute_not_exists(#count) OR #count < :limit",
+                    "ExpressionAttributeNames": {"#count": "messages"},
+                    "ExpressionAttributeValues": {
+                        ":one": {"N": "1"},
+                        ":limit": {"N": str(counter.limit)},
+                        ":expires": {"N": str(counter.expires_at)},
+                    },
+                }
+            }
+            for counter in counters
+        ]
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                self._client.transact_write_items(TransactItems=items)
+                return []
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
+                full = [i for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"]
+                if full:
+                    return full
+                # Two posts of one person at once conflict on their counters: try again.
+                if "TransactionConflict" not in reasons or attempt == CONFLICT_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
 
 class ConversationTables:

@@ -12,8 +12,9 @@ from brain_core.config import SETTINGS, AgentEnv
 from brain_core.store import dynamodb_client
 from brain_core.tables import CONVERSATIONS_BY_UPDATED
 
-from .conversation_tables import ConversationTables
+from .conversation_tables import ConversationTables, UsageCounters
 from .conversations import Limits
+from .rate_limit import RateLimiter
 from .routes import build_resolver
 
 logger, tracer, metrics = Logger(), Tracer(), Metrics()
@@ -46,6 +47,7 @@ APP = build_resolver(
     ),
     logger=logger,
     metrics=metrics,
+    limiter=RateLimiter(UsageCounters(DYNAMODB, ENV.usage_table), ENV.messages_per_minute, ENV.messages_per_day),
 )
 
 

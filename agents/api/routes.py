@@ -8,6 +8,9 @@ in :mod:`.conversations`, answer JSON. The caller is the JWT authorizer's ``sub`
 ``GET  /conversations[?nextToken=&limit=]``                            the caller's conversations
 =====================================================================  =======================
 
+Each POST is counted against the caller's per-user limit first (:mod:`.rate_limit`): beyond it,
+429 with ``Retry-After`` and ``retryAfterSeconds``, and nothing written.
+
 A ``clientMessageId`` makes the POST idempotent per (caller, conversation, clientMessageId):
 Powertools idempotency keeps the first answer, so a retried request gets the same messageId and
 writes nothing more; the same id with different content is refused (409).
@@ -27,6 +30,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 
 from . import conversations as logic
+from .rate_limit import RateLimiter, TooManyRequests
 
 
 def build_resolver(  # noqa: C901 - one nested function per route; the lead splits it after issue 18 merges
@@ -35,6 +39,7 @@ def build_resolver(  # noqa: C901 - one nested function per route; the lead spli
     idempotent: Callable[[Callable], Callable],
     logger: Logger,
     metrics: Metrics,
+    limiter: RateLimiter,
 ) -> APIGatewayHttpResolver:
     """The resolver with its routes. ``idempotent`` wraps the post for requests that carry a
     clientMessageId (Powertools' ``idempotent_function``, keyword argument ``request``). Once a
@@ -58,6 +63,11 @@ def build_resolver(  # noqa: C901 - one nested function per route; the lead spli
     @app.post("/conversations/<conversationId>/messages")
     def post_message(conversationId: str):
         request = logic.new_message(body(), caller(), conversationId, limits)
+        try:
+            limiter.admit(request["owner"])
+        except TooManyRequests:
+            metrics.add_metric(name="MessageRateLimited", unit=MetricUnit.Count, value=1)
+            raise
         try:
             if request["clientMessageId"]:
                 posted = post_once(request=request, store=store, limits=limits)
@@ -87,6 +97,7 @@ def build_resolver(  # noqa: C901 - one nested function per route; the lead spli
 
     @app.exception_handler(logic.ApiError)
     def api_error(error: logic.ApiError):
-        return Response(error.status, content_types.APPLICATION_JSON, error.to_dict())
+        headers = error.headers if isinstance(error, TooManyRequests) else None
+        return Response(error.status, content_types.APPLICATION_JSON, error.to_dict(), headers=headers)
 
     return app

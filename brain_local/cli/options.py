@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from brain_core.config import SETTINGS
+from brain_local.cli import exposure
 from brain_local.stack.model_choice import MODELS
 from brain_local.stack.options import REPO_ROOT, OfflineStackOptions
 
@@ -101,6 +102,38 @@ def add_stack_options(p: argparse.ArgumentParser, endpoint: bool = True) -> None
         default=_env("BRAIN_LOG_LEVEL", DEFAULTS.settings.log_level),
         choices=LOG_LEVELS,
         help=f"the functions' log level (default {DEFAULTS.settings.log_level}: no message content; DEBUG logs it)",
+    )
+    add_exposure_options(p)
+
+
+def add_exposure_options(p: argparse.ArgumentParser) -> None:
+    """Who may reach the stack and how much one user may post (brain_local/cli/exposure.py says why)."""
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host that is not loopback (the stack then serves anyone who can reach it)",
+    )
+    p.add_argument(
+        "--cors-origin",
+        dest="cors_origins",
+        action="append",
+        metavar="ORIGIN",
+        help="an origin (https://host:port) whose pages may call the front door (repeatable; default: "
+        "its own origin only)",
+    )
+    p.add_argument(
+        "--messages-per-minute",
+        type=int,
+        default=DEFAULTS.settings.messages_per_minute,
+        help=f"messages one user may post per minute (default {DEFAULTS.settings.messages_per_minute}, "
+        "as on AWS; 0: no limit)",
+    )
+    p.add_argument(
+        "--messages-per-day",
+        type=int,
+        default=DEFAULTS.settings.messages_per_day,
+        help=f"messages one user may post per day (default {DEFAULTS.settings.messages_per_day}, "
+        "as on AWS; 0: no limit)",
     )
 
 
@@ -194,6 +227,9 @@ def stack_options(args: argparse.Namespace) -> OfflineStackOptions:
     """The parsed arguments as the options a stack starts with (unset ones: the defaults)."""
     from brain_local.cognito.identity import parse_user
 
+    warning = exposure.check_host(args.host, args.port, getattr(args, "allow_remote", False))
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     options = OfflineStackOptions(
         host=args.host,
         port=args.port,
@@ -205,7 +241,7 @@ def stack_options(args: argparse.Namespace) -> OfflineStackOptions:
         insight_tokens_per_second=args.insight_tokens_per_second,
         model_client=args.model_client,
         warm=getattr(args, "warm", DEFAULTS.warm),
-        settings=replace(SETTINGS, log_level=args.log_level.upper()),
+        settings=exposure.settings_from(args, replace(SETTINGS, log_level=args.log_level.upper())),
         data_dir=Path(args.data_dir) if getattr(args, "data_dir", None) else None,
     )
     if getattr(args, "log_dir", None):

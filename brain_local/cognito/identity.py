@@ -3,13 +3,16 @@
 ``brain up`` creates the pool and an app client (USER_PASSWORD_AUTH and SRP allowed, as the CDK
 stack's client; moto's SRP does not work, so offline clients sign in with USER_PASSWORD_AUTH,
 DESIGN §8) and the users given as ``--user NAME:PASSWORD``, or ``ada`` and ``bob`` with
-:data:`DEFAULT_PASSWORD`. Their passwords are kept in ``.brain/users.json`` (owner-readable
+:data:`DEFAULT_PASSWORD`. Pool and client are made from the same settings as the CDK stack's
+(``ClientApiSettings``: no self sign-up, the password policy, the token lifetimes). Their
+passwords are kept in ``.brain/users.json`` (owner-readable
 only) so ``brain send --user ada`` can sign in without asking; these are throw-away users of a
 local emulator, never an AWS account's.
 
 :class:`TokenVerifier` checks a token the way API Gateway's JWT authorizer and AppSync's Cognito
 authorization do: an RS256 signature by one of the pool's keys (its JWKS, fetched like any
-verifier fetches ``<issuer>/.well-known/jwks.json``), the pool as issuer, not expired, an access
+verifier fetches ``<issuer>/.well-known/jwks.json``; offline, the stack's own key,
+:mod:`brain_local.cognito.token_key`, and nothing else), the pool as issuer, not expired, an access
 token whose ``client_id`` or an ID token whose ``aud`` is the app client. PyJWT does the checking.
 """
 
@@ -17,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,17 +28,17 @@ from brain_core.config import ClientApiSettings
 
 DEFAULT_USERS = ("ada", "bob")
 #: The offline users' password unless ``--user NAME:PASSWORD`` says otherwise (printed by ``brain up``).
-DEFAULT_PASSWORD = "brain-in-a-jar-1"
+DEFAULT_PASSWORD = "Brain-in-a-jar-1"  # fits the policy: upper, lower, digit, symbol
 
 
 def password_policy(api: ClientApiSettings) -> dict:
     """Cognito's password policy: the same in CDK and in moto (which enforces it)."""
     return {
         "MinimumLength": api.password_min_length,
-        "RequireUppercase": False,
-        "RequireLowercase": True,
-        "RequireNumbers": True,
-        "RequireSymbols": False,
+        "RequireUppercase": api.password_require_uppercase,
+        "RequireLowercase": api.password_require_lowercase,
+        "RequireNumbers": api.password_require_digits,
+        "RequireSymbols": api.password_require_symbols,
     }
 
 
@@ -57,15 +59,29 @@ class UserPool:
 
 def create_user_pool(cognito, api: ClientApiSettings, region: str) -> UserPool:
     pool = cognito.create_user_pool(
-        PoolName=api.user_pool_name, Policies={"PasswordPolicy": password_policy(api)}, MfaConfiguration="OFF"
+        PoolName=api.user_pool_name,
+        Policies={"PasswordPolicy": password_policy(api)},
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": not api.self_sign_up},
+        MfaConfiguration="OFF",
     )["UserPool"]
     client = cognito.create_user_pool_client(
         UserPoolId=pool["Id"],
         ClientName=api.user_pool_client_name,
         GenerateSecret=False,  # a browser cannot keep a secret
         ExplicitAuthFlows=list(AUTH_FLOWS),
+        PreventUserExistenceErrors="ENABLED",
+        EnableTokenRevocation=True,
+        AccessTokenValidity=api.access_token_minutes,
+        IdTokenValidity=api.id_token_minutes,
+        RefreshTokenValidity=api.refresh_token_days,
+        TokenValidityUnits={"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
     )["UserPoolClient"]
     return UserPool(pool_id=pool["Id"], client_id=client["ClientId"], region=region)
+
+
+def token_lifetimes(api: ClientApiSettings) -> dict[str, int]:
+    """Seconds each kind of token (its ``token_use``) lives, as the app client says."""
+    return {"access": api.access_token_minutes * 60, "id": api.id_token_minutes * 60}
 
 
 def add_user(cognito, pool: UserPool, name: str, password: str) -> str:
@@ -106,16 +122,6 @@ class UsersFile:
         self.write({**self.read(), name: password})
 
 
-def fetch_jwks(endpoint: str, pool: UserPool) -> dict:
-    """The pool's signing keys from the endpoint that serves Cognito (moto routes by host)."""
-    request = urllib.request.Request(
-        f"{endpoint}/{pool.pool_id}/.well-known/jwks.json",
-        headers={"Host": f"cognito-idp.{pool.region}.amazonaws.com"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
-
-
 class InvalidToken(Exception):
     """The token is missing, malformed, not signed by the pool, expired, or for another client."""
 
@@ -138,12 +144,14 @@ class TokenVerifier:
             self._keys = {key.key_id: key for key in jwt.PyJWKSet.from_dict(jwks).keys}
         return self._keys
 
-    def verify(self, token: str | None) -> dict:
+    def verify(self, token: object) -> dict:
         """The token's claims, or :class:`InvalidToken` saying why not."""
         import jwt
 
         if not token:
             raise InvalidToken("no token")
+        if not isinstance(token, str):
+            raise InvalidToken("the token is not a string")
         token = token.removeprefix("Bearer ").strip()
         try:
             key = self.keys().get(jwt.get_unverified_header(token).get("kid"))

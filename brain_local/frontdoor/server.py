@@ -15,9 +15,12 @@
 ==========================  ================================================================
 
 One origin, so a page served from it reaches Cognito, the API and the Events socket with a single
-certificate decision, and without CORS. Cross-origin callers (a dev server on another port) get
-permissive CORS headers: every route but Cognito's needs a token anyway. The plain
-``http://127.0.0.1:<port>`` endpoint stays the SDKs' endpoint.
+certificate decision, and without CORS. Cross-origin callers get CORS headers only when their
+origin is the front door's own or one named with ``brain up --cors-origin`` (never an echo of
+whatever ``Origin`` came: any page in the developer's browser could otherwise drive the stack).
+Cognito's operations pass as :mod:`.cognito_gate` decides: the public ones as they came, the rest
+only signed by the administrator. The plain ``http://127.0.0.1:<port>`` endpoint stays the SDKs'
+endpoint.
 """
 
 from __future__ import annotations
@@ -31,29 +34,39 @@ from pathlib import Path
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from brain_local.frontdoor import cognito_gate
+
 log = logging.getLogger("brain.front_door")
 
-COGNITO_TARGET = "AWSCognitoIdentityProviderService."
 #: Requests larger than this are refused before any route sees them (API Gateway's own limit).
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 
 
-@web.middleware
-async def cors(request: web.Request, handler):
-    """Permissive CORS: the front door's routes are authorised by tokens, not by origin."""
-    if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
-        response = web.Response(status=204)
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = request.headers.get(
-            "Access-Control-Request-Headers", "authorization, content-type"
-        )
-        response.headers["Access-Control-Max-Age"] = "600"
-    else:
-        response = await handler(request)
-    if isinstance(response, web.StreamResponse) and not isinstance(response, web.WebSocketResponse):
-        response.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
-        response.headers["Vary"] = "Origin"
-    return response
+def cors(allowed: Callable[[], frozenset[str]]):
+    """CORS for the origins ``allowed()`` names: they get ``Access-Control-Allow-Origin``, any other
+    origin (``null`` too) gets no CORS header at all, so the browser keeps the answer from it."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        origin = request.headers.get("Origin", "")
+        trusted = origin in allowed()
+        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+            response = web.Response(status=204)
+            if trusted:
+                response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+                response.headers["Access-Control-Allow-Headers"] = request.headers.get(
+                    "Access-Control-Request-Headers", "authorization, content-type"
+                )
+                response.headers["Access-Control-Max-Age"] = "600"
+        else:
+            response = await handler(request)
+        if isinstance(response, web.StreamResponse) and not isinstance(response, web.WebSocketResponse):
+            response.headers["Vary"] = "Origin"
+            if trusted:
+                response.headers["Access-Control-Allow-Origin"] = origin
+        return response
+
+    return middleware
 
 
 class FrontDoor:
@@ -68,14 +81,19 @@ class FrontDoor:
         config: Callable[[], dict],
         ca_file: Path,
         static_dir: Path | None = None,
+        cors_origins: tuple[str, ...] = (),
+        authorize: cognito_gate.Authorize | None = None,
     ):
         self.host, self.port = host, port
         self._ssl = ssl_context
         self._cognito_endpoint = cognito_endpoint
         self._cognito_host = f"cognito-idp.{region}.amazonaws.com"
+        self._region = region
         self._config = config
         self._ca_file = ca_file
         self._static_dir = static_dir
+        self._cors_origins = tuple(cors_origins)
+        self._authorize = authorize
         self._services: list = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -91,13 +109,17 @@ class FrontDoor:
         """A service with ``add_routes(app)`` (events, the HTTP API); before :meth:`start`."""
         self._services.append(service)
 
+    def allowed_origins(self) -> frozenset[str]:
+        """The front door's own origin and those named with ``--cors-origin``."""
+        return frozenset((self.url, *self._cors_origins))
+
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
         assert self._loop is not None, "the front door is not running"
         return self._loop
 
     def _app(self) -> web.Application:
-        app = web.Application(middlewares=[cors], client_max_size=MAX_REQUEST_BYTES)
+        app = web.Application(middlewares=[cors(self.allowed_origins)], client_max_size=MAX_REQUEST_BYTES)
         for service in self._services:
             service.add_routes(app)
         app.router.add_post("/", self.cognito)
@@ -120,8 +142,16 @@ class FrontDoor:
 
     async def cognito(self, request: web.Request) -> web.Response:
         target = request.headers.get("X-Amz-Target", "")
-        if not target.startswith(COGNITO_TARGET):
+        name = cognito_gate.operation(target)
+        if name is None:
             return web.json_response({"message": "Not Found"}, status=404)
+        body = await request.read()
+        if not cognito_gate.is_public(name):
+            url = f"{request.scheme}://{request.host}{request.raw_path}"  # as the caller signed it
+            refused = cognito_gate.refusal(self._authorize, request.method, url, request.headers, body)
+            if refused is not None:
+                status, headers, answer = refused
+                return web.Response(status=status, body=answer, headers=dict(headers))
         if self._session is None:
             self._session = ClientSession(timeout=ClientTimeout(total=30))
         headers = {
@@ -130,7 +160,9 @@ class FrontDoor:
             # moto picks the service by host, as AWS does by domain.
             "Host": self._cognito_host,
         }
-        async with self._session.post(self._cognito_endpoint, data=await request.read(), headers=headers) as answer:
+        if not cognito_gate.is_public(name):
+            headers = cognito_gate.signed_as_administrator(self._cognito_endpoint, headers, body, self._region)
+        async with self._session.post(self._cognito_endpoint, data=body, headers=headers) as answer:
             body = await answer.read()
             passed = {k: v for k, v in answer.headers.items() if k.lower() in ("content-type", "x-amzn-errortype")}
             return web.Response(status=answer.status, body=body, headers=passed)

@@ -49,7 +49,7 @@ class OfflineIam:
 
     @classmethod
     def for_stack(cls, options, model_id: str, account: str) -> OfflineIam:
-        """For a stack's options (``StackOptions``) and the model id its functions call: the
+        """For a stack's options (``OfflineStackOptions``) and the model id its functions call: the
         policies loaded (or synthesized), denials logged to ``<log dir>/iam.log``."""
         from dataclasses import replace
 

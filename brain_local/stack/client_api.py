@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from brain_core.config import PUBLISHERS, Settings, web_page_settings
+from brain_local import moto_departures
 from brain_local.cognito.identity import (
     DEFAULT_PASSWORD,
     DEFAULT_USERS,
@@ -36,13 +37,15 @@ from brain_local.cognito.identity import (
     add_user,
     amplify_config,
     create_user_pool,
-    fetch_jwks,
+    token_lifetimes,
 )
+from brain_local.cognito.token_key import TokenKey
 
 if TYPE_CHECKING:
     from brain_local.events.service import EventsService
     from brain_local.frontdoor.server import FrontDoor
     from brain_local.httpapi.service import HttpApiService
+    from brain_local.iam import CredentialsRegistry
 
 log = logging.getLogger("brain.client_api")
 
@@ -55,6 +58,9 @@ class ClientApiOptions:
     users: list[tuple[str, str]] = field(default_factory=list)
     static_dir: Path | None = None
     ka_interval: float = 60.0
+    #: The credentials the stack knows (brain_local.iam): Cognito's non-public operations need the
+    #: administrator's signature at the front door (cognito_gate); None: issued here.
+    credentials: CredentialsRegistry | None = None
 
 
 class OfflineClientApi:
@@ -71,6 +77,7 @@ class OfflineClientApi:
         self.http_api: HttpApiService | None = None
         self.ca_file: Path | None = None
         self._cognito: Any = None
+        self.token_key: TokenKey | None = None
 
     @property
     def user_pool(self) -> UserPool:
@@ -89,6 +96,14 @@ class OfflineClientApi:
         """The user pool, its app client and the users (the Conversations table is one of the
         stack's tables, brain_core/tables.py)."""
         self._cognito = cognito
+        # The stack's own signing key (never moto's shipped one), before any token is issued.
+        self.token_key = TokenKey.in_directory(self.options.state_dir)
+        moto_departures.apply_to_cognito(
+            self.token_key.private_pem,
+            self.token_key.kid,
+            self.token_key.jwks(),
+            token_lifetimes(self.settings.client_api),
+        )
         self.pool = create_user_pool(cognito, self.settings.client_api, self.settings.region)
         for name, password in self.options.users or [(u, DEFAULT_PASSWORD) for u in DEFAULT_USERS]:
             self.add_user(name, password)
@@ -103,15 +118,20 @@ class OfflineClientApi:
         """Start the front door (``endpoint``: the plain one, serving Cognito); returns its URL."""
         from brain_local.events.appsync_js import NamespaceHandlers
         from brain_local.events.service import EventsService
+        from brain_local.frontdoor.cognito_gate import administrator_only
         from brain_local.frontdoor.local_ca import LocalCA
         from brain_local.frontdoor.server import FrontDoor
         from brain_local.httpapi.service import HttpApiService
+        from brain_local.iam import CredentialsRegistry
 
         api = self.settings.client_api
+        credentials = self.options.credentials or CredentialsRegistry.issue(self.settings, self.account)
         ca = LocalCA.in_directory(self.options.state_dir)
         self.ca_file = ca.ca_file
         pool = self.user_pool
-        verifier = TokenVerifier(lambda: fetch_jwks(endpoint, pool), pool)
+        if self.token_key is None:
+            raise RuntimeError("the user pool is not created yet: create_resources() first")
+        verifier = TokenVerifier(self.token_key.jwks(), pool)  # this stack's key alone
         events = EventsService(verifier, NamespaceHandlers(), self.settings.events_namespace, self.options.ka_interval)
         http_api = HttpApiService(api.routes, verifier, invoke_api, account=self.account)
         door = FrontDoor(
@@ -123,6 +143,8 @@ class OfflineClientApi:
             config=self.page_config,
             ca_file=ca.ca_file,
             static_dir=self.options.static_dir,
+            cors_origins=api.cors_origins,
+            authorize=administrator_only(credentials, self.settings.region, self.account),
         )
         door.add(events)
         door.add(http_api)

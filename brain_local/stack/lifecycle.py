@@ -195,7 +195,13 @@ class OfflineStack:
         o = self.options
         tls_port = o.tls_port if o.tls_port is not None else (o.port + 1 if o.port else 0)
         self.client_api = OfflineClientApi(
-            ClientApiOptions(state_dir=o.state_dir, tls_port=tls_port, users=o.users, static_dir=o.static_dir),
+            ClientApiOptions(
+                state_dir=o.state_dir,
+                tls_port=tls_port,
+                users=o.users,
+                static_dir=o.static_dir,
+                credentials=self.iam.registry if self.iam is not None else None,
+            ),
             self.settings,
             account=ACCOUNT,
             host=o.host,

@@ -68,14 +68,14 @@ class ClientApi(Construct):
             self,
             "Users",
             user_pool_name=f"{self.settings.app_name}-{api.user_pool_name}",
-            self_sign_up_enabled=False,  # people are invited (or added by the operator)
+            self_sign_up_enabled=api.self_sign_up,  # False: people are invited (or added by the operator)
             sign_in_aliases=cognito.SignInAliases(username=True, email=True),
             password_policy=cognito.PasswordPolicy(
                 min_length=api.password_min_length,
-                require_lowercase=True,
-                require_uppercase=True,
-                require_digits=True,
-                require_symbols=True,
+                require_lowercase=api.password_require_lowercase,
+                require_uppercase=api.password_require_uppercase,
+                require_digits=api.password_require_digits,
+                require_symbols=api.password_require_symbols,
             ),
             mfa=cognito.Mfa.OPTIONAL,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
@@ -93,9 +93,9 @@ class ClientApi(Construct):
             auth_flows=cognito.AuthFlow(user_srp=True, user_password=True),
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
-            access_token_validity=Duration.hours(1),
-            id_token_validity=Duration.hours(1),
-            refresh_token_validity=Duration.days(30),
+            access_token_validity=Duration.minutes(api.access_token_minutes),
+            id_token_validity=Duration.minutes(api.id_token_minutes),
+            refresh_token_validity=Duration.days(api.refresh_token_days),
         )
 
     # -- pushed streaming ------------------------------------------------------------------------

@@ -56,6 +56,14 @@ IDEMPOTENCY_TABLE = (
         "reply write still turns into a single reply. Nothing in it is worth restoring.",
     ),
 )
+USAGE_TABLE = (
+    Acknowledged(
+        "AwsSolutions-DDB3",
+        "Usage holds each person's message counters of the current minute and day (the per-user "
+        "limit), deleted by TTL an hour after their window ends; restoring them would restore a "
+        "count that no longer limits anything.",
+    ),
+)
 DEAD_LETTER_QUEUE = (
     Acknowledged(
         "AwsSolutions-SQS3",

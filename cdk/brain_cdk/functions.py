@@ -45,6 +45,8 @@ DYNAMODB_ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "chunks": ("dynamodb:Query",),
         # Powertools idempotency for a repeated clientMessageId (DynamoDBPersistenceLayer).
         "idempotency": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+        # The per-user limit: both counters in one TransactWriteItems, authorised per item as UpdateItem.
+        "usage": ("dynamodb:UpdateItem",),
     },
 }
 #: Tables with local indexes the functions query: a grant on the table names those indexes too.

@@ -3,7 +3,8 @@
 The agents publish Powertools metrics (EMF) in ``SETTINGS.metrics_namespace`` with the dimension
 ``service`` = the agent's name; ``ColdStart`` also carries ``function_name``. self_review emits
 the user-facing numbers (TotalLatency, TimeToFirstToken, MessageProcessed, FallbackReplies,
-DegradedReplies), language the model's (BedrockLatency, ModelTimeToFirstToken).
+DegradedReplies), language the model's (BedrockLatency, ModelTimeToFirstToken), api the client API's
+(MessageAccepted, MessageRateLimited: refused by the per-user limit).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ PERIOD = Duration.minutes(5)
 #: DESIGN §2: a reply should be complete within seconds; p95 above this pages someone.
 TOTAL_LATENCY_P95_THRESHOLD_MS = 10_000
 PERCENTILES = ("p50", "p95", "p99")
+#: Refusals by the per-user message limit (MessageRateLimited, from the api function) in 5 minutes
+#: above which someone is told: one flooding client reaches it in well under a minute.
+RATE_LIMITED_THRESHOLD = 50
 
 
 class Operations(Construct):
@@ -74,6 +78,15 @@ class Operations(Construct):
             threshold=0,
             description="The pipe gave up on stream records (they are in the dead-letter queue): some "
             "messages did not start a workflow run.",
+        )
+        self._alarm(
+            "MessagesRateLimited",
+            self.brain_metric("MessageRateLimited", "api", "Sum"),
+            threshold=RATE_LIMITED_THRESHOLD,
+            description=f"More than {RATE_LIMITED_THRESHOLD} messages in 5 minutes were refused (429) by the "
+            f"per-user limit ({settings.messages_per_minute} a minute, "
+            f"{settings.messages_per_day} a day): someone is flooding the brain, or the limit is "
+            "too low for real use (CDK context messagesPerMinute / messagesPerDay).",
         )
         for agent, function in functions.items():
             self._alarm(

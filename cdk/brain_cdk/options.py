@@ -21,13 +21,16 @@ context key                 meaning                                      default
 ``webOrigin``               another origin the API's CORS allows         none (the stack's own
                             (a dev server, a custom domain)              web chat only)
 ``webSignInFlow``           the web chat's Cognito sign-in flow          ``USER_SRP_AUTH``
+``messagesPerMinute``       messages one user may post a minute (429      ``20`` (``SETTINGS``;
+                            beyond; 0: no limit)                         ``brain up`` the same)
+``messagesPerDay``          ... and a day                                ``500``
 ==========================  ===========================================  =======================
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from brain_core.config import AGENTS, SETTINGS, SIGN_IN_FLOWS, Settings
@@ -207,6 +210,11 @@ class DeployOptions:
             user_pool_client_id=str(value("userPoolClientId", "")).strip() or None,
             web_origin=str(value("webOrigin", "")).strip().rstrip("/") or None,
             web_sign_in_flow=str(value("webSignInFlow", defaults.web_sign_in_flow)).strip().upper(),
+            settings=_with_message_limits(
+                defaults.settings,
+                _int(value("messagesPerMinute", defaults.settings.messages_per_minute), "messagesPerMinute"),
+                _int(value("messagesPerDay", defaults.settings.messages_per_day), "messagesPerDay"),
+            ),
         )
 
     @property
@@ -237,3 +245,10 @@ class DeployOptions:
             f"AWSLambdaPowertoolsPythonV3-{PYTHON_RUNTIME_TAG}-{self.architecture}:"
             f"{self.powertools_layer_version}"
         )
+
+
+def _with_message_limits(settings: Settings, per_minute: int, per_day: int) -> Settings:
+    """``settings`` with the per-user message limits of the context (one setting for both stacks)."""
+    if per_minute < 0 or per_day < 0:
+        raise OptionsError("messagesPerMinute and messagesPerDay: whole numbers, 0 for no limit")
+    return replace(settings, messages_per_minute=per_minute, messages_per_day=per_day)

@@ -11,7 +11,11 @@ from brain_core.tables import TABLES, KeyAttribute, TableSpec
 from . import compliance
 
 #: What cdk-nag says of a table without point-in-time recovery, and why that is right for it.
-TABLE_ACKNOWLEDGEMENTS = {"chunks": compliance.CHUNKS_TABLE, "idempotency": compliance.IDEMPOTENCY_TABLE}
+TABLE_ACKNOWLEDGEMENTS = {
+    "chunks": compliance.CHUNKS_TABLE,
+    "idempotency": compliance.IDEMPOTENCY_TABLE,
+    "usage": compliance.USAGE_TABLE,
+}
 
 _ATTRIBUTE_TYPES = {
     "S": dynamodb.AttributeType.STRING,

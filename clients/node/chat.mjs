@@ -7,7 +7,7 @@ import { fetchAuthSession, signIn } from 'aws-amplify/auth';
 import { events } from 'aws-amplify/data';
 import { post } from 'aws-amplify/api';
 
-const [configFile, text, user = 'ada', password = 'brain-in-a-jar-1'] = process.argv.slice(2);
+const [configFile, text, user = 'ada', password = 'Brain-in-a-jar-1'] = process.argv.slice(2);
 Amplify.configure(JSON.parse(readFileSync(configFile, 'utf8')));
 await signIn({ username: user, password, options: { authFlowType: 'USER_PASSWORD_AUTH' } });
 const { tokens } = await fetchAuthSession();

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from brain_cdk.operations import RATE_LIMITED_THRESHOLD
 from brain_cdk.options import DeployOptions, OptionsError, parse_agent_counts, parse_agents
 from brain_core.config import AGENTS, FUNCTIONS, SETTINGS, Settings
 
@@ -104,8 +105,16 @@ def test_throttle_alarm_for_every_function(default):
     throttles = watching(default, "Throttles")
     functions = {metrics(a)[0]["Dimensions"][0]["Value"]["Ref"] for a in throttles}
     assert functions == set(default.function_ids().values())
-    assert len(alarms(default)) == 3 + len(FUNCTIONS)
+    assert len(alarms(default)) == 4 + len(FUNCTIONS)
     assert not any("AlarmActions" in a for a in alarms(default))  # no topic unless configured
+
+
+def test_rate_limited_messages_alarm(default):
+    (alarm,) = watching(default, "MessageRateLimited")
+    (metric,) = metrics(alarm)
+    assert metric["Namespace"] == SETTINGS.metrics_namespace
+    assert metric["Dimensions"] == [{"Name": "service", "Value": "api"}]
+    assert alarm["Threshold"] == RATE_LIMITED_THRESHOLD and alarm["ComparisonOperator"] == "GreaterThanThreshold"
 
 
 def test_alarm_topic_from_context(variant):

@@ -98,6 +98,7 @@ def test_every_table_reaches_the_functions_under_its_own_variable():
         "IDEMPOTENCY_TABLE": SETTINGS.idempotency_table,
         "MEMORY_TABLE": SETTINGS.memory_table,
         "CONVERSATIONS_TABLE": SETTINGS.conversations_table,
+        "USAGE_TABLE": SETTINGS.usage_table,
     }
 
 
