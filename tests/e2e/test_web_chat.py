@@ -423,11 +423,6 @@ def test_signing_out_forgets_the_draft_the_retry_and_the_conversation_and_bob_st
     assert status == 200 and [i["content"] for i in body["items"] if i["role"] == "user"] == ["Hello there."]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="moto's Cognito does not implement RevokeToken (500); the fix is on branch i17-trust "
-    "(brain_local/moto_departures.py): remove this mark when it is merged",
-)
 def test_signing_out_answers_as_cognito_does_200(page):
     signed_in(page)
     revoked: list[int] = []
