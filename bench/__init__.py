@@ -1,4 +1,4 @@
-"""``make bench``: latency, cold-start and load figures for the DESIGN §6 budgets.
+"""``make bench``: latency, cold-start and load figures for the docs/design.md §6 budgets.
 
 Run it with ``python -m bench.run`` (``BENCH_QUICK=1`` for the reduced version) and compare two
 runs with ``python -m bench.compare old.json new.json``. See bench/README.md.

@@ -1,4 +1,4 @@
-"""The DESIGN §6 budgets: every limit in one place, and each one's verdict on a run's figures.
+"""The docs/design.md §6 budgets: every limit in one place, and each one's verdict on a run's figures.
 
 A verdict is PASS or FAIL, INFO where a row has no budget, NOT MEASURED where the run has no
 figure for it. The benchmark reports verdicts; it never fails the build on them.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from brain_local.cli.text_table import milliseconds
 
-#: DESIGN §6: the pushed client (the client API, the main row).
+#: docs/design.md §6: the pushed client (the client API, the main row).
 OVERHEAD_P50_BUDGET_MS = 80.0
 OVERHEAD_P95_BUDGET_MS = 200.0
 #: The polling client (the boto3 path), kept as the second row with its old budget.
@@ -16,7 +16,7 @@ POLLING_OVERHEAD_P50_BUDGET_MS = 100.0
 POLLING_OVERHEAD_P95_BUDGET_MS = 250.0
 FIRST_VERSION_TEXT_RATIO_BUDGET = 5.0
 TOTAL_RATIO_BUDGET = 1.0
-#: The Parallel state's p50 over the same three insight calls one after another (DESIGN §6).
+#: The Parallel state's p50 over the same three insight calls one after another (docs/design.md §6).
 PARALLEL_RATIO_BUDGET = 0.5
 #: 20 conversations x 5 messages at once, through the pushed path.
 LOAD_OVERHEAD_P95_BUDGET_MS = 300.0
@@ -45,7 +45,7 @@ def _le(value, limit) -> bool | None:
 
 
 def budgets(results: dict) -> list[dict]:
-    """Every DESIGN §6 budget of the phases the run measured (BENCH_PHASES), with its measured
+    """Every docs/design.md §6 budget of the phases the run measured (BENCH_PHASES), with its measured
     value and PASS / FAIL (INFO: no verdict)."""
     rows = []
     if results["warm"]:
@@ -164,7 +164,7 @@ def _cold_start_budgets(cold: dict) -> list[dict]:
                     "opt-in: no budget",
                     f"{_ms(row.get('netMs'))}" + (f" ({row['vsFloor']:.2f}x floor)" if row.get("vsFloor") else ""),
                     None,
-                    row.get("error") or "DESIGN §4: ~1 s; SnapStart or provisioned concurrency",
+                    row.get("error") or "docs/design.md §4: ~1 s; SnapStart or provisioned concurrency",
                 )
             )
         elif "error" in row:

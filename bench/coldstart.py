@@ -1,4 +1,4 @@
-"""Cold start per function and deployment package size per function (DESIGN §6).
+"""Cold start per function and deployment package size per function (docs/design.md §6).
 
 A cold start here is what Lambda reports as Init Duration, as the offline stack measures it:
 :class:`brain_local.awslambda.environments.Worker` spawns ``python -m brain_local.awslambda.worker <handler>``
@@ -35,7 +35,7 @@ BARE = "bare interpreter"
 FLOOR = "floor"
 LANGCHAIN = "language (langchain)"
 
-#: Agents that create no AWS client at import: budgeted at COMPUTE_ONLY_BUDGET_MS net (DESIGN §6).
+#: Agents that create no AWS client at import: budgeted at COMPUTE_ONLY_BUDGET_MS net (docs/design.md §6).
 #: The insight agents ask the insight model (a bedrock-runtime client; depth also DynamoDB), so
 #: they are budgeted as agents with an AWS client; with ``insight_model_id = none`` reasoning and
 #: emotional are compute-only again (depth still writes long-term memory).

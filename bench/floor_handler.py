@@ -1,4 +1,4 @@
-"""The cold-start floor: what any function with an AWS client must import (DESIGN §6).
+"""The cold-start floor: what any function with an AWS client must import (docs/design.md §6).
 
 boto3, Powertools' Logger, Metrics and Tracer, each created as the agents' handlers create them,
 and one boto3 client built from the function's environment. An agent with an AWS client is

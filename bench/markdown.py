@@ -44,7 +44,7 @@ SUMMARY_HEADERS = ["figure (ms)", "p50", "p95", "p99", "mean", "min", "max", "n"
 
 def budgets_table(results: dict) -> str:
     return md_table(
-        ["budget (DESIGN §6)", "limit", "measured", "verdict", "note"],
+        ["budget (docs/design.md §6)", "limit", "measured", "verdict", "note"],
         [[b["budget"], b["limit"], b["measured"], f"**{b['verdict']}**", b["note"]] for b in results["budgets"]],
     )
 

@@ -1,4 +1,4 @@
-"""The benchmark's main client: a signed-in user on the client API and the pushed stream (DESIGN §8).
+"""The benchmark's main client: a signed-in user on the client API and the pushed stream (docs/design.md §8).
 
 Clocks (all on this machine), beside the polling client's of :mod:`bench.polling`:
 - ``written``: just before ``POST /conversations/{id}/messages`` is sent (the channel is already

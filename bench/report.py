@@ -21,4 +21,4 @@ def write_all(results: dict, directory: Path) -> dict[str, Path]:
 
 def console_budgets(results: dict) -> str:
     rows = [[b["budget"], b["limit"], b["measured"], b["verdict"]] for b in results["budgets"]]
-    return text_table(["budget (DESIGN §6)", "limit", "measured", "verdict"], rows, left=4)
+    return text_table(["budget (docs/design.md §6)", "limit", "measured", "verdict"], rows, left=4)

@@ -1,4 +1,4 @@
-"""``make bench``: the DESIGN §6 figures in one run, with the budgets beside them.
+"""``make bench``: the docs/design.md §6 figures in one run, with the budgets beside them.
 
     python -m bench.run                 full run (< 10 min on 2 cores)
     BENCH_QUICK=1 python -m bench.run   reduced counts, about a minute

@@ -1,4 +1,4 @@
-"""The client's channel of a conversation, and what may stand in one of its segments (DESIGN §8).
+"""The client's channel of a conversation, and what may stand in one of its segments (docs/design.md §8).
 
 A reply is pushed to ``/<namespace>/<owner>/<conversationId>`` on AppSync Events. AppSync names a
 namespace with ``[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?`` (its API reference) and builds

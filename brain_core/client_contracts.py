@@ -1,5 +1,5 @@
 """The contracts clients see: the items of the Messages and ResponseChunks tables, and the events
-that push them to a client's channel (DESIGN §3 and §8).
+that push them to a client's channel (docs/design.md §3 and §8).
 
 One field name means one thing in all of them: ``messageId`` is the id of the item (or event)
 itself — a user message's, or a reply's ``<user messageId>#reply`` — and ``inReplyTo`` names the
@@ -52,7 +52,7 @@ class UserMessage(Contract):
 
 @dataclass
 class ReplyItem(Contract):
-    """The brain's reply in the Messages table: the final word (DESIGN §3)."""
+    """The brain's reply in the Messages table: the final word (docs/design.md §3)."""
 
     conversationId: str
     messageId: str

@@ -21,7 +21,7 @@ T = TypeVar("T")
 
 #: The agents, in workflow order; each is one Lambda function and one folder under ``agents/``.
 AGENTS: tuple[str, ...] = ("perception", "language", "reasoning", "emotional", "depth", "self_review")
-#: The client API's function (DESIGN §8): behind the HTTP API, not a step of the workflow.
+#: The client API's function (docs/design.md §8): behind the HTTP API, not a step of the workflow.
 API_FUNCTION = "api"
 #: Every Lambda function, each one folder under ``agents/`` with a thin ``handler.py``.
 FUNCTIONS: tuple[str, ...] = AGENTS + (API_FUNCTION,)
@@ -36,7 +36,7 @@ PERSONA_LENGTHS: tuple[str, ...] = ("full", "condensed")
 
 @dataclass(frozen=True)
 class PipeSettings:
-    """The EventBridge Pipe from the Messages stream to the state machine (DESIGN §2)."""
+    """The EventBridge Pipe from the Messages stream to the state machine (docs/design.md §2)."""
 
     starting_position: str = "LATEST"
     batch_size: int = 1
@@ -63,7 +63,7 @@ class PipeSettings:
 
 @dataclass(frozen=True)
 class ClientApiSettings:
-    """The client API (DESIGN §8): identity, the HTTP API and pushed streaming."""
+    """The client API (docs/design.md §8): identity, the HTTP API and pushed streaming."""
 
     user_pool_name: str = "BrainUsers"
     user_pool_client_name: str = "brain-web"
@@ -190,7 +190,7 @@ class AgentEnv:
     chunk_ttl_seconds: int = setting(86400)
     #: Bound on botocore's own retries so they do not multiply with the state machine's Retry.
     bedrock_max_attempts: int = setting(2)
-    #: A model silent this long mid-reply has stalled: the run falls back (DESIGN §2, bounded waiting).
+    #: A model silent this long mid-reply has stalled: the run falls back (docs/design.md §2, bounded waiting).
     bedrock_read_timeout_seconds: int = setting(10)
     #: The AppSync Events channel namespace: one channel per conversation of one user,
     #: ``/<namespace>/<sub>/<conversationId>``.
@@ -325,7 +325,7 @@ FUNCTION_PACKAGES: Mapping[str, tuple[str, ...]] = {
 SETTINGS = Settings()
 
 #: The Cognito sign-in flows the web chat can use (aws-amplify ``signIn``'s ``authFlowType``).
-#: SRP is the user pool's default on AWS; moto has no SRP (DESIGN §8), so the offline stack's
+#: SRP is the user pool's default on AWS; moto has no SRP (docs/design.md §8), so the offline stack's
 #: page signs in with USER_PASSWORD_AUTH, which the app client allows in both places.
 SIGN_IN_FLOWS = ("USER_SRP_AUTH", "USER_PASSWORD_AUTH")
 

@@ -1,4 +1,4 @@
-"""Typed contracts at every boundary of the workflow (DESIGN §3).
+"""Typed contracts at every boundary of the workflow (docs/design.md §3).
 
 The state machine's data is one JSON document that grows as it runs. Its keys are where the
 ASL's ResultPaths write (``tests/unit/test_contracts.py`` checks that they agree)::

@@ -1,7 +1,7 @@
 """Publishing to the client's channel on AppSync Events: chunks as they are written, then the reply.
 
 boto3 has no client for the Events data plane, so this is the one hand-written AWS call in the
-functions (DESIGN §8): ``POST https://<http domain>/event`` with ``{"channel", "events": [<JSON
+functions (docs/design.md §8): ``POST https://<http domain>/event`` with ``{"channel", "events": [<JSON
 string>, ...]}``, at most 5 events a request, signed with SigV4 for the service ``appsync`` by
 botocore's own ``SigV4Auth`` with the function's credentials, over botocore's pooled HTTP session
 (a kept-alive connection per execution environment; ``AWS_CA_BUNDLE`` is honoured as by any AWS

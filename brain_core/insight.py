@@ -26,14 +26,14 @@ is left, else the heuristic answers.
 
 Validation uses fastjsonschema: ~7 ms of cold start to import and compile one schema, measured
 against ~70 ms for jsonschema (median of 9 fresh interpreters each); these agents' cold start is
-budgeted at 1.2x the floor of boto3 + Powertools + one client (DESIGN §6). boto3 is imported only
+budgeted at 1.2x the floor of boto3 + Powertools + one client (docs/design.md §6). boto3 is imported only
 when a model is configured (:func:`bedrock_client`): with ``insight_model_id = none`` reasoning
 and emotional stay compute-only (depth still writes long-term memory).
 
 Written here rather than taken from a library: the call is a dozen lines of boto3; the deadline
 over the whole call (a worker thread and the stream cut off between events) and the fallback
 contract are this project's, and langchain-aws's ``with_structured_output`` would cost its ~1 s
-of cold start (DESIGN §4).
+of cold start (docs/design.md §4).
 """
 
 from __future__ import annotations

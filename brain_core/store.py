@@ -1,4 +1,4 @@
-"""Data access: the Messages, ResponseChunks and Memory tables (DESIGN §3).
+"""Data access: the Messages, ResponseChunks and Memory tables (docs/design.md §3).
 
 The only module that speaks DynamoDB. Agents get a store from their handler's cold start and
 hand it to their logic, so tests swap the store, not the logic. Endpoints come from the

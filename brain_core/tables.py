@@ -2,7 +2,7 @@
 (``brain_local/dynamodb/tables.py``) both build them from :data:`TABLES`, and a test compares the
 synthesized template with the offline tables (``tests/infra/test_tables.py``).
 
-Adding a table (say, the long-term Memory of DESIGN §3) is one :class:`TableSpec` here and one
+Adding a table (say, the long-term Memory of docs/design.md §3) is one :class:`TableSpec` here and one
 name in :class:`brain_core.config.Settings`; both stacks, the functions' environment
 (``<NAME>_TABLE``) and CDK's outputs follow. Which functions may read or write it is still said
 where the permissions are (``DYNAMODB_ACTIONS`` in the CDK stack).
@@ -93,7 +93,7 @@ class TableSpec:
 MESSAGES = TableSpec(
     key="messages",
     construct_id="Messages",
-    description="User messages and the brain's replies, one conversation per partition (DESIGN §3)",
+    description="User messages and the brain's replies, one conversation per partition (docs/design.md §3)",
     partition_key=KeyAttribute("conversationId", "S"),
     sort_key=KeyAttribute("messageId", "S"),
     stream_view="NEW_IMAGE",  # the pipe starts a run for each new user message
@@ -131,7 +131,7 @@ MEMORY = TableSpec(
 CONVERSATIONS = TableSpec(
     key="conversations",
     construct_id="Conversations",
-    description="Each person's conversations, for the client API's GET /conversations (DESIGN §8)",
+    description="Each person's conversations, for the client API's GET /conversations (docs/design.md §8)",
     partition_key=KeyAttribute("owner", "S"),
     sort_key=KeyAttribute("conversationId", "S"),
     # A person's conversations, most recently active first.

@@ -6,7 +6,7 @@ the real ASL). In five places its behaviour differs from the services' in ways t
 does something, never what a client sees:
 
 1. :func:`reuse_engine_lambda_clients` (Step Functions): moto's engine builds a new boto3 client
-   for every Lambda task, ~10 ms each (DESIGN §7); Step Functions keeps its connections. One
+   for every Lambda task, ~10 ms each (docs/design.md §7); Step Functions keeps its connections. One
    client per region instead; the requests it sends are unchanged, but signed with the state
    machine's role (moto signs with made-up keys, which the offline endpoint refuses).
 2. :func:`reuse_parsed_definitions` (Step Functions): moto lexes and parses the ASL with ANTLR at

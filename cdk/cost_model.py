@@ -54,7 +54,7 @@ WARM_MS = {
     "self_review": 80,
     "api": 30,  # the POST (one PutItem, one UpdateItem); its history reads are in READ_UNITS
 }
-INIT_MS = 300  # billed INIT per cold start (boto3 + Powertools + client, DESIGN §6)
+INIT_MS = 300  # billed INIT per cold start (boto3 + Powertools + client, docs/design.md §6)
 MEMORY_GB = 0.5
 WORKFLOW_SECONDS = 2.6  # the run: the functions above plus Step Functions' own transitions
 WORKFLOW_GB = 0.0625  # Express bills memory in 64 MB steps; a run's state is far below 64 MB

@@ -1,1 +1,1 @@
-"""The client API's function: behind the HTTP API and its JWT authorizer (DESIGN §8)."""
+"""The client API's function: behind the HTTP API and its JWT authorizer (docs/design.md §8)."""

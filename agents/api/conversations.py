@@ -1,4 +1,4 @@
-"""The client API's logic (DESIGN §8): post a message, read one's history, list one's conversations,
+"""The client API's logic (docs/design.md §8): post a message, read one's history, list one's conversations,
 catch up on a reply's draft. Plain functions over a :class:`ConversationTables`-like store; the
 caller's identity is always the ``owner`` argument (the token's ``sub``), never the request body.
 

@@ -1,4 +1,4 @@
-"""API λ: the HTTP API's one function (DESIGN §8). API Gateway's JWT authorizer has checked the
+"""API λ: the HTTP API's one function (docs/design.md §8). API Gateway's JWT authorizer has checked the
 Cognito token; this writes and reads as the token's ``sub``. Routes: :mod:`.routes`.
 
 Input: an API Gateway HTTP API event (payload format 2.0). Output: its proxy result.

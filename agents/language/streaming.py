@@ -20,7 +20,7 @@ class ChunkSink(Protocol):
 
 
 class Coalescer:
-    """The first text at once, then at most one chunk per ``interval_ms`` (DESIGN §4).
+    """The first text at once, then at most one chunk per ``interval_ms`` (docs/design.md §4).
 
     A chunk write that fails (DynamoDB throttling beyond botocore's retries) does not lose
     text or leave a gap in ``seq``: the text stays pending and goes out with the next chunk.

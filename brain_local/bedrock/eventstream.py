@@ -1,4 +1,4 @@
-"""AWS event-stream frames, as Bedrock's ConverseStream sends them (DESIGN §7).
+"""AWS event-stream frames, as Bedrock's ConverseStream sends them (docs/design.md §7).
 
 Written here because nothing on PyPI encodes them for Python 3.11 (``botocore.eventstream``
 only decodes; smithy-aws-event-stream needs 3.12). A test decodes our frames with botocore's

@@ -1,4 +1,4 @@
-"""The local Bedrock runtime endpoint: ``Converse`` and ``ConverseStream`` (DESIGN §5).
+"""The local Bedrock runtime endpoint: ``Converse`` and ``ConverseStream`` (docs/design.md §5).
 
 Speaks Bedrock's REST shape (``POST /model/{modelId}/converse`` and ``/converse-stream``)
 and, for the stream, the AWS event-stream wire format, so boto3 and langchain-aws run against

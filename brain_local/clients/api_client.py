@@ -1,4 +1,4 @@
-"""A chat client as a signed-in user: Cognito sign-in, the HTTP API, the pushed stream (DESIGN §8).
+"""A chat client as a signed-in user: Cognito sign-in, the HTTP API, the pushed stream (docs/design.md §8).
 
 What ``brain send`` / ``brain chat`` / ``brain demo`` use, and the benchmark's main client. It
 reads the same aws-amplify configuration a web or Node client reads (``.brain/config.json``

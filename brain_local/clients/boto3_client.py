@@ -139,7 +139,7 @@ class BrainClient:
         return [chunk.to_dict() for chunk in read_chunks(self.dynamodb, self.settings.chunks_table, message_id)]
 
     def history(self, conversation_id: str) -> list[dict]:
-        """Every item of the conversation, in order: one Query (paged), as DESIGN §3 promises;
+        """Every item of the conversation, in order: one Query (paged), as docs/design.md §3 promises;
         consistent, so an audit right after a reply is written sees it."""
         pages = self.dynamodb.get_paginator("query").paginate(
             TableName=self.settings.messages_table,

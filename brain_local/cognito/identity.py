@@ -2,7 +2,7 @@
 
 ``brain up`` creates the pool and an app client (USER_PASSWORD_AUTH and SRP allowed, as the CDK
 stack's client; moto's SRP does not work, so offline clients sign in with USER_PASSWORD_AUTH,
-DESIGN §8) and the users given as ``--user NAME:PASSWORD``, or ``ada`` and ``bob`` with
+docs/design.md §8) and the users given as ``--user NAME:PASSWORD``, or ``ada`` and ``bob`` with
 :data:`DEFAULT_PASSWORD`. Pool and client are made from the same settings as the CDK stack's
 (``ClientApiSettings``: no self sign-up, the password policy, the token lifetimes). Their
 passwords are kept in ``.brain/users.json`` (owner-readable

@@ -1,6 +1,6 @@
-"""The offline AppSync Events API: HTTP publish and the real-time WebSocket protocol (DESIGN §8).
+"""The offline AppSync Events API: HTTP publish and the real-time WebSocket protocol (docs/design.md §8).
 
-No existing emulator fits (DESIGN §8: none verifies Cognito tokens or runs the namespace's
+No existing emulator fits (docs/design.md §8: none verifies Cognito tokens or runs the namespace's
 handler without Docker), so this one is ours, on aiohttp, served by the front door over TLS:
 
 - ``POST /event`` ``{"channel", "events": [<JSON string>, ...]}``: publish, **IAM only** as the

@@ -1,6 +1,6 @@
 """The offline stack's certificate authority: created once per ``.brain/`` directory, kept there.
 
-aws-amplify speaks only ``wss://`` to an Events endpoint (DESIGN §8), so the offline front door
+aws-amplify speaks only ``wss://`` to an Events endpoint (docs/design.md §8), so the offline front door
 serves TLS. Its certificate is issued at every start (for ``127.0.0.1``, ``::1`` and
 ``localhost``) by a local CA whose certificate is ``.brain/ca.pem``: trust that file once (Node:
 ``NODE_EXTRA_CA_CERTS``; Python and the AWS SDKs: ``AWS_CA_BUNDLE``; curl: ``--cacert``; a

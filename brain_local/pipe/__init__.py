@@ -1,6 +1,6 @@
 """The offline EventBridge Pipe: Messages stream -> filter -> input template -> StartExecution.
 
-moto creates no events from an ``AWS::Pipes::Pipe`` (DESIGN §7), so this thread does what
+moto creates no events from an ``AWS::Pipes::Pipe`` (docs/design.md §7), so this thread does what
 the pipe does on AWS, with the same parameters and the same filter pattern and input template
 (:class:`brain_core.config.PipeSettings`): it reads each shard in order, ``READ_LIMIT``
 records at a time, starts one execution per matching record (FIRE_AND_FORGET), retries a

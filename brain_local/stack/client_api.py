@@ -1,4 +1,4 @@
-"""The client API of the offline stack (DESIGN §8): identity, the HTTP API, pushed streaming.
+"""The client API of the offline stack (docs/design.md §8): identity, the HTTP API, pushed streaming.
 
 What ``brain up`` adds to the AWS-compatible endpoint for a chat app, all behind the TLS front
 door (:mod:`brain_local.frontdoor.server`):

@@ -9,7 +9,7 @@ asset keeps the repository's relative paths at its root::
     <packages from FUNCTION_PACKAGES[agent]>/...   (copied from the installed distribution)
 
 boto3 comes with the Lambda runtime and Powertools (with aws-xray-sdk) with the AWS-managed
-layer, so neither is bundled: each package stays far below the 1 MiB budget of DESIGN §6.
+layer, so neither is bundled: each package stays far below the 1 MiB budget of docs/design.md §6.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The client API on AWS (DESIGN §8): what a browser talks to, and what it may do.
+"""The client API on AWS (docs/design.md §8): what a browser talks to, and what it may do.
 
 - **Identity**: a Cognito user pool and a public app client (SRP and USER_PASSWORD sign-in), or
   an existing pool passed as context (``-c userPoolId=... -c userPoolClientId=...``).

@@ -34,7 +34,7 @@ FUNCTION = (
     Acknowledged(
         "AwsSolutions-L1",
         "Python 3.13 is the project's chosen runtime: the Powertools layer is selected for it "
-        "(AWSLambdaPowertoolsPythonV3-python313-*) and the cold-start budgets of DESIGN §6 are "
+        "(AWSLambdaPowertoolsPythonV3-python313-*) and the cold-start budgets of docs/design.md §6 are "
         "measured against it. A newer runtime is a deliberate change of runtime, layer and "
         "measurements together, not a lint fix.",
     ),

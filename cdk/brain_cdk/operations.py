@@ -1,4 +1,4 @@
-"""The dashboard and the alarms (DESIGN §6 budgets, seen from production).
+"""The dashboard and the alarms (docs/design.md §6 budgets, seen from production).
 
 The agents publish Powertools metrics (EMF) in ``SETTINGS.metrics_namespace`` with the dimension
 ``service`` = the agent's name; ``ColdStart`` also carries ``function_name``. self_review emits
@@ -23,7 +23,7 @@ from constructs import Construct
 from brain_core.config import AGENTS, Settings
 
 PERIOD = Duration.minutes(5)
-#: DESIGN §2: a reply should be complete within seconds; p95 above this pages someone.
+#: docs/design.md §2: a reply should be complete within seconds; p95 above this pages someone.
 TOTAL_LATENCY_P95_THRESHOLD_MS = 10_000
 PERCENTILES = ("p50", "p95", "p99")
 #: Refusals by the per-user message limit (MessageRateLimited, from the api function) in 5 minutes

@@ -1,4 +1,4 @@
-"""The Brain in Cup stack (DESIGN §2, §3, §8), read as the list of what is deployed: the tables,
+"""The Brain in Cup stack (docs/design.md §2, §3, §8), read as the list of what is deployed: the tables,
 the functions (six agents and the client API's), the client API (Cognito, the HTTP API, AppSync
 Events), the web chat (S3 behind CloudFront), the workflow and the pipe that starts it, and
 operations (alarms, the dashboard). Each is one construct, in its own module.

@@ -1,6 +1,6 @@
 """The workflow (statemachine/brain.asl.json, its functions substituted) and the EventBridge Pipe
 that starts it: the Messages table's stream, filtered to new user messages, a dead-letter queue
-for records that keep failing (DESIGN §2)."""
+for records that keep failing (docs/design.md §2)."""
 
 from __future__ import annotations
 

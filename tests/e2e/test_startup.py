@@ -1,4 +1,4 @@
-"""A message written the instant a freshly started stack first answers is answered (DESIGN §6, Start-up).
+"""A message written the instant a freshly started stack first answers is answered (docs/design.md §6, Start-up).
 
 Each round starts `brain up` as a user does, polls ListTables in a tight loop as an impatient
 script would, and puts a message the moment the endpoint first answers. Before the fix the

@@ -86,7 +86,7 @@ def test_every_finding_is_acknowledged_where_it_occurs(unacknowledged):
 def test_cli_is_pinned_and_locked():
     package = json.loads((CDK_DIR / "package.json").read_text())
     version = package["devDependencies"]["aws-cdk"]
-    # npm's latest CLI cannot read aws-cdk-lib 2.275's cloud assembly (DESIGN §7).
+    # npm's latest CLI cannot read aws-cdk-lib 2.275's cloud assembly (docs/design.md §7).
     assert re.fullmatch(r"2\.1148\.\d+", version), version
     lock = json.loads((CDK_DIR / "package-lock.json").read_text())
     assert lock["packages"]["node_modules/aws-cdk"]["version"] == version

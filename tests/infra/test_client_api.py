@@ -1,4 +1,4 @@
-"""The client API on AWS (DESIGN §8): Cognito, the HTTP API, AppSync Events, and the outputs a
+"""The client API on AWS (docs/design.md §8): Cognito, the HTTP API, AppSync Events, and the outputs a
 web client configures itself from."""
 
 from __future__ import annotations

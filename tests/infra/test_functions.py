@@ -104,4 +104,4 @@ def test_every_function_package_is_within_one_mib(default):
         agent: sum(f.stat().st_size for f in d.rglob("*") if f.is_file()) for agent, d in asset_dirs(default).items()
     }
     too_big = {agent: size for agent, size in sizes.items() if size > ONE_MIB}
-    assert not too_big, f"function packages over 1 MiB (DESIGN §6): {too_big}"
+    assert not too_big, f"function packages over 1 MiB (docs/design.md §6): {too_big}"

@@ -1,4 +1,4 @@
-"""Point 1: the tables of DESIGN §3."""
+"""Point 1: the tables of docs/design.md §3."""
 
 import pytest
 from aws_cdk.assertions import Match

@@ -169,7 +169,6 @@ def files_citing_the_old_design(names) -> list[str]:
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="lead replaces DESIGN refs at merge (DESIGN §N -> docs/design.md §N)")
 def test_the_code_cites_the_design_in_the_repository():
     """A docstring that says "DESIGN §3" sends the reader to a file the clone does not have; the
     design is docs/design.md, with the same section numbers."""

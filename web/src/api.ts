@@ -1,5 +1,5 @@
 /**
- * The HTTP API's routes (DESIGN §8), through aws-amplify's REST client (`API.REST.brain` of the
+ * The HTTP API's routes (docs/design.md §8), through aws-amplify's REST client (`API.REST.brain` of the
  * configuration) with the signed-in user's access token as `Authorization: Bearer`.
  *
  * Every answer is read through the checks in `contracts.ts`; every failure becomes an `ApiFailure`

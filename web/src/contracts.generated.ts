@@ -17,7 +17,7 @@ export interface UserMessage {
 }
 
 /**
- * The brain's reply in the Messages table: the final word (DESIGN §3).
+ * The brain's reply in the Messages table: the final word (docs/design.md §3).
  */
 export interface ReplyItem {
   conversationId: string;

@@ -1,5 +1,5 @@
 /**
- * The shapes the page reads from the client API (DESIGN §3 and §8), and the checks that read them.
+ * The shapes the page reads from the client API (docs/design.md §3 and §8), and the checks that read them.
  *
  * Everything that crosses the network is `unknown` until one of the `read*` functions below has
  * looked at it: the page never trusts a field it has not checked, and a malformed event is dropped
